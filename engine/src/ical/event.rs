@@ -1,0 +1,158 @@
+//! [`Event`]: one VEVENT as the scheduler needs it; [`Series`]: a recurring master with the
+//! VEVENTs that override single instances of it (same UID, RECURRENCE-ID set).
+
+use crate::recurrence::limits::MAX_INSTANCES;
+use crate::recurrence::{ExpandError, RecurrenceSet};
+use crate::time::Instant;
+use serde::{Deserialize, Serialize};
+
+/// One VEVENT.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// UID.
+    pub uid: String,
+    /// SUMMARY.
+    pub summary: Option<String>,
+    /// DESCRIPTION.
+    pub description: Option<String>,
+    /// LOCATION.
+    pub location: Option<String>,
+    /// ORGANIZER (a `mailto:` address, as written).
+    pub organizer: Option<String>,
+    /// ATTENDEEs (addresses as written).
+    pub attendees: Vec<String>,
+    /// STATUS (`CONFIRMED`, `TENTATIVE`, `CANCELLED`), upper-cased.
+    pub status: Option<String>,
+    /// SEQUENCE.
+    pub sequence: u32,
+    /// Whether DTSTART was a DATE (an all-day event).
+    pub all_day: bool,
+    /// Length of each instance in seconds (DTEND - DTSTART or DURATION).
+    pub duration_secs: i64,
+    /// DTSTART, the zone, and the recurrence (RRULE, RDATE, EXRULE, EXDATE).
+    pub recurrence: RecurrenceSet,
+    /// RECURRENCE-ID: the original start of the instance this VEVENT overrides.
+    pub recurrence_id: Option<Instant>,
+    /// The physical line of `BEGIN:VEVENT`, for messages.
+    pub line: usize,
+}
+
+impl Event {
+    /// Whether this VEVENT says it is cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.status.as_deref() == Some("CANCELLED")
+    }
+}
+
+/// One instance of a series, after overrides.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Instance {
+    /// When it starts.
+    pub start: Instant,
+    /// When it ends.
+    pub end: Instant,
+    /// The original start, when an override moved it.
+    pub moved_from: Option<Instant>,
+}
+
+/// All VEVENTs of one UID: the master (if present) and its overrides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    /// The UID.
+    pub uid: String,
+    /// The VEVENT without RECURRENCE-ID.
+    pub master: Option<Event>,
+    /// VEVENTs with RECURRENCE-ID.
+    pub overrides: Vec<Event>,
+}
+
+impl Series {
+    /// The zone the series' times are shown in (the master's, else the first override's).
+    pub fn zone(&self) -> crate::time::Zone {
+        self.master
+            .as_ref()
+            .or(self.overrides.first())
+            .map(|e| e.recurrence.zone)
+            .unwrap_or(crate::time::Zone::Utc)
+    }
+
+    /// Whether the series has an end (every RRULE has COUNT or UNTIL).
+    pub fn is_bounded(&self) -> bool {
+        self.master.as_ref().is_none_or(|m| m.recurrence.is_bounded())
+    }
+
+    /// The instances starting in `[from, to)`, in time order, moved instances at their new
+    /// time and cancelled ones left out; at most `limit`, more is an error.
+    pub fn instances(&self, from: Instant, to: Instant, limit: usize) -> Result<Vec<Instance>, ExpandError> {
+        let mut out = Vec::new();
+        if let Some(m) = &self.master {
+            for o in m.recurrence.between(from, to, limit)? {
+                if self.overrides.iter().any(|ov| ov.recurrence_id == Some(o.start)) {
+                    continue;
+                }
+                out.push(Instance {
+                    start: o.start,
+                    end: o.start.plus_secs(m.duration_secs),
+                    moved_from: None,
+                });
+            }
+        }
+        for ov in &self.overrides {
+            let start = ov.recurrence.start();
+            if ov.is_cancelled() || start < from || start >= to {
+                continue;
+            }
+            let moved_from = ov.recurrence_id.filter(|&r| r != start);
+            out.push(Instance {
+                start,
+                end: start.plus_secs(ov.duration_secs),
+                moved_from,
+            });
+        }
+        out.sort();
+        if out.len() > limit {
+            return Err(ExpandError::TooManyInstances { limit });
+        }
+        Ok(out)
+    }
+
+    /// The first `limit` instances starting at or after `from` (and before `to`, if given),
+    /// in time order, after overrides. Asking for everything (`limit = usize::MAX`) of a
+    /// series that never ends is [`ExpandError::Unbounded`].
+    pub fn first_instances(&self, from: Instant, to: Option<Instant>, limit: usize) -> Result<Vec<Instance>, ExpandError> {
+        if to.is_none() && limit == usize::MAX && !self.is_bounded() {
+            return Err(ExpandError::Unbounded);
+        }
+        let mut out = Vec::new();
+        if let Some(m) = &self.master {
+            let mut it = m.recurrence.iter_from(from)?;
+            while out.len() < limit {
+                let Some(o) = it.next_occurrence()? else { break };
+                if o.start < from {
+                    continue;
+                }
+                if to.is_some_and(|t| o.start >= t) {
+                    break;
+                }
+                if self.overrides.iter().any(|ov| ov.recurrence_id == Some(o.start)) {
+                    continue;
+                }
+                if out.len() == MAX_INSTANCES {
+                    return Err(ExpandError::TooManyInstances { limit: MAX_INSTANCES });
+                }
+                out.push(Instance { start: o.start, end: o.start.plus_secs(m.duration_secs), moved_from: None });
+            }
+        }
+        for ov in &self.overrides {
+            let start = ov.recurrence.start();
+            if ov.is_cancelled() || start < from || to.is_some_and(|t| start >= t) {
+                continue;
+            }
+            let moved_from = ov.recurrence_id.filter(|&r| r != start);
+            out.push(Instance { start, end: start.plus_secs(ov.duration_secs), moved_from });
+        }
+        out.sort();
+        out.truncate(limit);
+        Ok(out)
+    }
+}

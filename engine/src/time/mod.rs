@@ -1,0 +1,17 @@
+//! Instants, wall-clock times and zones.
+//!
+//! Read in this order:
+//! - [`civil`]: proleptic Gregorian calendar arithmetic on day numbers (no allocation, no zone).
+//! - [`instant`]: [`Instant`], a point on the UTC time line, and [`Wall`], a wall-clock reading.
+//! - [`zone`]: [`Zone`] (UTC, floating or an IANA zone) with explicit [`Disambiguation`]
+//!   of DST gaps and folds when a wall-clock time becomes an instant.
+//! - [`format`]: RFC 3339 text with the offset in force, the form every output uses.
+
+pub mod civil;
+pub mod format;
+pub mod instant;
+pub mod zone;
+
+pub use civil::Weekday;
+pub use instant::{Instant, Wall};
+pub use zone::{Disambiguation, Zone, ZoneError};

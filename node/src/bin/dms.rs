@@ -1,0 +1,43 @@
+//! `dms`: the command line of the distributed meeting scheduler.
+
+use clap::{Parser, Subcommand};
+use node::cli;
+use std::process::ExitCode;
+
+/// The distributed meeting scheduler's command line.
+#[derive(Parser)]
+#[command(name = "dms", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print every instance of every event in an .ics file.
+    Expand(cli::expand::Args),
+    /// Show free/busy of people and rooms.
+    Freebusy(cli::freebusy::Args),
+    /// Suggest meeting times, ranked and explained.
+    Suggest(cli::suggest::Args),
+    /// Run the demo on the shipped sample data.
+    Demo(cli::demo::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let result = match &cli.command {
+        Command::Expand(a) => cli::expand::run(a, &mut out),
+        Command::Freebusy(a) => cli::freebusy::run(a, &mut out),
+        Command::Suggest(a) => cli::suggest::run(a, &mut out),
+        Command::Demo(a) => cli::demo::run(a, &mut out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dms: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

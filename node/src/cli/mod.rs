@@ -1,0 +1,17 @@
+//! The `dms` subcommands that work on files. Each module has an `Args` (clap) and a
+//! `run(args, out) -> anyhow::Result<()>` that writes to `out`, so tests drive them
+//! without a process.
+//!
+//! - [`timearg`]: the time arguments (`--from`, `--to`, `--at`) every command reads.
+//! - [`expand`]: `dms expand`, the recurrence expansion contract.
+//! - [`freebusy`]: `dms freebusy` over the sample (or a given) directory.
+//! - [`suggest`]: `dms suggest`, ranked and explained meeting times.
+//! - [`demo`]: `dms demo`, the main job of the README's first command.
+//! - [`table`]: plain-text tables for human-readable output.
+
+pub mod demo;
+pub mod expand;
+pub mod freebusy;
+pub mod suggest;
+pub mod table;
+pub mod timearg;

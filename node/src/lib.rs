@@ -1,0 +1,10 @@
+//! # node: the office node, its client, and the `dms` command line
+//!
+//! For now this crate holds the file-based command line (the networked office node comes
+//! with the node issue). Read:
+//! - [`cli`]: one module per `dms` subcommand (`expand`, `freebusy`, `suggest`, `demo`).
+//! - [`sample`]: the offices, people, rooms and calendars shipped for demos, and the
+//!   loader of a directory of the same form.
+
+pub mod cli;
+pub mod sample;
