@@ -74,7 +74,7 @@ mod tests {
         let u = Unfolded::new("BEGIN:VCALENDAR\r\nSUMMARY:a\r\n  b\r\n\r\nEND:VCALENDAR\r\n");
         assert_eq!(u.text, "BEGIN:VCALENDAR\nSUMMARY:a b\nEND:VCALENDAR\n");
         assert_eq!(u.origin, vec![1, 2, 5]);
-        let end = u.text.find("END").unwrap();
+        let end = u.text.find("\nEND").unwrap() + 1;
         assert_eq!(u.line_at(end), 5);
     }
 }

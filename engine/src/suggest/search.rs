@@ -1,0 +1,381 @@
+//! [`suggest`]: score every start on the grid, keep the feasible ones, rank them, and
+//! return the best few that do not overlap each other (distinct options, not the same gap
+//! shifted by a quarter hour), each explained.
+
+use super::answer::{AttendeeStatus, Availability, Candidate, InstanceFit, Suggestions};
+use super::grid::{Grid, Lane, BUSY, IN_HOURS, LUNCH, TENTATIVE};
+use super::request::{RoomRequest, SuggestError, SuggestRequest, MAX_RECURRING_INSTANCES, RECURRING_SHORTLIST};
+use super::score::{Rank, ScoreParts};
+use super::source::BusySource;
+use crate::calendar::Interval;
+use crate::ids::ResourceId;
+use crate::office::Directory;
+use crate::recurrence::RecurrenceSet;
+use crate::time::format::rfc3339_in;
+use crate::time::Zone;
+use std::collections::BTreeMap;
+
+/// A feasible start and how it ranks.
+struct Feasible {
+    k: usize,
+    rank: Rank,
+    parts: ScoreParts,
+    room: Option<usize>,
+    fit: Option<InstanceFit>,
+}
+
+/// Everything the scan needs, built once per request.
+struct Scan<'a> {
+    req: &'a SuggestRequest,
+    grid: Grid,
+    lanes: Vec<Lane>,
+    required: Vec<bool>,
+    zone_group: Vec<usize>,
+    n_zones: usize,
+    rooms: Vec<(Lane, u32)>,
+    need_required: usize,
+}
+
+/// Suggests times for `req`, reading busy time from `src`.
+pub fn suggest(req: &SuggestRequest, dir: &Directory, src: &dyn BusySource) -> Result<Suggestions, SuggestError> {
+    req.validate()?;
+    let scan = Scan::new(req, dir, src)?;
+    if scan.grid.n == 0 {
+        return Ok(empty(0, format!(
+            "the search window ({} min) is shorter than the meeting ({} min)",
+            req.window.len_secs() / 60,
+            req.duration_secs / 60
+        )));
+    }
+    let mut misses = Misses::default();
+    let mut feasible: Vec<Feasible> = (0..scan.grid.n).filter_map(|k| scan.evaluate(k, &mut misses)).collect();
+    if feasible.is_empty() {
+        return Ok(empty(scan.grid.n, misses.explain(&scan, dir)));
+    }
+    feasible.sort_by(|a, b| Rank::better_first(&a.rank, &b.rank));
+    if let Some(rule) = &req.recurrence {
+        feasible.truncate(RECURRING_SHORTLIST);
+        for f in &mut feasible {
+            let fit = scan.instance_fit(f, rule, src)?;
+            f.rank.instances_ok = fit.ok;
+            f.fit = Some(fit);
+        }
+        feasible.sort_by(|a, b| Rank::better_first(&a.rank, &b.rank));
+    }
+    let mut picked: Vec<Feasible> = Vec::new();
+    for f in feasible {
+        if picked.len() == req.max_candidates {
+            break;
+        }
+        let slot = scan.grid.slot(f.k);
+        if picked.iter().all(|p| !scan.grid.slot(p.k).overlaps(&slot)) {
+            picked.push(f);
+        }
+    }
+    let candidates = picked.into_iter().map(|f| scan.describe(f, dir)).collect();
+    Ok(Suggestions { candidates, empty_reason: None, slots_considered: scan.grid.n })
+}
+
+fn empty(slots: usize, why: String) -> Suggestions {
+    Suggestions { candidates: vec![], empty_reason: Some(why), slots_considered: slots }
+}
+
+/// Why slots were rejected, for the empty answer.
+#[derive(Default)]
+struct Misses {
+    attendees: usize,
+    hours: usize,
+    room: usize,
+}
+
+impl Misses {
+    fn explain(&self, scan: &Scan<'_>, dir: &Directory) -> String {
+        if self.attendees == scan.grid.n {
+            let mut busiest: Vec<(usize, &ResourceId)> = scan
+                .lanes
+                .iter()
+                .zip(&scan.required)
+                .filter(|(_, r)| **r)
+                .map(|(l, _)| (l.flags.iter().filter(|f| **f & BUSY != 0).count(), &l.resource))
+                .collect();
+            busiest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+            let names: Vec<String> = busiest
+                .iter()
+                .take(3)
+                .map(|(n, r)| format!("{} busy in {}% of them", dir.name_of(r), n * 100 / scan.grid.n))
+                .collect();
+            return format!(
+                "attendees unavailable: no candidate time has enough required attendees free ({} needed; {})",
+                scan.need_required,
+                names.join(", ")
+            );
+        }
+        if self.hours > 0 && self.room == 0 {
+            return "outside working hours: no time with the required attendees free is inside all their working hours".into();
+        }
+        format!(
+            "room unavailable: {} times had the attendees free but no suitable room",
+            self.room
+        )
+    }
+}
+
+impl<'a> Scan<'a> {
+    fn new(req: &'a SuggestRequest, dir: &Directory, src: &dyn BusySource) -> Result<Scan<'a>, SuggestError> {
+        let grid = Grid::new(req.window, req.granularity_secs, req.duration_secs);
+        // Pad the window by a day so that lanes see intervals reaching into it.
+        let pad = Interval::new(req.window.start.plus_secs(-86_400), req.window.end.plus_secs(86_400));
+        let mut people: Vec<(ResourceId, bool)> = req.required.iter().map(|r| (r.clone(), true)).collect();
+        for r in &req.optional {
+            if !people.iter().any(|(p, _)| p == r) {
+                people.push((r.clone(), false));
+            }
+        }
+        let mut lanes = Vec::with_capacity(people.len());
+        let mut zones: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for (r, _) in &people {
+            let zone = dir.zone_of(r)?;
+            let lane = Lane::build(&grid, r.clone(), zone, &src.busy(r, pad), dir.working(r, pad)?, &dir.lunch(r, pad)?);
+            let next = zones.len();
+            zones.entry(zone.name()).or_insert(next);
+            lanes.push(lane);
+        }
+        let zone_group = lanes.iter().map(|l| zones[l.zone.name()]).collect();
+        let rooms = Self::room_lanes(req, dir, src, &grid, pad, people.len())?;
+        let n_req = req.required.len();
+        let need_required = ((req.min_attendance * n_req as f64).ceil() as usize).min(n_req);
+        Ok(Scan {
+            req,
+            grid,
+            required: people.iter().map(|(_, r)| *r).collect(),
+            lanes,
+            zone_group,
+            n_zones: zones.len(),
+            rooms,
+            need_required,
+        })
+    }
+
+    fn room_lanes(
+        req: &SuggestRequest,
+        dir: &Directory,
+        src: &dyn BusySource,
+        grid: &Grid,
+        pad: Interval,
+        attendees: usize,
+    ) -> Result<Vec<(Lane, u32)>, SuggestError> {
+        let rooms: Vec<&crate::office::Room> = match &req.room {
+            None => return Ok(vec![]),
+            Some(RoomRequest::Specific(id)) => vec![dir
+                .rooms
+                .get(id)
+                .ok_or_else(|| crate::office::DirectoryError::UnknownResource(id.0.clone()))?],
+            Some(RoomRequest::Any { min_capacity, amenities, office }) => {
+                let seats = min_capacity.unwrap_or(attendees as u32);
+                let mut v: Vec<_> = dir
+                    .rooms
+                    .values()
+                    .filter(|r| r.capacity >= seats && amenities.is_subset(&r.amenities))
+                    .filter(|r| office.as_ref().is_none_or(|o| &r.office == o))
+                    .collect();
+                v.sort_by(|a, b| a.capacity.cmp(&b.capacity).then(a.id.cmp(&b.id)));
+                v
+            }
+        };
+        Ok(rooms
+            .into_iter()
+            .map(|r| {
+                let zone = dir.zone_of(&r.id).unwrap_or(Zone::Utc);
+                (Lane::build(grid, r.id.clone(), zone, &src.busy(&r.id, pad), vec![], &[]), r.capacity)
+            })
+            .collect())
+    }
+
+    /// Scores slot `k`, or says why it is not feasible.
+    fn evaluate(&self, k: usize, misses: &mut Misses) -> Option<Feasible> {
+        let mut req_free = 0;
+        let mut req_out_of_hours = false;
+        for (lane, &required) in self.lanes.iter().zip(&self.required) {
+            if required {
+                req_free += usize::from(lane.flags[k] & BUSY == 0);
+                req_out_of_hours |= lane.flags[k] & IN_HOURS == 0;
+            }
+        }
+        if req_free < self.need_required {
+            misses.attendees += 1;
+            return None;
+        }
+        if self.req.working_hours_only && req_out_of_hours {
+            misses.hours += 1;
+            return None;
+        }
+        let room = if self.req.room.is_some() {
+            match self.rooms.iter().position(|(l, _)| l.flags[k] & BUSY == 0) {
+                Some(i) => Some(i),
+                None => {
+                    misses.room += 1;
+                    return None;
+                }
+            }
+        } else {
+            None
+        };
+        let parts = self.parts(k, room);
+        Some(Feasible {
+            k,
+            rank: Rank { required_free: req_free, instances_ok: 0, score: parts.total(), start: self.grid.start(k).0 },
+            parts,
+            room,
+            fit: None,
+        })
+    }
+
+    fn parts(&self, k: usize, room: Option<usize>) -> ScoreParts {
+        let n = self.lanes.len() as f64;
+        let (mut opt_n, mut opt_free, mut in_hours, mut not_lunch, mut tentative) = (0, 0, 0, 0, 0);
+        let mut zone_sum = vec![(0.0f64, 0u32); self.n_zones];
+        let slot = self.grid.slot(k);
+        for (i, lane) in self.lanes.iter().enumerate() {
+            let f = lane.flags[k];
+            if !self.required[i] {
+                opt_n += 1;
+                opt_free += usize::from(f & BUSY == 0);
+            }
+            in_hours += usize::from(f & IN_HOURS != 0);
+            not_lunch += usize::from(f & LUNCH == 0);
+            tentative += usize::from(f & (TENTATIVE | BUSY) == TENTATIVE);
+            let off = if f & IN_HOURS != 0 { 0.0 } else { lane.off_hours(slot) };
+            let z = &mut zone_sum[self.zone_group[i]];
+            z.0 += off;
+            z.1 += 1;
+        }
+        let worst = zone_sum.iter().filter(|z| z.1 > 0).map(|z| z.0 / f64::from(z.1)).fold(0.0, f64::max);
+        let distance = self.req.preferred.map_or(0.0, |p| {
+            (slot.start.0 - p.0).abs() as f64 / self.req.window.len_secs().max(1) as f64
+        });
+        ScoreParts {
+            optional_free: if opt_n == 0 { 1.0 } else { opt_free as f64 / opt_n as f64 },
+            in_hours: in_hours as f64 / n,
+            not_lunch: not_lunch as f64 / n,
+            worst_zone_off_hours: worst,
+            tentative: tentative as f64 / n,
+            distance: distance.min(1.0),
+            room_fit: room.map_or(0.0, |r| (n / f64::from(self.rooms[r].1.max(1))).min(1.0)),
+        }
+    }
+
+    /// Checks every instance of a recurring proposal starting at candidate `f`.
+    fn instance_fit(&self, f: &Feasible, rule: &crate::recurrence::Rule, src: &dyn BusySource) -> Result<InstanceFit, SuggestError> {
+        let zone = self.req.zone.unwrap_or_else(|| self.lanes.first().map_or(Zone::Utc, |l| l.zone));
+        let start = self.grid.start(f.k);
+        let set = RecurrenceSet::with_rule(zone.to_wall(start), zone, rule.clone());
+        let starts = set.first_n(None, MAX_RECURRING_INSTANCES)?;
+        let mut fit = InstanceFit { ok: 0, total: starts.len(), failing: vec![] };
+        for o in starts {
+            let iv = Interval::from_len(o.start, self.req.duration_secs);
+            let free = |r: &ResourceId| src.busy(r, iv).iter().all(|(b, s)| !s.blocks() || !b.overlaps(&iv));
+            let req_free = self.lanes.iter().zip(&self.required).filter(|(l, r)| **r && free(&l.resource)).count();
+            let room_ok = f.room.is_none_or(|r| free(&self.rooms[r].0.resource));
+            if req_free >= self.need_required && room_ok {
+                fit.ok += 1;
+            } else if fit.failing.len() < 20 {
+                fit.failing.push(o.start);
+            }
+        }
+        Ok(fit)
+    }
+
+    fn describe(&self, f: Feasible, dir: &Directory) -> Candidate {
+        let slot = self.grid.slot(f.k);
+        let attendees: Vec<AttendeeStatus> = self
+            .lanes
+            .iter()
+            .zip(&self.required)
+            .map(|(l, &required)| {
+                let flags = l.flags[f.k];
+                AttendeeStatus {
+                    resource: l.resource.clone(),
+                    required,
+                    availability: if flags & BUSY != 0 {
+                        Availability::Busy
+                    } else if flags & TENTATIVE != 0 {
+                        Availability::Tentative
+                    } else {
+                        Availability::Free
+                    },
+                    local_start: rfc3339_in(slot.start, l.zone),
+                    in_working_hours: flags & IN_HOURS != 0,
+                    at_lunch: flags & LUNCH != 0,
+                }
+            })
+            .collect();
+        let room = f.room.map(|r| self.rooms[r].0.resource.clone());
+        let reasons = reasons(&attendees, room.as_ref().map(|r| (r, self.rooms[f.room.unwrap_or(0)].1)), f.fit.as_ref(), dir);
+        Candidate {
+            start: slot.start,
+            end: slot.end,
+            score: (f.rank.score * 100.0).round() / 100.0,
+            parts: f.parts,
+            required_free: f.rank.required_free,
+            room,
+            attendees,
+            instances: f.fit,
+            reasons,
+        }
+    }
+}
+
+/// The reasons a candidate gives, in words.
+fn reasons(
+    attendees: &[AttendeeStatus],
+    room: Option<(&ResourceId, u32)>,
+    fit: Option<&InstanceFit>,
+    dir: &Directory,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let count = |req: bool| attendees.iter().filter(|a| a.required == req).count();
+    let free = |req: bool| attendees.iter().filter(|a| a.required == req && a.availability != Availability::Busy).count();
+    let names = |pick: &dyn Fn(&AttendeeStatus) -> bool| -> Vec<String> {
+        attendees.iter().filter(|a| pick(a)).map(|a| dir.name_of(&a.resource)).collect()
+    };
+    let (nr, fr) = (count(true), free(true));
+    if fr == nr {
+        out.push(format!("all {nr} required attendees free"));
+    } else {
+        out.push(format!("{fr} of {nr} required attendees free; busy: {}", names(&|a| a.required && a.availability == Availability::Busy).join(", ")));
+    }
+    let no = count(false);
+    if no > 0 {
+        out.push(format!("{} of {no} optional attendees free", free(false)));
+    }
+    let outside: Vec<String> = attendees
+        .iter()
+        .filter(|a| !a.in_working_hours)
+        .map(|a| format!("{} ({})", dir.name_of(&a.resource), a.local_start.get(11..16).unwrap_or("")))
+        .collect();
+    if outside.is_empty() {
+        out.push("inside everyone's working hours".into());
+    } else {
+        out.push(format!("outside working hours for {}", outside.join(", ")));
+    }
+    let lunch = names(&|a| a.at_lunch);
+    if !lunch.is_empty() {
+        out.push(format!("over lunch for {}", lunch.join(", ")));
+    }
+    let tentative = names(&|a| a.availability == Availability::Tentative);
+    if !tentative.is_empty() {
+        out.push(format!("tentatively busy: {}", tentative.join(", ")));
+    }
+    if let Some((r, seats)) = room {
+        out.push(format!("room {} ({seats} seats for {})", dir.name_of(r), attendees.len()));
+    }
+    if let Some(fit) = fit {
+        if fit.ok == fit.total {
+            out.push(format!("every one of {} instances works", fit.total));
+        } else {
+            let days: Vec<String> = fit.failing.iter().take(3).map(|t| rfc3339_in(*t, Zone::Utc)[..10].to_string()).collect();
+            out.push(format!("{} of {} instances work; conflicts on {}", fit.ok, fit.total, days.join(", ")));
+        }
+    }
+    out
+}
