@@ -19,6 +19,6 @@ pub mod ids;
 pub mod ical;
 pub mod office;
 pub mod recurrence;
-//pub mod state;
+pub mod state;
 pub mod suggest;
 pub mod time;

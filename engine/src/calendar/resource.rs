@@ -39,6 +39,9 @@ pub struct BusyEntry {
     pub status: BusyStatus,
     /// Booked over a conflict because the organizer overrode it.
     pub overridden: bool,
+    /// The transaction that placed it, while that transaction is undecided.
+    #[serde(default)]
+    pub txn: Option<crate::ids::TxnId>,
 }
 
 /// The busy entries of one resource.
@@ -103,12 +106,12 @@ impl ResourceCalendar {
         self.remove_where(meeting, |_| true)
     }
 
-    /// Sets the status of every entry of `meeting`.
-    pub fn set_status(&mut self, meeting: &MeetingId, status: BusyStatus) {
+    /// Changes every entry of `meeting` with `f`.
+    pub fn update_meeting(&mut self, meeting: &MeetingId, mut f: impl FnMut(&mut BusyEntry)) {
         if let Some(ids) = self.by_meeting.get(meeting) {
             for id in ids {
                 if let Some(e) = self.entries.get_mut(id) {
-                    e.status = status;
+                    f(e);
                 }
             }
         }

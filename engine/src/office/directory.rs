@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// An office: a zone, working hours, a lunch break and holidays.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Office {
     /// Id (`ny`).
     pub id: OfficeId,
@@ -31,6 +32,7 @@ pub struct Office {
 
 /// A person. Zone, hours and lunch default to the office's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Person {
     /// Id (`alice`).
     pub id: ResourceId,
@@ -51,6 +53,7 @@ pub struct Person {
 
 /// A meeting room, available during its office's hours.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Room {
     /// Id (`ny-hudson`).
     pub id: ResourceId,

@@ -1,8 +1,76 @@
-//! placeholder
+//! `dms freebusy --who alice,priya [--from T] [--to T] [--tz Z] [--json]`: busy periods
+//! of people and rooms in any office, merged per status, shown in one zone. Titles are
+//! never shown: free/busy is what other offices may see.
+
+use super::table::Table;
+use super::world::{resources, short, Common};
 use anyhow::Result;
+use engine::time::format::rfc3339_in;
+use serde_json::json;
 use std::io::Write;
-/// Arguments.
+
+/// Arguments of `dms freebusy`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
-/// Runs.
-pub fn run(_a: &Args, _out: &mut dyn Write) -> Result<()> { anyhow::bail!("not yet") }
+pub struct Args {
+    /// People and rooms, comma-separated ids.
+    #[arg(long)]
+    pub who: String,
+    /// Window, zone, data and output options.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Runs `dms freebusy`.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
+    let w = args.common.world()?;
+    let who = resources(&w, &args.who)?;
+    let zone = args.common.zone(&w, who.first())?;
+    let window = args.common.window(zone)?;
+    let mut all = Vec::new();
+    for r in &who {
+        let fb = w.home_state(r).and_then(|s| s.free_busy(r, window)).ok_or_else(|| anyhow::anyhow!("no calendar for {r}"))?;
+        all.push(fb);
+    }
+    if args.common.json {
+        let v: Vec<_> = all
+            .iter()
+            .map(|fb| {
+                json!({
+                    "resource": fb.resource,
+                    "office": w.dir.home(&fb.resource).ok(),
+                    "busy": fb.busy.iter().map(|p| json!({
+                        "start": rfc3339_in(p.interval.start, zone),
+                        "end": rfc3339_in(p.interval.end, zone),
+                        "status": format!("{:?}", p.status).to_lowercase(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&json!({
+            "zone": zone.name(),
+            "from": rfc3339_in(window.start, zone),
+            "to": rfc3339_in(window.end, zone),
+            "resources": v,
+        }))?)?;
+        return Ok(());
+    }
+    writeln!(out, "Free/busy from {} to {} (times in {})", short(window.start, zone), short(window.end, zone), zone)?;
+    let mut t = Table::new(&["who", "office", "status", "start", "end"]);
+    for fb in &all {
+        let office = w.dir.home(&fb.resource).map(|o| o.to_string()).unwrap_or_default();
+        if fb.busy.is_empty() {
+            t.row(vec![w.dir.name_of(&fb.resource), office.clone(), "free".into(), String::new(), String::new()]);
+        }
+        for p in &fb.busy {
+            t.row(vec![
+                w.dir.name_of(&fb.resource),
+                office.clone(),
+                format!("{:?}", p.status).to_lowercase(),
+                short(p.interval.start, zone),
+                short(p.interval.end, zone),
+            ]);
+        }
+    }
+    write!(out, "{}", t.render())?;
+    Ok(())
+}

@@ -8,6 +8,7 @@
 //! - [`suggest`]: `dms suggest`, ranked and explained meeting times.
 //! - [`demo`]: `dms demo`, the main job of the README's first command.
 //! - [`table`]: plain-text tables for human-readable output.
+//! - [`world`]: the options data-reading commands share (`--data`, `--from`, `--tz`, `--json`).
 
 pub mod demo;
 pub mod expand;
@@ -15,3 +16,4 @@ pub mod freebusy;
 pub mod suggest;
 pub mod table;
 pub mod timearg;
+pub mod world;

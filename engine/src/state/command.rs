@@ -1,0 +1,64 @@
+//! [`Command`]: every change an office's state can be asked for. Commands are what the
+//! durable log records, so they are serializable and carry everything they need.
+
+use super::meeting::{MeetingSpec, Response};
+use crate::ids::{MeetingId, ResourceId, TxnId};
+use crate::time::Instant;
+use serde::{Deserialize, Serialize};
+
+/// Which instances a cancellation removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CancelScope {
+    /// The whole series.
+    Series,
+    /// One instance, by its original start.
+    Instance(Instant),
+    /// This instance and every later one.
+    ThisAndFollowing(Instant),
+}
+
+/// A change to an office's calendars.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// Take ownership of a person's or room's calendar.
+    Register {
+        /// The resource.
+        resource: ResourceId,
+    },
+    /// Phase one: hold this office's resources for the meeting (a new one, or a new
+    /// version of an existing one). With `force`, conflicts are overridden and recorded.
+    Prepare {
+        /// Transaction.
+        txn: TxnId,
+        /// The meeting as it should be.
+        meeting: MeetingSpec,
+        /// Book over conflicts.
+        force: bool,
+    },
+    /// Phase two: the transaction committed; holds become bookings.
+    Commit {
+        /// Transaction.
+        txn: TxnId,
+    },
+    /// Phase two: the transaction aborted; holds go.
+    Abort {
+        /// Transaction.
+        txn: TxnId,
+    },
+    /// Cancel a meeting, one instance, or this and the following ones.
+    Cancel {
+        /// Meeting.
+        meeting: MeetingId,
+        /// Which instances.
+        scope: CancelScope,
+    },
+    /// An attendee answers.
+    Respond {
+        /// Meeting.
+        meeting: MeetingId,
+        /// Who answers.
+        attendee: ResourceId,
+        /// The answer.
+        response: Response,
+    },
+}

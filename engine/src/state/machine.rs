@@ -1,0 +1,351 @@
+//! [`OfficeState`] and `apply`: the calendars of one office and every change to them.
+
+use super::command::{CancelScope, Command};
+use super::invariant::{check_calendar, Violation};
+use super::meeting::{MeetingSpec, Response};
+use super::outcome::{Outcome, Rejection};
+use crate::calendar::conflict::find_conflicts;
+use crate::calendar::freebusy::free_busy;
+use crate::calendar::{BusyEntry, BusyStatus, Conflict, FreeBusy, Interval, ResourceCalendar};
+use crate::ids::{MeetingId, OfficeId, ResourceId, TxnId};
+use crate::recurrence::Until;
+use crate::time::Instant;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A prepared, undecided transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Pending {
+    meeting: MeetingSpec,
+    overridden: Vec<Conflict>,
+}
+
+/// An override: a booking made over a conflict, on purpose.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverrideRecord {
+    /// The meeting booked over the conflict.
+    pub meeting: MeetingId,
+    /// The conflict it was booked over.
+    pub conflict: Conflict,
+}
+
+/// The calendars of the people and rooms one office owns.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct OfficeState {
+    office: OfficeId,
+    calendars: BTreeMap<ResourceId, ResourceCalendar>,
+    meetings: BTreeMap<MeetingId, MeetingSpec>,
+    pending: BTreeMap<TxnId, Pending>,
+    in_flight: BTreeMap<MeetingId, TxnId>,
+    decided: BTreeMap<TxnId, bool>,
+    cancelled: BTreeSet<MeetingId>,
+    overrides: Vec<OverrideRecord>,
+}
+
+impl OfficeState {
+    /// An office with no calendars yet.
+    pub fn new(office: OfficeId) -> OfficeState {
+        OfficeState { office, ..Default::default() }
+    }
+
+    /// The office.
+    pub fn office(&self) -> &OfficeId {
+        &self.office
+    }
+
+    /// Whether `r`'s calendar is here.
+    pub fn owns(&self, r: &ResourceId) -> bool {
+        self.calendars.contains_key(r)
+    }
+
+    /// The calendars, by resource.
+    pub fn calendars(&self) -> &BTreeMap<ResourceId, ResourceCalendar> {
+        &self.calendars
+    }
+
+    /// A committed meeting.
+    pub fn meeting(&self, id: &MeetingId) -> Option<&MeetingSpec> {
+        self.meetings.get(id)
+    }
+
+    /// Every committed meeting.
+    pub fn meetings(&self) -> &BTreeMap<MeetingId, MeetingSpec> {
+        &self.meetings
+    }
+
+    /// Overrides recorded so far.
+    pub fn overrides(&self) -> &[OverrideRecord] {
+        &self.overrides
+    }
+
+    /// Undecided transactions.
+    pub fn pending_txns(&self) -> impl Iterator<Item = &TxnId> {
+        self.pending.keys()
+    }
+
+    /// How a transaction ended here, if it did: `Some(true)` committed.
+    pub fn decision(&self, txn: &TxnId) -> Option<bool> {
+        self.decided.get(txn).copied()
+    }
+
+    /// Free/busy of an owned resource.
+    pub fn free_busy(&self, r: &ResourceId, window: Interval) -> Option<FreeBusy> {
+        self.calendars.get(r).map(|c| free_busy(c, r, window))
+    }
+
+    /// The conflicts a meeting would meet on this office's resources (declined attendees
+    /// excepted), without changing anything.
+    pub fn conflicts(&self, m: &MeetingSpec) -> Result<Vec<Conflict>, Rejection> {
+        let instances: Vec<Interval> = m
+            .instances()
+            .map_err(|e| Rejection::BadMeeting(e.to_string()))?
+            .into_iter()
+            .map(|(_, iv)| iv)
+            .collect();
+        let mut out = Vec::new();
+        for r in self.local(m) {
+            if m.response_of(&r) != Response::Declined {
+                out.extend(find_conflicts(&self.calendars[&r], &r, &instances, Some(&m.id)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The meeting's resources that are this office's.
+    fn local(&self, m: &MeetingSpec) -> Vec<ResourceId> {
+        m.resources().into_iter().filter(|r| self.owns(r)).collect()
+    }
+
+    /// Applies a command. Deterministic: the same commands in the same order give the same
+    /// state and outcomes everywhere. Panics only if the invariant breaks (a bug).
+    pub fn apply(&mut self, cmd: &Command) -> Outcome {
+        let (outcome, touched) = match cmd {
+            Command::Register { resource } => {
+                self.calendars.entry(resource.clone()).or_default();
+                (Outcome::Registered, vec![])
+            }
+            Command::Prepare { txn, meeting, force } => self.prepare(txn, meeting, *force),
+            Command::Commit { txn } => self.commit(txn),
+            Command::Abort { txn } => self.abort(txn),
+            Command::Cancel { meeting, scope } => self.cancel(meeting, *scope),
+            Command::Respond { meeting, attendee, response } => self.respond(meeting, attendee, *response),
+        };
+        if let Err(v) = self.check(&touched) {
+            panic!("office {}: invariant broken by {cmd:?}: {v}", self.office);
+        }
+        outcome
+    }
+
+    /// Checks the invariant on the entries of the given meetings (every entry if empty).
+    pub fn check(&self, meetings: &[MeetingId]) -> Result<(), Violation> {
+        let only = (!meetings.is_empty()).then_some(meetings);
+        for (r, cal) in &self.calendars {
+            check_calendar(r, cal, only)?;
+        }
+        Ok(())
+    }
+
+    fn prepare(&mut self, txn: &TxnId, m: &MeetingSpec, force: bool) -> (Outcome, Vec<MeetingId>) {
+        match self.decided.get(txn) {
+            Some(true) => return (Outcome::Prepared { txn: txn.clone(), overridden: vec![] }, vec![]),
+            Some(false) => return reject(Rejection::AlreadyDecided(txn.clone())),
+            None => {}
+        }
+        if let Some(p) = self.pending.get(txn) {
+            return (Outcome::Prepared { txn: txn.clone(), overridden: p.overridden.clone() }, vec![]);
+        }
+        if let Err(e) = m.validate() {
+            return reject(Rejection::BadMeeting(e));
+        }
+        if let Some(other) = self.in_flight.get(&m.id) {
+            return reject(Rejection::InProgress { meeting: m.id.clone(), txn: other.clone() });
+        }
+        let local = self.local(m);
+        if local.is_empty() {
+            return reject(Rejection::NotOwned(m.organizer.clone()));
+        }
+        let instances = match m.instances() {
+            Ok(i) => i,
+            Err(e) => return reject(Rejection::BadMeeting(e.to_string())),
+        };
+        let ivs: Vec<Interval> = instances.iter().map(|(_, iv)| *iv).collect();
+        let mut blocking = Vec::new();
+        let mut optional_busy: BTreeSet<ResourceId> = BTreeSet::new();
+        for r in &local {
+            if m.response_of(r) == Response::Declined {
+                continue;
+            }
+            let c = find_conflicts(&self.calendars[r], r, &ivs, Some(&m.id));
+            if c.is_empty() {
+                continue;
+            }
+            if m.is_required(r) {
+                blocking.extend(c);
+            } else {
+                optional_busy.insert(r.clone());
+            }
+        }
+        if !blocking.is_empty() && !force {
+            return (Outcome::Conflicts { conflicts: blocking }, vec![]);
+        }
+        for r in &local {
+            let response = m.response_of(r);
+            if response == Response::Declined {
+                continue;
+            }
+            // An optional attendee who is busy is invited as tentative: it never blocks.
+            let status = if optional_busy.contains(r) || response == Response::Tentative {
+                BusyStatus::Tentative
+            } else {
+                BusyStatus::Hold
+            };
+            for &(instance, interval) in &instances {
+                let overridden = blocking.iter().any(|c| &c.resource == r && c.proposed == interval);
+                self.calendars.get_mut(r).expect("local").add(BusyEntry {
+                    interval,
+                    meeting: m.id.clone(),
+                    instance,
+                    status,
+                    overridden,
+                    txn: Some(txn.clone()),
+                });
+            }
+        }
+        self.pending.insert(txn.clone(), Pending { meeting: m.clone(), overridden: blocking.clone() });
+        self.in_flight.insert(m.id.clone(), txn.clone());
+        (Outcome::Prepared { txn: txn.clone(), overridden: blocking }, vec![m.id.clone()])
+    }
+
+    fn commit(&mut self, txn: &TxnId) -> (Outcome, Vec<MeetingId>) {
+        match self.decided.get(txn) {
+            Some(true) => return (Outcome::Committed { txn: txn.clone() }, vec![]),
+            Some(false) => return reject(Rejection::AlreadyDecided(txn.clone())),
+            None => {}
+        }
+        let Some(p) = self.pending.remove(txn) else {
+            return reject(Rejection::UnknownTxn(txn.clone()));
+        };
+        let m = p.meeting;
+        for r in self.local(&m) {
+            let cal = self.calendars.get_mut(&r).expect("local");
+            // The meeting's previous version, if this was a change, goes.
+            cal.remove_where(&m.id, |e| e.txn.as_ref() != Some(txn));
+            let response = m.response_of(&r);
+            cal.update_meeting(&m.id, |e| {
+                e.txn = None;
+                if e.status == BusyStatus::Hold {
+                    e.status = if response == Response::Tentative { BusyStatus::Tentative } else { BusyStatus::Confirmed };
+                }
+            });
+        }
+        for c in p.overridden {
+            self.overrides.push(OverrideRecord { meeting: m.id.clone(), conflict: c });
+        }
+        self.in_flight.remove(&m.id);
+        self.decided.insert(txn.clone(), true);
+        let id = m.id.clone();
+        self.meetings.insert(id.clone(), m);
+        (Outcome::Committed { txn: txn.clone() }, vec![id])
+    }
+
+    fn abort(&mut self, txn: &TxnId) -> (Outcome, Vec<MeetingId>) {
+        match self.decided.get(txn) {
+            Some(false) => return (Outcome::Aborted { txn: txn.clone() }, vec![]),
+            Some(true) => return reject(Rejection::AlreadyDecided(txn.clone())),
+            None => {}
+        }
+        if let Some(p) = self.pending.remove(txn) {
+            for r in self.local(&p.meeting) {
+                self.calendars
+                    .get_mut(&r)
+                    .expect("local")
+                    .remove_where(&p.meeting.id, |e| e.txn.as_ref() == Some(txn));
+            }
+            self.in_flight.remove(&p.meeting.id);
+        }
+        self.decided.insert(txn.clone(), false);
+        (Outcome::Aborted { txn: txn.clone() }, vec![])
+    }
+
+    fn cancel(&mut self, id: &MeetingId, scope: CancelScope) -> (Outcome, Vec<MeetingId>) {
+        if self.cancelled.contains(id) {
+            return (Outcome::Cancelled { meeting: id.clone(), removed: 0 }, vec![]);
+        }
+        let Some(m) = self.meetings.get(id).cloned() else {
+            return reject(Rejection::UnknownMeeting(id.clone()));
+        };
+        if let Some(txn) = self.in_flight.get(id) {
+            return reject(Rejection::InProgress { meeting: id.clone(), txn: txn.clone() });
+        }
+        let pick = |e: &BusyEntry| match scope {
+            CancelScope::Series => true,
+            CancelScope::Instance(t) => e.instance == t,
+            CancelScope::ThisAndFollowing(t) => e.instance >= t,
+        };
+        let mut removed = 0;
+        for r in self.local(&m) {
+            removed += self.calendars.get_mut(&r).expect("local").remove_where(id, pick).len();
+        }
+        match scope {
+            CancelScope::Series => {
+                self.meetings.remove(id);
+                self.cancelled.insert(id.clone());
+            }
+            CancelScope::Instance(t) => {
+                self.meetings.get_mut(id).expect("present").cancelled.insert(t);
+            }
+            CancelScope::ThisAndFollowing(t) => {
+                let spec = self.meetings.get_mut(id).expect("present");
+                for rule in &mut spec.recurrence.rrules {
+                    rule.count = None;
+                    rule.until = Some(Until::Utc(Instant(t.0 - 1)));
+                }
+                spec.recurrence.rdates.retain(|&d| d < t);
+                if spec.recurrence.start() >= t {
+                    self.meetings.remove(id);
+                    self.cancelled.insert(id.clone());
+                }
+            }
+        }
+        (Outcome::Cancelled { meeting: id.clone(), removed }, vec![])
+    }
+
+    fn respond(&mut self, id: &MeetingId, who: &ResourceId, response: Response) -> (Outcome, Vec<MeetingId>) {
+        let Some(m) = self.meetings.get(id) else {
+            return reject(Rejection::UnknownMeeting(id.clone()));
+        };
+        if !m.attendees.iter().any(|a| &a.resource == who) {
+            return reject(Rejection::NotInvited(who.clone()));
+        }
+        if !self.owns(who) {
+            return reject(Rejection::NotOwned(who.clone()));
+        }
+        if let Some(txn) = self.in_flight.get(id) {
+            return reject(Rejection::InProgress { meeting: id.clone(), txn: txn.clone() });
+        }
+        let m = self.meetings.get_mut(id).expect("present");
+        for a in m.attendees.iter_mut().filter(|a| &a.resource == who) {
+            a.response = response;
+        }
+        let instances = m.instances().unwrap_or_default();
+        let cal = self.calendars.get_mut(who).expect("owned");
+        cal.remove_meeting(id);
+        if response != Response::Declined {
+            let status = if response == Response::Tentative { BusyStatus::Tentative } else { BusyStatus::Confirmed };
+            for (instance, interval) in instances {
+                // Accepting over one's own other meetings is the attendee's override.
+                let clash = find_conflicts(cal, who, &[interval], Some(id));
+                let overridden = status.blocks() && !clash.is_empty();
+                for c in clash.into_iter().filter(|_| overridden) {
+                    self.overrides.push(OverrideRecord { meeting: id.clone(), conflict: c });
+                }
+                cal.add(BusyEntry { interval, meeting: id.clone(), instance, status, overridden, txn: None });
+            }
+        }
+        (Outcome::Responded { meeting: id.clone() }, vec![id.clone()])
+    }
+}
+
+fn reject(r: Rejection) -> (Outcome, Vec<MeetingId>) {
+    (Outcome::Rejected(r), vec![])
+}

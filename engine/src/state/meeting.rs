@@ -1,0 +1,118 @@
+//! [`MeetingSpec`]: a meeting as booked: organizer, attendees with their responses, rooms,
+//! when it starts and how it repeats, and which instances were cancelled.
+
+use crate::calendar::Interval;
+use crate::ids::{MeetingId, ResourceId};
+use crate::recurrence::{ExpandError, RecurrenceSet};
+use crate::time::Instant;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// How far ahead a recurring meeting is booked: instances starting within two years of
+/// its first are placed on calendars (and checked for conflicts); a series that goes on
+/// is extended by a later change.
+pub const BOOKING_HORIZON_SECS: i64 = 2 * 366 * 86_400;
+/// The most instances one meeting may place on calendars.
+pub const MAX_BOOKED_INSTANCES: usize = 1_000;
+/// The most attendees and rooms one meeting may have.
+pub const MAX_MEETING_RESOURCES: usize = 500;
+/// The longest meeting: one week.
+pub const MAX_DURATION_SECS: i64 = 7 * 86_400;
+
+/// An attendee's answer to an invitation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Response {
+    /// Not answered yet: the time is held as busy.
+    NeedsAction,
+    /// Accepted: busy.
+    Accepted,
+    /// Declined: the time is free again.
+    Declined,
+    /// Tentative: shown as tentative, does not block.
+    Tentative,
+}
+
+/// An invited person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendee {
+    /// Who.
+    pub resource: ResourceId,
+    /// Whether required (an optional attendee's conflicts do not stop a booking).
+    pub required: bool,
+    /// Their answer.
+    pub response: Response,
+}
+
+/// A meeting as booked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingSpec {
+    /// Id.
+    pub id: MeetingId,
+    /// Organizer (also an attendee, accepted).
+    pub organizer: ResourceId,
+    /// Title: seen by attendees and the owner's office only.
+    pub title: String,
+    /// Invited people.
+    pub attendees: Vec<Attendee>,
+    /// Rooms.
+    pub rooms: Vec<ResourceId>,
+    /// Length of each instance.
+    pub duration_secs: i64,
+    /// First start, zone and recurrence.
+    pub recurrence: RecurrenceSet,
+    /// Instances cancelled one by one (by original start).
+    #[serde(default)]
+    pub cancelled: BTreeSet<Instant>,
+}
+
+impl MeetingSpec {
+    /// Every resource the meeting takes: organizer, attendees, rooms, without repeats.
+    pub fn resources(&self) -> Vec<ResourceId> {
+        let mut v: Vec<ResourceId> = std::iter::once(self.organizer.clone())
+            .chain(self.attendees.iter().map(|a| a.resource.clone()))
+            .chain(self.rooms.iter().cloned())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The response of `r` (the organizer and rooms have accepted).
+    pub fn response_of(&self, r: &ResourceId) -> Response {
+        self.attendees
+            .iter()
+            .find(|a| &a.resource == r)
+            .map_or(Response::Accepted, |a| a.response)
+    }
+
+    /// Whether `r` must be free for the meeting to be booked without an override.
+    pub fn is_required(&self, r: &ResourceId) -> bool {
+        self.attendees.iter().find(|a| &a.resource == r).is_none_or(|a| a.required)
+    }
+
+    /// The instances placed on calendars: within the booking horizon, minus cancelled ones.
+    pub fn instances(&self) -> Result<Vec<(Instant, Interval)>, ExpandError> {
+        let start = self.recurrence.start();
+        let horizon = start.plus_secs(BOOKING_HORIZON_SECS);
+        let occ = self.recurrence.between(start, horizon, MAX_BOOKED_INSTANCES)?;
+        Ok(occ
+            .into_iter()
+            .filter(|o| !self.cancelled.contains(&o.start))
+            .map(|o| (o.start, Interval::from_len(o.start, self.duration_secs)))
+            .collect())
+    }
+
+    /// Checks the limits; the error says which.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.duration_secs <= 0 || self.duration_secs > MAX_DURATION_SECS {
+            return Err(format!("duration must be between 1 second and {MAX_DURATION_SECS} seconds"));
+        }
+        if self.resources().len() > MAX_MEETING_RESOURCES {
+            return Err(format!("more than {MAX_MEETING_RESOURCES} attendees and rooms"));
+        }
+        if self.title.len() > 1_000 {
+            return Err("title longer than 1000 bytes".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,26 @@
+//! The per-office state machine: `apply(command) -> outcome` over the calendars of the
+//! people and rooms an office owns. Deterministic and serializable, so the node, the
+//! simulator and a later replica group (each applying the same log) reach the same state.
+//!
+//! Read in this order:
+//! - [`meeting`]: [`MeetingSpec`] (who, when, how it repeats) and attendee responses.
+//! - [`command`]: [`Command`], every change an office can be asked for.
+//! - [`outcome`]: [`Outcome`], what each command did, and [`Rejection`]s.
+//! - [`machine`]: [`OfficeState`] and `apply`.
+//! - [`invariant`]: the check run after every change: no resource double-booked unless
+//!   the organizer overrode, and then it is recorded.
+//!
+//! Two-phase commit lives in the node; here it is three commands: `Prepare` places holds
+//! (status `Hold`, which block like bookings), `Commit` turns them into bookings, `Abort`
+//! removes them. Every command is idempotent by transaction or meeting id.
+
+pub mod command;
+pub mod invariant;
+pub mod machine;
+pub mod meeting;
+pub mod outcome;
+
+pub use command::{CancelScope, Command};
+pub use machine::OfficeState;
+pub use meeting::{Attendee, MeetingSpec, Response};
+pub use outcome::{Outcome, Rejection};

@@ -1,0 +1,79 @@
+//! [`Outcome`]: what a command did. A rejection changes nothing.
+
+use crate::calendar::Conflict;
+use crate::ids::{MeetingId, ResourceId, TxnId};
+use serde::{Deserialize, Serialize};
+
+/// What a command did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// The resource is now this office's.
+    Registered,
+    /// Holds are in place (votes yes). `overridden` lists conflicts booked over by force.
+    Prepared {
+        /// Transaction.
+        txn: TxnId,
+        /// Conflicts overridden.
+        overridden: Vec<Conflict>,
+    },
+    /// Votes no: these instances collide with bookings here. Nothing changed.
+    Conflicts {
+        /// Every conflict.
+        conflicts: Vec<Conflict>,
+    },
+    /// Holds became bookings.
+    Committed {
+        /// Transaction.
+        txn: TxnId,
+    },
+    /// Holds removed (also for a transaction never seen: presumed abort).
+    Aborted {
+        /// Transaction.
+        txn: TxnId,
+    },
+    /// Instances removed from calendars.
+    Cancelled {
+        /// Meeting.
+        meeting: MeetingId,
+        /// Busy entries removed.
+        removed: usize,
+    },
+    /// The answer is recorded.
+    Responded {
+        /// Meeting.
+        meeting: MeetingId,
+    },
+    /// Nothing changed, for the reason given.
+    Rejected(Rejection),
+}
+
+/// Why a command was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum Rejection {
+    /// The meeting is not known here.
+    #[error("unknown meeting {0}")]
+    UnknownMeeting(MeetingId),
+    /// The person or room is not this office's.
+    #[error("{0} is not on this office's calendars")]
+    NotOwned(ResourceId),
+    /// The transaction is not prepared here (commit of an unknown transaction).
+    #[error("transaction {0} is not prepared here")]
+    UnknownTxn(TxnId),
+    /// Another transaction is changing the meeting; retry after it ends.
+    #[error("meeting {meeting} is being changed by transaction {txn}")]
+    InProgress {
+        /// Meeting.
+        meeting: MeetingId,
+        /// The transaction in the way.
+        txn: TxnId,
+    },
+    /// The transaction already ended the other way (commit after abort, or abort after commit).
+    #[error("transaction {0} already ended the other way")]
+    AlreadyDecided(TxnId),
+    /// The meeting breaks a limit or its recurrence cannot be expanded.
+    #[error("bad meeting: {0}")]
+    BadMeeting(String),
+    /// The attendee is not invited.
+    #[error("{0} is not invited")]
+    NotInvited(ResourceId),
+}
