@@ -11,7 +11,6 @@
 
 use super::interval::Interval;
 use crate::time::Instant;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Bound::{Excluded, Unbounded};
 
@@ -22,7 +21,7 @@ pub type EntryId = u64;
 const EMPTY: usize = usize::MAX;
 
 /// Disjoint-layer interval index; each entry has a caller-chosen unique id.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct IntervalIndex {
     layers: Vec<BTreeMap<(Instant, EntryId), Instant>>,
     where_is: BTreeMap<EntryId, (usize, Instant)>,

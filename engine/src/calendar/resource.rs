@@ -44,8 +44,10 @@ pub struct BusyEntry {
     pub txn: Option<crate::ids::TxnId>,
 }
 
-/// The busy entries of one resource.
+/// The busy entries of one resource. Serialized as its entries alone; the index and the
+/// per-meeting map are rebuilt on load.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "Snapshot", into = "Snapshot")]
 pub struct ResourceCalendar {
     entries: BTreeMap<EntryId, BusyEntry>,
     index: IntervalIndex,
@@ -153,5 +155,31 @@ impl ResourceCalendar {
     /// The meetings with entries here.
     pub fn meetings(&self) -> impl Iterator<Item = &MeetingId> {
         self.by_meeting.keys()
+    }
+}
+
+/// The serialized form of a [`ResourceCalendar`].
+#[derive(Clone, Serialize, Deserialize)]
+struct Snapshot {
+    entries: Vec<(EntryId, BusyEntry)>,
+    next_id: EntryId,
+}
+
+impl From<ResourceCalendar> for Snapshot {
+    fn from(c: ResourceCalendar) -> Snapshot {
+        Snapshot { entries: c.entries.into_iter().collect(), next_id: c.next_id }
+    }
+}
+
+impl From<Snapshot> for ResourceCalendar {
+    fn from(s: Snapshot) -> ResourceCalendar {
+        let mut c = ResourceCalendar { next_id: s.next_id, ..Default::default() };
+        for (id, e) in s.entries {
+            c.index.insert(e.interval, id);
+            c.by_meeting.entry(e.meeting.clone()).or_default().insert(id);
+            c.next_id = c.next_id.max(id + 1);
+            c.entries.insert(id, e);
+        }
+        c
     }
 }
