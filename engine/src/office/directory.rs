@@ -187,6 +187,14 @@ impl Directory {
         Err(DirectoryError::UnknownResource(r.0.clone()))
     }
 
+    /// A key that is equal for two resources exactly when their working hours, lunch,
+    /// zone and holidays are, so callers can compute those once per key.
+    pub fn schedule_key(&self, r: &ResourceId) -> Result<String, DirectoryError> {
+        let office = self.home(r)?;
+        let s = self.schedule(r)?;
+        Ok(format!("{office}|{}|{}|{:?}", s.zone, s.hours, s.lunch))
+    }
+
     /// The intervals within `window` in which `r` works (its hours, minus holidays).
     pub fn working(&self, r: &ResourceId, window: Interval) -> Result<Vec<Interval>, DirectoryError> {
         let s = self.schedule(r)?;

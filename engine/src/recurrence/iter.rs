@@ -17,7 +17,7 @@ use super::rule::{Frequency, Rule, Until};
 use super::year::{MaskSpec, YearInfo};
 use crate::time::civil::{civil_from_days, days_from_civil, days_in_month};
 use crate::time::instant::DAY_SECS;
-use crate::time::{Disambiguation, Instant, Wall, Zone};
+use crate::time::{Disambiguation, Instant, OffsetCache, Wall, Zone};
 
 /// One expanded instance: where the wall clock stands and when it happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,8 +31,8 @@ pub struct Occ {
 /// The lazy expansion of one rule from one DTSTART in one zone.
 pub struct RuleIter {
     plan: Plan,
-    text: String,
-    zone: Zone,
+    rule: Rule,
+    offsets: OffsetCache,
     dtstart: Wall,
     until: Option<UntilBound>,
     count_left: Option<u64>,
@@ -75,8 +75,8 @@ impl RuleIter {
         let (year, month, day) = dtstart.ymd();
         let (h, m, s) = dtstart.hms();
         let mut it = RuleIter {
-            text: rule.to_string(),
-            zone,
+            rule: rule.clone(),
+            offsets: OffsetCache::new(zone),
             dtstart,
             until,
             count_left: rule.count.map(u64::from),
@@ -103,8 +103,8 @@ impl RuleIter {
     }
 
     /// The rule's text, for messages.
-    pub fn rule_text(&self) -> &str {
-        &self.text
+    pub fn rule_text(&self) -> String {
+        self.rule.to_string()
     }
 
     /// Whether the rule has COUNT (so it cannot skip ahead).
@@ -262,7 +262,7 @@ impl RuleIter {
                 if self.empty_run > self.empty_limit() {
                     self.done = true;
                     return Err(ExpandError::NeverMatches {
-                        rule: self.text.clone(),
+                        rule: self.rule_text(),
                         periods: self.empty_run,
                     });
                 }
@@ -408,10 +408,7 @@ impl RuleIter {
     /// Emits one candidate; returns false when the rule has ended (UNTIL or COUNT).
     #[inline]
     fn emit(&mut self, wall: Wall) -> bool {
-        let at = self
-            .zone
-            .to_instant(wall, Disambiguation::Compatible)
-            .unwrap_or(Instant(wall.0));
+        let at = self.offsets.to_instant(wall);
         let past = match self.until {
             Some(UntilBound::Instant(u)) => at > u,
             Some(UntilBound::Wall(u)) => wall > u,
@@ -511,7 +508,7 @@ impl RuleIter {
 
     fn never(&self) -> ExpandError {
         ExpandError::NeverMatches {
-            rule: self.text.clone(),
+            rule: self.rule_text(),
             periods: self.empty_run,
         }
     }

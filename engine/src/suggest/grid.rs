@@ -82,8 +82,8 @@ pub struct Lane {
     pub zone: Zone,
     /// Flags per slot.
     pub flags: Vec<u8>,
-    /// Working intervals, merged.
-    pub working: Vec<Interval>,
+    /// Seconds of each slot inside working hours.
+    pub in_hours_secs: Vec<u32>,
 }
 
 impl Lane {
@@ -93,19 +93,23 @@ impl Lane {
         resource: ResourceId,
         zone: Zone,
         busy: &[(Interval, BusyStatus)],
-        working: Vec<Interval>,
+        working: &[Interval],
         lunch: &[Interval],
     ) -> Lane {
         let mut flags = vec![0u8; grid.n];
+        let mut in_hours_secs = vec![0u32; grid.n];
         for &(iv, status) in busy {
             let bit = if status.blocks() { BUSY } else { TENTATIVE };
             for k in grid.overlapping(iv) {
                 flags[k] |= bit;
             }
         }
-        for &iv in &working {
+        for &iv in working {
             for k in grid.within(iv) {
                 flags[k] |= IN_HOURS;
+            }
+            for k in grid.overlapping(iv) {
+                in_hours_secs[k] += grid.slot(k).overlap_secs(&iv) as u32;
             }
         }
         for &iv in lunch {
@@ -113,18 +117,12 @@ impl Lane {
                 flags[k] |= LUNCH;
             }
         }
-        Lane { resource, zone, flags, working }
+        Lane { resource, zone, flags, in_hours_secs }
     }
 
-    /// The share of `slot` outside working hours, 0..=1.
-    pub fn off_hours(&self, slot: Interval) -> f64 {
-        let i = self.working.partition_point(|w| w.end <= slot.start);
-        let inside: i64 = self.working[i..]
-            .iter()
-            .take_while(|w| w.start < slot.end)
-            .map(|w| w.overlap_secs(&slot))
-            .sum();
-        1.0 - inside as f64 / slot.len_secs().max(1) as f64
+    /// The share of slot `k` (`dur` seconds long) outside working hours, 0..=1.
+    pub fn off_hours(&self, k: usize, dur: i64) -> f64 {
+        1.0 - f64::from(self.in_hours_secs[k]) / dur.max(1) as f64
     }
 }
 

@@ -19,9 +19,62 @@ use std::collections::BTreeMap;
 struct Feasible {
     k: usize,
     rank: Rank,
-    parts: ScoreParts,
     room: Option<usize>,
     fit: Option<InstanceFit>,
+}
+
+/// Per-slot sums over all lanes, built lane by lane (contiguous, cache-friendly loops) so
+/// that scoring a slot reads a handful of numbers instead of every lane.
+#[derive(Default)]
+struct Totals {
+    req_free: Vec<u16>,
+    req_in_hours: Vec<u16>,
+    opt_free: Vec<u16>,
+    in_hours: Vec<u16>,
+    not_lunch: Vec<u16>,
+    tentative: Vec<u16>,
+    /// Per zone group: the seconds its lanes spend inside working hours, per slot.
+    zone_in_secs: Vec<Vec<u32>>,
+    zone_size: Vec<u32>,
+}
+
+impl Totals {
+    fn new(grid: &Grid, lanes: &[Lane], required: &[bool], zone_group: &[usize], n_zones: usize) -> Totals {
+        let n = grid.n;
+        let mut t = Totals {
+            req_free: vec![0; n],
+            req_in_hours: vec![0; n],
+            opt_free: vec![0; n],
+            in_hours: vec![0; n],
+            not_lunch: vec![0; n],
+            tentative: vec![0; n],
+            zone_in_secs: vec![vec![0; n]; n_zones],
+            zone_size: vec![0; n_zones],
+        };
+        for (i, lane) in lanes.iter().enumerate() {
+            let (free, hours) = if required[i] { (&mut t.req_free, Some(&mut t.req_in_hours)) } else { (&mut t.opt_free, None) };
+            for (k, f) in lane.flags.iter().enumerate() {
+                free[k] += u16::from(f & BUSY == 0);
+            }
+            if let Some(h) = hours {
+                for (k, f) in lane.flags.iter().enumerate() {
+                    h[k] += u16::from(f & IN_HOURS != 0);
+                }
+            }
+            let z = zone_group[i];
+            t.zone_size[z] += 1;
+            for k in 0..n {
+                let f = lane.flags[k];
+                t.in_hours[k] += u16::from(f & IN_HOURS != 0);
+                t.not_lunch[k] += u16::from(f & LUNCH == 0);
+                t.tentative[k] += u16::from(f & (TENTATIVE | BUSY) == TENTATIVE);
+            }
+            for (sum, secs) in t.zone_in_secs[z].iter_mut().zip(&lane.in_hours_secs) {
+                *sum += secs;
+            }
+        }
+        t
+    }
 }
 
 /// Everything the scan needs, built once per request.
@@ -30,10 +83,10 @@ struct Scan<'a> {
     grid: Grid,
     lanes: Vec<Lane>,
     required: Vec<bool>,
-    zone_group: Vec<usize>,
-    n_zones: usize,
     rooms: Vec<(Lane, u32)>,
+    n_required: usize,
     need_required: usize,
+    totals: Totals,
 }
 
 /// Suggests times for `req`, reading busy time from `src`.
@@ -125,35 +178,36 @@ impl<'a> Scan<'a> {
         let grid = Grid::new(req.window, req.granularity_secs, req.duration_secs);
         // Pad the window by a day so that lanes see intervals reaching into it.
         let pad = Interval::new(req.window.start.plus_secs(-86_400), req.window.end.plus_secs(86_400));
-        let mut people: Vec<(ResourceId, bool)> = req.required.iter().map(|r| (r.clone(), true)).collect();
-        for r in &req.optional {
+        let mut people: Vec<(ResourceId, bool)> = Vec::new();
+        let listed = req.required.iter().map(|r| (r, true)).chain(req.optional.iter().map(|r| (r, false)));
+        for (r, required) in listed {
             if !people.iter().any(|(p, _)| p == r) {
-                people.push((r.clone(), false));
+                people.push((r.clone(), required));
             }
         }
         let mut lanes = Vec::with_capacity(people.len());
         let mut zones: BTreeMap<&'static str, usize> = BTreeMap::new();
+        // People of one office share hours: compute them once per schedule.
+        let mut schedules: BTreeMap<String, (Vec<Interval>, Vec<Interval>)> = BTreeMap::new();
         for (r, _) in &people {
             let zone = dir.zone_of(r)?;
-            let lane = Lane::build(&grid, r.clone(), zone, &src.busy(r, pad), dir.working(r, pad)?, &dir.lunch(r, pad)?);
+            let key = dir.schedule_key(r)?;
+            if !schedules.contains_key(&key) {
+                schedules.insert(key.clone(), (dir.working(r, pad)?, dir.lunch(r, pad)?));
+            }
+            let (working, lunch) = &schedules[&key];
+            let lane = Lane::build(&grid, r.clone(), zone, &src.busy(r, pad), working, lunch);
             let next = zones.len();
             zones.entry(zone.name()).or_insert(next);
             lanes.push(lane);
         }
-        let zone_group = lanes.iter().map(|l| zones[l.zone.name()]).collect();
+        let zone_group: Vec<usize> = lanes.iter().map(|l| zones[l.zone.name()]).collect();
         let rooms = Self::room_lanes(req, dir, src, &grid, pad, people.len())?;
-        let n_req = req.required.len();
+        let n_req = people.iter().filter(|(_, r)| *r).count();
         let need_required = ((req.min_attendance * n_req as f64).ceil() as usize).min(n_req);
-        Ok(Scan {
-            req,
-            grid,
-            required: people.iter().map(|(_, r)| *r).collect(),
-            lanes,
-            zone_group,
-            n_zones: zones.len(),
-            rooms,
-            need_required,
-        })
+        let required: Vec<bool> = people.iter().map(|(_, r)| *r).collect();
+        let totals = Totals::new(&grid, &lanes, &required, &zone_group, zones.len());
+        Ok(Scan { req, grid, required, lanes, rooms, n_required: n_req, need_required, totals })
     }
 
     fn room_lanes(
@@ -186,21 +240,16 @@ impl<'a> Scan<'a> {
             .into_iter()
             .map(|r| {
                 let zone = dir.zone_of(&r.id).unwrap_or(Zone::Utc);
-                (Lane::build(grid, r.id.clone(), zone, &src.busy(&r.id, pad), vec![], &[]), r.capacity)
+                (Lane::build(grid, r.id.clone(), zone, &src.busy(&r.id, pad), &[], &[]), r.capacity)
             })
             .collect())
     }
 
     /// Scores slot `k`, or says why it is not feasible.
     fn evaluate(&self, k: usize, misses: &mut Misses) -> Option<Feasible> {
-        let mut req_free = 0;
-        let mut req_out_of_hours = false;
-        for (lane, &required) in self.lanes.iter().zip(&self.required) {
-            if required {
-                req_free += usize::from(lane.flags[k] & BUSY == 0);
-                req_out_of_hours |= lane.flags[k] & IN_HOURS == 0;
-            }
-        }
+        let t = &self.totals;
+        let req_free = usize::from(t.req_free[k]);
+        let req_out_of_hours = usize::from(t.req_in_hours[k]) < self.n_required;
         if req_free < self.need_required {
             misses.attendees += 1;
             return None;
@@ -220,45 +269,37 @@ impl<'a> Scan<'a> {
         } else {
             None
         };
-        let parts = self.parts(k, room);
+        let score = self.parts(k, room).total();
         Some(Feasible {
             k,
-            rank: Rank { required_free: req_free, instances_ok: 0, score: parts.total(), start: self.grid.start(k).0 },
-            parts,
+            rank: Rank { required_free: req_free, instances_ok: 0, score, start: self.grid.start(k).0 },
             room,
             fit: None,
         })
     }
 
     fn parts(&self, k: usize, room: Option<usize>) -> ScoreParts {
+        let t = &self.totals;
         let n = self.lanes.len() as f64;
-        let (mut opt_n, mut opt_free, mut in_hours, mut not_lunch, mut tentative) = (0, 0, 0, 0, 0);
-        let mut zone_sum = vec![(0.0f64, 0u32); self.n_zones];
-        let slot = self.grid.slot(k);
-        for (i, lane) in self.lanes.iter().enumerate() {
-            let f = lane.flags[k];
-            if !self.required[i] {
-                opt_n += 1;
-                opt_free += usize::from(f & BUSY == 0);
-            }
-            in_hours += usize::from(f & IN_HOURS != 0);
-            not_lunch += usize::from(f & LUNCH == 0);
-            tentative += usize::from(f & (TENTATIVE | BUSY) == TENTATIVE);
-            let off = if f & IN_HOURS != 0 { 0.0 } else { lane.off_hours(slot) };
-            let z = &mut zone_sum[self.zone_group[i]];
-            z.0 += off;
-            z.1 += 1;
-        }
-        let worst = zone_sum.iter().filter(|z| z.1 > 0).map(|z| z.0 / f64::from(z.1)).fold(0.0, f64::max);
+        let opt_n = self.lanes.len() - self.n_required;
+        let dur = self.grid.dur.max(1) as f64;
+        let worst = t
+            .zone_in_secs
+            .iter()
+            .zip(&t.zone_size)
+            .filter(|(_, &size)| size > 0)
+            .map(|(secs, &size)| 1.0 - f64::from(secs[k]) / (dur * f64::from(size)))
+            .fold(0.0, f64::max);
+        let start = self.grid.start(k);
         let distance = self.req.preferred.map_or(0.0, |p| {
-            (slot.start.0 - p.0).abs() as f64 / self.req.window.len_secs().max(1) as f64
+            (start.0 - p.0).abs() as f64 / self.req.window.len_secs().max(1) as f64
         });
         ScoreParts {
-            optional_free: if opt_n == 0 { 1.0 } else { opt_free as f64 / opt_n as f64 },
-            in_hours: in_hours as f64 / n,
-            not_lunch: not_lunch as f64 / n,
+            optional_free: if opt_n == 0 { 1.0 } else { f64::from(t.opt_free[k]) / opt_n as f64 },
+            in_hours: f64::from(t.in_hours[k]) / n,
+            not_lunch: f64::from(t.not_lunch[k]) / n,
             worst_zone_off_hours: worst,
-            tentative: tentative as f64 / n,
+            tentative: f64::from(t.tentative[k]) / n,
             distance: distance.min(1.0),
             room_fit: room.map_or(0.0, |r| (n / f64::from(self.rooms[r].1.max(1))).min(1.0)),
         }
@@ -315,7 +356,7 @@ impl<'a> Scan<'a> {
             start: slot.start,
             end: slot.end,
             score: (f.rank.score * 100.0).round() / 100.0,
-            parts: f.parts,
+            parts: self.parts(f.k, f.room),
             required_free: f.rank.required_free,
             room,
             attendees,
