@@ -15,8 +15,8 @@
 //! - [`state`]: the per-office state machine, `apply(command) -> outcome`.
 
 pub mod calendar;
-pub mod ids;
 pub mod ical;
+pub mod ids;
 pub mod office;
 pub mod recurrence;
 pub mod state;

@@ -10,7 +10,11 @@ use engine::time::{Instant, Wall, Zone};
 use proptest::prelude::*;
 
 fn expand(set: &RecurrenceSet, n: usize) -> Vec<String> {
-    set.first_n(None, n).unwrap().iter().map(|o| rfc3339_in(o.start, set.zone)).collect()
+    set.first_n(None, n)
+        .unwrap()
+        .iter()
+        .map(|o| rfc3339_in(o.start, set.zone))
+        .collect()
 }
 
 fn set(dtstart: (i32, u32, u32, u32, u32), tz: &str, rules: &[&str]) -> RecurrenceSet {
@@ -25,23 +29,49 @@ fn headline_third_wednesday_except_december_plus_second_to_last_friday_of_novemb
     let s = set(
         (2026, 1, 21, 10, 0),
         "America/New_York",
-        &["FREQ=MONTHLY;BYDAY=3WE;BYMONTH=1,2,3,4,5,6,7,8,9,10,11;UNTIL=20281231T235959Z", "FREQ=YEARLY;BYMONTH=11;BYDAY=-2FR;UNTIL=20281231T235959Z"],
+        &[
+            "FREQ=MONTHLY;BYDAY=3WE;BYMONTH=1,2,3,4,5,6,7,8,9,10,11;UNTIL=20281231T235959Z",
+            "FREQ=YEARLY;BYMONTH=11;BYDAY=-2FR;UNTIL=20281231T235959Z",
+        ],
     );
     let got = expand(&s, 1000);
     assert_eq!(got.len(), 36);
     assert!(got.iter().all(|t| !t[5..7].contains("12")), "no December");
     let novembers: Vec<&String> = got.iter().filter(|t| &t[5..7] == "11").collect();
-    assert_eq!(novembers, ["2026-11-18T10:00:00-05:00", "2026-11-20T10:00:00-05:00", "2027-11-17T10:00:00-05:00", "2027-11-19T10:00:00-05:00", "2028-11-15T10:00:00-05:00", "2028-11-17T10:00:00-05:00"]);
+    assert_eq!(
+        novembers,
+        [
+            "2026-11-18T10:00:00-05:00",
+            "2026-11-20T10:00:00-05:00",
+            "2027-11-17T10:00:00-05:00",
+            "2027-11-19T10:00:00-05:00",
+            "2028-11-15T10:00:00-05:00",
+            "2028-11-17T10:00:00-05:00"
+        ]
+    );
     golden("headline-2026-2028.txt", &(got.join("\n") + "\n"));
     // The same set with EXRULE gives the same instances.
-    let mut with_exrule = set((2026, 1, 21, 10, 0), "America/New_York", &["FREQ=MONTHLY;BYDAY=3WE;UNTIL=20281231T235959Z", "FREQ=YEARLY;BYMONTH=11;BYDAY=-2FR;UNTIL=20281231T235959Z"]);
-    with_exrule.exrules.push(Rule::parse("FREQ=YEARLY;BYMONTH=12;BYDAY=3WE;UNTIL=20281231T235959Z").unwrap());
+    let mut with_exrule = set(
+        (2026, 1, 21, 10, 0),
+        "America/New_York",
+        &[
+            "FREQ=MONTHLY;BYDAY=3WE;UNTIL=20281231T235959Z",
+            "FREQ=YEARLY;BYMONTH=11;BYDAY=-2FR;UNTIL=20281231T235959Z",
+        ],
+    );
+    with_exrule
+        .exrules
+        .push(Rule::parse("FREQ=YEARLY;BYMONTH=12;BYDAY=3WE;UNTIL=20281231T235959Z").unwrap());
     assert_eq!(expand(&with_exrule, 1000), got);
 }
 
 #[test]
 fn every_other_tuesday_keeps_local_time_across_dst() {
-    let s = set((2026, 1, 6, 9, 30), "Europe/London", &["FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=30"]);
+    let s = set(
+        (2026, 1, 6, 9, 30),
+        "Europe/London",
+        &["FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;COUNT=30"],
+    );
     let got = expand(&s, 100);
     assert_eq!(got.len(), 30);
     assert!(got.iter().all(|t| &t[11..19] == "09:30:00"));
@@ -51,51 +81,124 @@ fn every_other_tuesday_keeps_local_time_across_dst() {
 
 #[test]
 fn first_friday_of_each_month() {
-    let s = set((2026, 1, 2, 16, 0), "Asia/Kolkata", &["FREQ=MONTHLY;BYDAY=1FR;COUNT=6"]);
+    let s = set(
+        (2026, 1, 2, 16, 0),
+        "Asia/Kolkata",
+        &["FREQ=MONTHLY;BYDAY=1FR;COUNT=6"],
+    );
     assert_eq!(
         expand(&s, 10),
-        ["2026-01-02T16:00:00+05:30", "2026-02-06T16:00:00+05:30", "2026-03-06T16:00:00+05:30", "2026-04-03T16:00:00+05:30", "2026-05-01T16:00:00+05:30", "2026-06-05T16:00:00+05:30"]
+        [
+            "2026-01-02T16:00:00+05:30",
+            "2026-02-06T16:00:00+05:30",
+            "2026-03-06T16:00:00+05:30",
+            "2026-04-03T16:00:00+05:30",
+            "2026-05-01T16:00:00+05:30",
+            "2026-06-05T16:00:00+05:30"
+        ]
     );
 }
 
 #[test]
 fn spring_gap_moves_forward_and_autumn_fold_takes_the_first() {
-    let gap = set((2026, 3, 7, 2, 30), "America/New_York", &["FREQ=DAILY;COUNT=3"]);
-    assert_eq!(expand(&gap, 5), ["2026-03-07T02:30:00-05:00", "2026-03-08T03:30:00-04:00", "2026-03-09T02:30:00-04:00"]);
-    let fold = set((2026, 10, 31, 1, 30), "America/New_York", &["FREQ=DAILY;COUNT=3"]);
-    assert_eq!(expand(&fold, 5), ["2026-10-31T01:30:00-04:00", "2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"]);
+    let gap = set(
+        (2026, 3, 7, 2, 30),
+        "America/New_York",
+        &["FREQ=DAILY;COUNT=3"],
+    );
+    assert_eq!(
+        expand(&gap, 5),
+        [
+            "2026-03-07T02:30:00-05:00",
+            "2026-03-08T03:30:00-04:00",
+            "2026-03-09T02:30:00-04:00"
+        ]
+    );
+    let fold = set(
+        (2026, 10, 31, 1, 30),
+        "America/New_York",
+        &["FREQ=DAILY;COUNT=3"],
+    );
+    assert_eq!(
+        expand(&fold, 5),
+        [
+            "2026-10-31T01:30:00-04:00",
+            "2026-11-01T01:30:00-04:00",
+            "2026-11-02T01:30:00-05:00"
+        ]
+    );
 }
 
 #[test]
 fn invalid_dates_are_skipped_not_moved() {
-    let s = set((2026, 1, 31, 12, 0), "Europe/Berlin", &["FREQ=MONTHLY;COUNT=4"]);
-    assert_eq!(expand(&s, 5), ["2026-01-31T12:00:00+01:00", "2026-03-31T12:00:00+02:00", "2026-05-31T12:00:00+02:00", "2026-07-31T12:00:00+02:00"]);
+    let s = set(
+        (2026, 1, 31, 12, 0),
+        "Europe/Berlin",
+        &["FREQ=MONTHLY;COUNT=4"],
+    );
+    assert_eq!(
+        expand(&s, 5),
+        [
+            "2026-01-31T12:00:00+01:00",
+            "2026-03-31T12:00:00+02:00",
+            "2026-05-31T12:00:00+02:00",
+            "2026-07-31T12:00:00+02:00"
+        ]
+    );
 }
 
 #[test]
 fn impossible_rules_are_errors_that_name_the_rule() {
-    let s = set((2026, 1, 1, 9, 0), "UTC", &["FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"]);
-    let err = s.between(Instant(0), Instant(i64::MAX / 4), 10).unwrap_err();
+    let s = set(
+        (2026, 1, 1, 9, 0),
+        "UTC",
+        &["FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"],
+    );
+    let err = s
+        .between(Instant(0), Instant(i64::MAX / 4), 10)
+        .unwrap_err();
     assert!(matches!(err, ExpandError::NeverMatches { .. }), "{err}");
     assert!(err.to_string().contains("BYMONTHDAY=30"), "{err}");
     let unreachable = Rule::parse("FREQ=HOURLY;INTERVAL=2;BYHOUR=3").unwrap();
-    let s = RecurrenceSet::with_rule(Wall::from_ymd_hms(2026, 1, 1, 8, 0, 0), Zone::Utc, unreachable);
+    let s = RecurrenceSet::with_rule(
+        Wall::from_ymd_hms(2026, 1, 1, 8, 0, 0),
+        Zone::Utc,
+        unreachable,
+    );
     assert!(s.iter().is_err());
 }
 
 #[test]
 fn limits_are_errors_not_truncation() {
     let s = set((2026, 1, 1, 9, 0), "UTC", &["FREQ=MINUTELY"]);
-    let err = s.between(at(Zone::Utc, 2026, 1, 1, 0, 0), at(Zone::Utc, 2026, 2, 1, 0, 0), 1000).unwrap_err();
+    let err = s
+        .between(
+            at(Zone::Utc, 2026, 1, 1, 0, 0),
+            at(Zone::Utc, 2026, 2, 1, 0, 0),
+            1000,
+        )
+        .unwrap_err();
     assert_eq!(err, ExpandError::TooManyInstances { limit: 1000 });
     let series = &parse_series("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:u\nDTSTART:20260101T090000Z\nRRULE:FREQ=DAILY\nEND:VEVENT\nEND:VCALENDAR\n").unwrap()[0];
-    assert_eq!(series.first_instances(Instant(0), None, usize::MAX).unwrap_err(), ExpandError::Unbounded);
-    assert_eq!(series.first_instances(Instant(0), None, 3).unwrap().len(), 3);
+    assert_eq!(
+        series
+            .first_instances(Instant(0), None, usize::MAX)
+            .unwrap_err(),
+        ExpandError::Unbounded
+    );
+    assert_eq!(
+        series.first_instances(Instant(0), None, 3).unwrap().len(),
+        3
+    );
 }
 
 #[test]
 fn far_windows_of_endless_rules_are_quick_and_right() {
-    let s = set((2026, 1, 6, 9, 30), "Europe/London", &["FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"]);
+    let s = set(
+        (2026, 1, 6, 9, 30),
+        "Europe/London",
+        &["FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"],
+    );
     let from = at(zone("Europe/London"), 2400, 1, 1, 0, 0);
     let to = at(zone("Europe/London"), 2400, 2, 1, 0, 0);
     let got = s.between(from, to, 10).unwrap();
@@ -103,16 +206,33 @@ fn far_windows_of_endless_rules_are_quick_and_right() {
     let first = rfc3339_in(got[0].start, s.zone);
     // 2400-01-04 is a Tuesday 19,514 weeks (an even number) after 2026-01-06.
     assert_eq!(first, "2400-01-04T09:30:00+00:00");
-    assert_eq!(rfc3339_in(got[1].start, s.zone), "2400-01-18T09:30:00+00:00");
+    assert_eq!(
+        rfc3339_in(got[1].start, s.zone),
+        "2400-01-18T09:30:00+00:00"
+    );
 }
 
 fn arb_rule() -> impl Strategy<Value = String> {
-    let freq = prop_oneof![Just("YEARLY"), Just("MONTHLY"), Just("WEEKLY"), Just("DAILY"), Just("HOURLY")];
+    let freq = prop_oneof![
+        Just("YEARLY"),
+        Just("MONTHLY"),
+        Just("WEEKLY"),
+        Just("DAILY"),
+        Just("HOURLY")
+    ];
     (
         freq,
         1u32..4,
-        proptest::option::of(proptest::sample::subsequence(vec!["MO", "TU", "WE", "TH", "FR", "SA", "SU", "1MO", "-1FR", "2WE"], 1..3)),
-        proptest::option::of(proptest::sample::subsequence(vec![1, 2, 13, 28, 31, -1, -7], 1..3)),
+        proptest::option::of(proptest::sample::subsequence(
+            vec![
+                "MO", "TU", "WE", "TH", "FR", "SA", "SU", "1MO", "-1FR", "2WE",
+            ],
+            1..3,
+        )),
+        proptest::option::of(proptest::sample::subsequence(
+            vec![1, 2, 13, 28, 31, -1, -7],
+            1..3,
+        )),
         proptest::option::of(proptest::sample::subsequence(vec![1, 3, 6, 11, 12], 1..3)),
         proptest::option::of(proptest::sample::subsequence(vec![1, -1, 2], 1..2)),
         proptest::option::of(proptest::sample::subsequence(vec![8, 13, 17], 1..3)),
@@ -124,16 +244,28 @@ fn arb_rule() -> impl Strategy<Value = String> {
                 r += &format!(";BYDAY={}", d.join(","));
             }
             if let Some(v) = bymd {
-                r += &format!(";BYMONTHDAY={}", join(v.iter().map(|x| x.to_string()).collect()));
+                r += &format!(
+                    ";BYMONTHDAY={}",
+                    join(v.iter().map(|x| x.to_string()).collect())
+                );
             }
             if let Some(v) = bymonth {
-                r += &format!(";BYMONTH={}", join(v.iter().map(|x| x.to_string()).collect()));
+                r += &format!(
+                    ";BYMONTH={}",
+                    join(v.iter().map(|x| x.to_string()).collect())
+                );
             }
             if let Some(v) = setpos {
-                r += &format!(";BYSETPOS={}", join(v.iter().map(|x| x.to_string()).collect()));
+                r += &format!(
+                    ";BYSETPOS={}",
+                    join(v.iter().map(|x| x.to_string()).collect())
+                );
             }
             if let Some(v) = byhour {
-                r += &format!(";BYHOUR={}", join(v.iter().map(|x| x.to_string()).collect()));
+                r += &format!(
+                    ";BYHOUR={}",
+                    join(v.iter().map(|x| x.to_string()).collect())
+                );
             }
             r
         })

@@ -8,14 +8,18 @@ use common::{at, zone};
 use engine::calendar::{BusyStatus, Interval};
 use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
 use engine::recurrence::{RecurrenceSet, Rule};
-use engine::state::{Attendee, CancelScope, Command, MeetingSpec, OfficeState, Outcome, Rejection, Response};
+use engine::state::{
+    Attendee, CancelScope, Command, MeetingSpec, OfficeState, Outcome, Rejection, Response,
+};
 use engine::time::Instant;
 use proptest::prelude::*;
 
 fn office(people: &[&str]) -> OfficeState {
     let mut s = OfficeState::new(OfficeId::new("ny"));
     for p in people {
-        s.apply(&Command::Register { resource: ResourceId::new(*p) });
+        s.apply(&Command::Register {
+            resource: ResourceId::new(*p),
+        });
     }
     s
 }
@@ -30,7 +34,14 @@ fn meeting(id: &str, who: &[&str], start: Instant, mins: i64, rule: Option<&str>
         id: MeetingId::new(id),
         organizer: ResourceId::new(who[0]),
         title: id.into(),
-        attendees: who[1..].iter().map(|w| Attendee { resource: ResourceId::new(*w), required: true, response: Response::NeedsAction }).collect(),
+        attendees: who[1..]
+            .iter()
+            .map(|w| Attendee {
+                resource: ResourceId::new(*w),
+                required: true,
+                response: Response::NeedsAction,
+            })
+            .collect(),
         rooms: vec![],
         duration_secs: mins * 60,
         recurrence: rec,
@@ -44,14 +55,23 @@ fn t(h: u32, m: u32) -> Instant {
 
 fn book(s: &mut OfficeState, txn: &str, m: &MeetingSpec, force: bool) -> Outcome {
     let txn = TxnId::new(txn);
-    match s.apply(&Command::Prepare { txn: txn.clone(), meeting: m.clone(), force }) {
+    match s.apply(&Command::Prepare {
+        txn: txn.clone(),
+        meeting: Box::new(m.clone()),
+        force,
+    }) {
         Outcome::Prepared { .. } => s.apply(&Command::Commit { txn }),
         other => other,
     }
 }
 
 fn busy(s: &OfficeState, who: &str, from: Instant, to: Instant) -> Vec<(Interval, BusyStatus)> {
-    s.free_busy(&ResourceId::new(who), Interval::new(from, to)).unwrap().busy.into_iter().map(|p| (p.interval, p.status)).collect()
+    s.free_busy(&ResourceId::new(who), Interval::new(from, to))
+        .unwrap()
+        .busy
+        .into_iter()
+        .map(|p| (p.interval, p.status))
+        .collect()
 }
 
 #[test]
@@ -59,41 +79,117 @@ fn prepare_holds_commit_books_abort_releases() {
     let mut s = office(&["alice", "bob"]);
     let m = meeting("m1", &["alice", "bob"], t(10, 0), 60, None);
     let txn = TxnId::new("t1");
-    assert!(matches!(s.apply(&Command::Prepare { txn: txn.clone(), meeting: m.clone(), force: false }), Outcome::Prepared { .. }));
-    assert_eq!(busy(&s, "bob", t(0, 0), t(23, 0)), vec![(Interval::new(t(10, 0), t(11, 0)), BusyStatus::Hold)]);
+    assert!(matches!(
+        s.apply(&Command::Prepare {
+            txn: txn.clone(),
+            meeting: Box::new(m.clone()),
+            force: false
+        }),
+        Outcome::Prepared { .. }
+    ));
+    assert_eq!(
+        busy(&s, "bob", t(0, 0), t(23, 0)),
+        vec![(Interval::new(t(10, 0), t(11, 0)), BusyStatus::Hold)]
+    );
     // A second prepare of the same transaction is a repeat, not a second hold.
-    assert!(matches!(s.apply(&Command::Prepare { txn: txn.clone(), meeting: m.clone(), force: false }), Outcome::Prepared { .. }));
+    assert!(matches!(
+        s.apply(&Command::Prepare {
+            txn: txn.clone(),
+            meeting: Box::new(m.clone()),
+            force: false
+        }),
+        Outcome::Prepared { .. }
+    ));
     assert_eq!(s.calendars()[&ResourceId::new("bob")].len(), 1);
     // A competing transaction sees the hold as a conflict.
     let rival = meeting("m2", &["bob"], t(10, 30), 30, None);
-    assert!(matches!(s.apply(&Command::Prepare { txn: TxnId::new("t2"), meeting: rival, force: false }), Outcome::Conflicts { .. }));
-    assert_eq!(s.apply(&Command::Commit { txn: txn.clone() }), Outcome::Committed { txn: txn.clone() });
-    assert_eq!(s.apply(&Command::Commit { txn: txn.clone() }), Outcome::Committed { txn: txn.clone() });
-    assert_eq!(busy(&s, "bob", t(0, 0), t(23, 0))[0].1, BusyStatus::Confirmed);
-    assert_eq!(s.apply(&Command::Abort { txn: txn.clone() }), Outcome::Rejected(Rejection::AlreadyDecided(txn)));
+    assert!(matches!(
+        s.apply(&Command::Prepare {
+            txn: TxnId::new("t2"),
+            meeting: Box::new(rival),
+            force: false
+        }),
+        Outcome::Conflicts { .. }
+    ));
+    assert_eq!(
+        s.apply(&Command::Commit { txn: txn.clone() }),
+        Outcome::Committed { txn: txn.clone() }
+    );
+    assert_eq!(
+        s.apply(&Command::Commit { txn: txn.clone() }),
+        Outcome::Committed { txn: txn.clone() }
+    );
+    assert_eq!(
+        busy(&s, "bob", t(0, 0), t(23, 0))[0].1,
+        BusyStatus::Confirmed
+    );
+    assert_eq!(
+        s.apply(&Command::Abort { txn: txn.clone() }),
+        Outcome::Rejected(Rejection::AlreadyDecided(txn))
+    );
 
     let m3 = meeting("m3", &["alice"], t(13, 0), 30, None);
     let t3 = TxnId::new("t3");
-    s.apply(&Command::Prepare { txn: t3.clone(), meeting: m3, force: false });
-    assert_eq!(s.apply(&Command::Abort { txn: t3.clone() }), Outcome::Aborted { txn: t3.clone() });
+    s.apply(&Command::Prepare {
+        txn: t3.clone(),
+        meeting: Box::new(m3),
+        force: false,
+    });
+    assert_eq!(
+        s.apply(&Command::Abort { txn: t3.clone() }),
+        Outcome::Aborted { txn: t3.clone() }
+    );
     assert_eq!(busy(&s, "alice", t(12, 0), t(23, 0)), vec![]);
     assert!(s.meeting(&MeetingId::new("m3")).is_none());
     // Presumed abort: an unknown transaction aborts cleanly and can never commit later.
     let t9 = TxnId::new("t9");
-    assert_eq!(s.apply(&Command::Abort { txn: t9.clone() }), Outcome::Aborted { txn: t9.clone() });
-    assert!(matches!(s.apply(&Command::Commit { txn: t9 }), Outcome::Rejected(_)));
+    assert_eq!(
+        s.apply(&Command::Abort { txn: t9.clone() }),
+        Outcome::Aborted { txn: t9.clone() }
+    );
+    assert!(matches!(
+        s.apply(&Command::Commit { txn: t9 }),
+        Outcome::Rejected(_)
+    ));
 }
 
 #[test]
 fn conflicts_list_every_instance_and_override_is_recorded() {
     let mut s = office(&["alice", "bob"]);
-    book(&mut s, "t1", &meeting("weekly", &["bob"], t(10, 0), 60, Some("FREQ=WEEKLY;COUNT=10")), false);
-    let daily = meeting("daily", &["alice", "bob"], t(10, 30), 30, Some("FREQ=DAILY;COUNT=15"));
-    let Outcome::Conflicts { conflicts } = book(&mut s, "t2", &daily, false) else { panic!("expected conflicts") };
+    book(
+        &mut s,
+        "t1",
+        &meeting(
+            "weekly",
+            &["bob"],
+            t(10, 0),
+            60,
+            Some("FREQ=WEEKLY;COUNT=10"),
+        ),
+        false,
+    );
+    let daily = meeting(
+        "daily",
+        &["alice", "bob"],
+        t(10, 30),
+        30,
+        Some("FREQ=DAILY;COUNT=15"),
+    );
+    let Outcome::Conflicts { conflicts } = book(&mut s, "t2", &daily, false) else {
+        panic!("expected conflicts")
+    };
     assert_eq!(conflicts.len(), 3, "days 0, 7 and 14 collide");
-    assert!(conflicts.iter().all(|c| c.resource.as_str() == "bob" && c.with_meeting.as_str() == "weekly"));
-    assert!(s.meeting(&MeetingId::new("daily")).is_none(), "a refused booking leaves nothing");
-    assert!(matches!(book(&mut s, "t3", &daily, true), Outcome::Committed { .. }));
+    assert!(conflicts
+        .iter()
+        .all(|c| c.resource.as_str() == "bob" && c.with_meeting.as_str() == "weekly"));
+    assert!(
+        s.meeting(&MeetingId::new("daily")).is_none(),
+        "a refused booking leaves nothing"
+    );
+    assert!(matches!(
+        book(&mut s, "t3", &daily, true),
+        Outcome::Committed { .. }
+    ));
     assert_eq!(s.overrides().len(), 3);
     assert!(s.check(&[]).is_ok());
 }
@@ -101,10 +197,18 @@ fn conflicts_list_every_instance_and_override_is_recorded() {
 #[test]
 fn optional_attendees_do_not_block_and_are_tentative_when_busy() {
     let mut s = office(&["alice", "bob"]);
-    book(&mut s, "t1", &meeting("busy", &["bob"], t(10, 0), 60, None), false);
+    book(
+        &mut s,
+        "t1",
+        &meeting("busy", &["bob"], t(10, 0), 60, None),
+        false,
+    );
     let mut m = meeting("m", &["alice", "bob"], t(10, 0), 60, None);
     m.attendees[0].required = false;
-    assert!(matches!(book(&mut s, "t2", &m, false), Outcome::Committed { .. }));
+    assert!(matches!(
+        book(&mut s, "t2", &m, false),
+        Outcome::Committed { .. }
+    ));
     let b = busy(&s, "bob", t(0, 0), t(23, 0));
     assert!(b.contains(&(Interval::new(t(10, 0), t(11, 0)), BusyStatus::Tentative)));
 }
@@ -112,14 +216,61 @@ fn optional_attendees_do_not_block_and_are_tentative_when_busy() {
 #[test]
 fn cancel_scopes() {
     let mut s = office(&["alice"]);
-    book(&mut s, "t1", &meeting("daily", &["alice"], t(9, 0), 30, Some("FREQ=DAILY;COUNT=10")), false);
+    book(
+        &mut s,
+        "t1",
+        &meeting(
+            "daily",
+            &["alice"],
+            t(9, 0),
+            30,
+            Some("FREQ=DAILY;COUNT=10"),
+        ),
+        false,
+    );
     let id = MeetingId::new("daily");
     let day = |d: i64| t(9, 0).plus_secs(d * 86_400);
-    assert_eq!(s.apply(&Command::Cancel { meeting: id.clone(), scope: CancelScope::Instance(day(2)) }), Outcome::Cancelled { meeting: id.clone(), removed: 1 });
-    assert_eq!(s.apply(&Command::Cancel { meeting: id.clone(), scope: CancelScope::ThisAndFollowing(day(6)) }), Outcome::Cancelled { meeting: id.clone(), removed: 4 });
+    assert_eq!(
+        s.apply(&Command::Cancel {
+            meeting: id.clone(),
+            scope: CancelScope::Instance(day(2))
+        }),
+        Outcome::Cancelled {
+            meeting: id.clone(),
+            removed: 1
+        }
+    );
+    assert_eq!(
+        s.apply(&Command::Cancel {
+            meeting: id.clone(),
+            scope: CancelScope::ThisAndFollowing(day(6))
+        }),
+        Outcome::Cancelled {
+            meeting: id.clone(),
+            removed: 4
+        }
+    );
     assert_eq!(s.meeting(&id).unwrap().instances().unwrap().len(), 5);
-    assert_eq!(s.apply(&Command::Cancel { meeting: id.clone(), scope: CancelScope::Series }), Outcome::Cancelled { meeting: id.clone(), removed: 5 });
-    assert_eq!(s.apply(&Command::Cancel { meeting: id.clone(), scope: CancelScope::Series }), Outcome::Cancelled { meeting: id.clone(), removed: 0 });
+    assert_eq!(
+        s.apply(&Command::Cancel {
+            meeting: id.clone(),
+            scope: CancelScope::Series
+        }),
+        Outcome::Cancelled {
+            meeting: id.clone(),
+            removed: 5
+        }
+    );
+    assert_eq!(
+        s.apply(&Command::Cancel {
+            meeting: id.clone(),
+            scope: CancelScope::Series
+        }),
+        Outcome::Cancelled {
+            meeting: id.clone(),
+            removed: 0
+        }
+    );
     assert!(s.calendars()[&ResourceId::new("alice")].is_empty());
 }
 
@@ -128,32 +279,75 @@ fn responses_free_or_mark_time() {
     let mut s = office(&["alice", "bob"]);
     let m = meeting("m", &["alice", "bob"], t(10, 0), 60, None);
     book(&mut s, "t1", &m, false);
-    let respond = |s: &mut OfficeState, r| s.apply(&Command::Respond { meeting: m.id.clone(), attendee: ResourceId::new("bob"), response: r });
+    let respond = |s: &mut OfficeState, r| {
+        s.apply(&Command::Respond {
+            meeting: m.id.clone(),
+            attendee: ResourceId::new("bob"),
+            response: r,
+        })
+    };
     respond(&mut s, Response::Declined);
     assert!(busy(&s, "bob", t(0, 0), t(23, 0)).is_empty());
     // Bob's time is free again: another meeting can take it.
-    assert!(matches!(book(&mut s, "t2", &meeting("other", &["bob"], t(10, 0), 60, None), false), Outcome::Committed { .. }));
+    assert!(matches!(
+        book(
+            &mut s,
+            "t2",
+            &meeting("other", &["bob"], t(10, 0), 60, None),
+            false
+        ),
+        Outcome::Committed { .. }
+    ));
     respond(&mut s, Response::Tentative);
     assert_eq!(busy(&s, "bob", t(0, 0), t(23, 0)).len(), 2);
     // Accepting over his own other meeting is his override, recorded.
     respond(&mut s, Response::Accepted);
     assert_eq!(s.overrides().len(), 1);
-    let not_invited = s.apply(&Command::Respond { meeting: m.id.clone(), attendee: ResourceId::new("zed"), response: Response::Accepted });
-    assert!(matches!(not_invited, Outcome::Rejected(Rejection::NotInvited(_))));
+    let not_invited = s.apply(&Command::Respond {
+        meeting: m.id.clone(),
+        attendee: ResourceId::new("zed"),
+        response: Response::Accepted,
+    });
+    assert!(matches!(
+        not_invited,
+        Outcome::Rejected(Rejection::NotInvited(_))
+    ));
 }
 
 #[test]
 fn a_change_replaces_the_old_version_only_on_commit() {
     let mut s = office(&["alice"]);
-    book(&mut s, "t1", &meeting("m", &["alice"], t(10, 0), 60, None), false);
+    book(
+        &mut s,
+        "t1",
+        &meeting("m", &["alice"], t(10, 0), 60, None),
+        false,
+    );
     let moved = meeting("m", &["alice"], t(10, 30), 60, None);
     // The new version may overlap the old one: a meeting does not conflict with itself.
     let txn = TxnId::new("t2");
-    assert!(matches!(s.apply(&Command::Prepare { txn: txn.clone(), meeting: moved.clone(), force: false }), Outcome::Prepared { .. }));
-    let in_flight = s.apply(&Command::Prepare { txn: TxnId::new("t3"), meeting: moved, force: false });
-    assert!(matches!(in_flight, Outcome::Rejected(Rejection::InProgress { .. })));
+    assert!(matches!(
+        s.apply(&Command::Prepare {
+            txn: txn.clone(),
+            meeting: Box::new(moved.clone()),
+            force: false
+        }),
+        Outcome::Prepared { .. }
+    ));
+    let in_flight = s.apply(&Command::Prepare {
+        txn: TxnId::new("t3"),
+        meeting: Box::new(moved),
+        force: false,
+    });
+    assert!(matches!(
+        in_flight,
+        Outcome::Rejected(Rejection::InProgress { .. })
+    ));
     s.apply(&Command::Commit { txn });
-    assert_eq!(busy(&s, "alice", t(0, 0), t(23, 0)), vec![(Interval::new(t(10, 30), t(11, 30)), BusyStatus::Confirmed)]);
+    assert_eq!(
+        busy(&s, "alice", t(0, 0), t(23, 0)),
+        vec![(Interval::new(t(10, 30), t(11, 30)), BusyStatus::Confirmed)]
+    );
 }
 
 #[test]
@@ -162,25 +356,63 @@ fn bad_meetings_are_rejected_and_change_nothing() {
     let mut m = meeting("m", &["alice"], t(10, 0), 60, None);
     m.duration_secs = 0;
     let before = serde_json::to_string(&s).unwrap();
-    assert!(matches!(book(&mut s, "t1", &m, false), Outcome::Rejected(Rejection::BadMeeting(_))));
+    assert!(matches!(
+        book(&mut s, "t1", &m, false),
+        Outcome::Rejected(Rejection::BadMeeting(_))
+    ));
     let elsewhere = meeting("x", &["zed"], t(10, 0), 60, None);
-    assert!(matches!(book(&mut s, "t2", &elsewhere, false), Outcome::Rejected(Rejection::NotOwned(_))));
+    assert!(matches!(
+        book(&mut s, "t2", &elsewhere, false),
+        Outcome::Rejected(Rejection::NotOwned(_))
+    ));
     assert_eq!(serde_json::to_string(&s).unwrap(), before);
 }
 
 #[derive(Clone, Debug)]
 enum Op {
-    Book { who: Vec<usize>, hour: u32, len: i64, daily: bool, force: bool },
-    Prepare { who: Vec<usize>, hour: u32 },
-    Decide { nth: usize, commit: bool },
-    Cancel { nth: usize, instance: bool },
-    Respond { nth: usize, who: usize, r: u8 },
+    Book {
+        who: Vec<usize>,
+        hour: u32,
+        len: i64,
+        daily: bool,
+        force: bool,
+    },
+    Prepare {
+        who: Vec<usize>,
+        hour: u32,
+    },
+    Decide {
+        nth: usize,
+        commit: bool,
+    },
+    Cancel {
+        nth: usize,
+        instance: bool,
+    },
+    Respond {
+        nth: usize,
+        who: usize,
+        r: u8,
+    },
 }
 
 fn arb_op() -> impl Strategy<Value = Op> {
     let who = proptest::sample::subsequence(vec![0usize, 1, 2, 3], 1..4);
     prop_oneof![
-        (who.clone(), 8u32..18, 15i64..120, any::<bool>(), any::<bool>()).prop_map(|(who, hour, len, daily, force)| Op::Book { who, hour, len, daily, force }),
+        (
+            who.clone(),
+            8u32..18,
+            15i64..120,
+            any::<bool>(),
+            any::<bool>()
+        )
+            .prop_map(|(who, hour, len, daily, force)| Op::Book {
+                who,
+                hour,
+                len,
+                daily,
+                force
+            }),
         (who, 8u32..18).prop_map(|(who, hour)| Op::Prepare { who, hour }),
         (0usize..20, any::<bool>()).prop_map(|(nth, commit)| Op::Decide { nth, commit }),
         (0usize..20, any::<bool>()).prop_map(|(nth, instance)| Op::Cancel { nth, instance }),
@@ -198,33 +430,63 @@ fn run(ops: &[Op]) -> (OfficeState, Vec<Outcome>) {
     for (k, op) in ops.iter().enumerate() {
         let spec = |who: &[usize], hour: u32, len: i64, daily: bool| {
             let names: Vec<&str> = who.iter().map(|&i| PEOPLE[i]).collect();
-            meeting(&format!("m{k}"), &names, t(hour, 0), len, daily.then_some("FREQ=DAILY;COUNT=5"))
+            meeting(
+                &format!("m{k}"),
+                &names,
+                t(hour, 0),
+                len,
+                daily.then_some("FREQ=DAILY;COUNT=5"),
+            )
         };
         let cmd = match op {
-            Op::Book { who, hour, len, daily, force } => {
+            Op::Book {
+                who,
+                hour,
+                len,
+                daily,
+                force,
+            } => {
                 meetings.push(MeetingId::new(format!("m{k}")));
-                let o = book(&mut s, &format!("t{k}"), &spec(who, *hour, *len, *daily), *force);
+                let o = book(
+                    &mut s,
+                    &format!("t{k}"),
+                    &spec(who, *hour, *len, *daily),
+                    *force,
+                );
                 outcomes.push(o);
                 continue;
             }
             Op::Prepare { who, hour } => {
                 txns.push(TxnId::new(format!("t{k}")));
                 meetings.push(MeetingId::new(format!("m{k}")));
-                Command::Prepare { txn: TxnId::new(format!("t{k}")), meeting: spec(who, *hour, 60, false), force: false }
+                Command::Prepare {
+                    txn: TxnId::new(format!("t{k}")),
+                    meeting: Box::new(spec(who, *hour, 60, false)),
+                    force: false,
+                }
             }
             Op::Decide { nth, commit } if !txns.is_empty() => {
                 let txn = txns[nth % txns.len()].clone();
-                if *commit { Command::Commit { txn } } else { Command::Abort { txn } }
+                if *commit {
+                    Command::Commit { txn }
+                } else {
+                    Command::Abort { txn }
+                }
             }
             Op::Cancel { nth, instance } if !meetings.is_empty() => {
                 let m = meetings[nth % meetings.len()].clone();
-                let scope = if *instance { CancelScope::Instance(t(8, 0)) } else { CancelScope::Series };
+                let scope = if *instance {
+                    CancelScope::Instance(t(8, 0))
+                } else {
+                    CancelScope::Series
+                };
                 Command::Cancel { meeting: m, scope }
             }
             Op::Respond { nth, who, r } if !meetings.is_empty() => Command::Respond {
                 meeting: meetings[nth % meetings.len()].clone(),
                 attendee: ResourceId::new(PEOPLE[*who]),
-                response: [Response::Accepted, Response::Declined, Response::Tentative][*r as usize],
+                response: [Response::Accepted, Response::Declined, Response::Tentative]
+                    [*r as usize],
             },
             _ => continue,
         };

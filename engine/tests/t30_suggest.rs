@@ -25,18 +25,45 @@ fn office(id: &str, tz: &str) -> Office {
 }
 
 fn person(id: &str, office: &str) -> Person {
-    Person { id: id.into(), name: id.into(), office: office.into(), zone: None, hours: None, lunch: None }
+    Person {
+        id: id.into(),
+        name: id.into(),
+        office: office.into(),
+        zone: None,
+        hours: None,
+        lunch: None,
+    }
 }
 
 fn room(id: &str, office: &str, seats: u32, amenities: &[&str]) -> Room {
-    Room { id: id.into(), name: id.into(), office: office.into(), capacity: seats, amenities: amenities.iter().map(|s| s.to_string()).collect() }
+    Room {
+        id: id.into(),
+        name: id.into(),
+        office: office.into(),
+        capacity: seats,
+        amenities: amenities.iter().map(|s| s.to_string()).collect(),
+    }
 }
 
 fn directory() -> Directory {
     Directory::new(
-        vec![office("ny", "America/New_York"), office("ldn", "Europe/London"), office("syd", "Australia/Sydney")],
-        vec![person("alice", "ny"), person("bob", "ny"), person("dev", "ldn"), person("emma", "ldn"), person("tom", "syd")],
-        vec![room("big", "ny", 10, &["video"]), room("small", "ny", 3, &["video"]), room("plain", "ny", 4, &[])],
+        vec![
+            office("ny", "America/New_York"),
+            office("ldn", "Europe/London"),
+            office("syd", "Australia/Sydney"),
+        ],
+        vec![
+            person("alice", "ny"),
+            person("bob", "ny"),
+            person("dev", "ldn"),
+            person("emma", "ldn"),
+            person("tom", "syd"),
+        ],
+        vec![
+            room("big", "ny", 10, &["video"]),
+            room("small", "ny", 3, &["video"]),
+            room("plain", "ny", 4, &[]),
+        ],
     )
     .unwrap()
 }
@@ -48,14 +75,17 @@ impl Cals {
         Cals(BTreeMap::new())
     }
     fn busy(&mut self, who: &str, from: Instant, mins: i64) {
-        self.0.entry(ResourceId::new(who)).or_default().add(BusyEntry {
-            interval: Interval::from_len(from, mins * 60),
-            meeting: MeetingId::new(format!("{who}-{}", from.0)),
-            instance: from,
-            status: BusyStatus::Confirmed,
-            overridden: false,
-            txn: None,
-        });
+        self.0
+            .entry(ResourceId::new(who))
+            .or_default()
+            .add(BusyEntry {
+                interval: Interval::from_len(from, mins * 60),
+                meeting: MeetingId::new(format!("{who}-{}", from.0)),
+                instance: from,
+                status: BusyStatus::Confirmed,
+                overridden: false,
+                txn: None,
+            });
     }
 }
 
@@ -81,15 +111,26 @@ fn candidates_have_everyone_free_and_do_not_overlap() {
     let a = suggest(&req, &directory(), &c.0).unwrap();
     assert_eq!(a.candidates.len(), 5);
     for (i, x) in a.candidates.iter().enumerate() {
-        assert!(x.attendees.iter().all(|s| s.availability == Availability::Free));
+        assert!(x
+            .attendees
+            .iter()
+            .all(|s| s.availability == Availability::Free));
         for y in &a.candidates[i + 1..] {
             assert!(!Interval::new(x.start, x.end).overlaps(&Interval::new(y.start, y.end)));
             assert!(x.score >= y.score || x.required_free > y.required_free);
         }
     }
-    let taken = [Interval::new(ny(7, 9, 0), ny(7, 11, 0)), Interval::new(ny(7, 11, 0), ny(7, 12, 0))];
-    assert!(a.candidates.iter().all(|x| taken.iter().all(|t| !t.overlaps(&Interval::new(x.start, x.end)))));
-    assert!(a.candidates[0].reasons.iter().any(|r| r == "all 2 required attendees free"));
+    let taken = [
+        Interval::new(ny(7, 9, 0), ny(7, 11, 0)),
+        Interval::new(ny(7, 11, 0), ny(7, 12, 0)),
+    ];
+    assert!(a.candidates.iter().all(|x| taken
+        .iter()
+        .all(|t| !t.overlaps(&Interval::new(x.start, x.end)))));
+    assert!(a.candidates[0]
+        .reasons
+        .iter()
+        .any(|r| r == "all 2 required attendees free"));
 }
 
 #[test]
@@ -98,8 +139,16 @@ fn the_best_time_is_inside_everyones_hours_when_one_exists() {
     let req = SuggestRequest::new(ids(&["alice", "dev"]), 3600, day_window(7));
     let a = suggest(&req, &directory(), &c.0).unwrap();
     let best = &a.candidates[0];
-    assert!(best.attendees.iter().all(|s| s.in_working_hours && !s.at_lunch), "{:?}", best);
-    assert!(best.reasons.contains(&"inside everyone's working hours".to_string()));
+    assert!(
+        best.attendees
+            .iter()
+            .all(|s| s.in_working_hours && !s.at_lunch),
+        "{:?}",
+        best
+    );
+    assert!(best
+        .reasons
+        .contains(&"inside everyone's working hours".to_string()));
 }
 
 #[test]
@@ -116,28 +165,64 @@ fn empty_answers_say_why() {
     let dir = directory();
     let mut c = Cals::new();
     c.busy("alice", ny(7, 0, 0), 24 * 60);
-    let a = suggest(&SuggestRequest::new(ids(&["alice", "bob"]), 3600, day_window(7)), &dir, &c.0).unwrap();
+    let a = suggest(
+        &SuggestRequest::new(ids(&["alice", "bob"]), 3600, day_window(7)),
+        &dir,
+        &c.0,
+    )
+    .unwrap();
     assert!(a.candidates.is_empty());
     let why = a.empty_reason.unwrap();
-    assert!(why.contains("attendees unavailable") && why.contains("alice busy in 100%"), "{why}");
+    assert!(
+        why.contains("attendees unavailable") && why.contains("alice busy in 100%"),
+        "{why}"
+    );
 
-    let short = SuggestRequest::new(ids(&["bob"]), 7200, Interval::new(ny(7, 9, 0), ny(7, 10, 0)));
-    assert!(suggest(&short, &dir, &c.0).unwrap().empty_reason.unwrap().contains("shorter than the meeting"));
+    let short = SuggestRequest::new(
+        ids(&["bob"]),
+        7200,
+        Interval::new(ny(7, 9, 0), ny(7, 10, 0)),
+    );
+    assert!(suggest(&short, &dir, &c.0)
+        .unwrap()
+        .empty_reason
+        .unwrap()
+        .contains("shorter than the meeting"));
 
     let mut no_room = SuggestRequest::new(ids(&["bob"]), 3600, day_window(7));
-    no_room.room = Some(RoomRequest::Any { min_capacity: Some(50), amenities: Default::default(), office: None });
-    assert!(suggest(&no_room, &dir, &c.0).unwrap().empty_reason.unwrap().contains("room"));
+    no_room.room = Some(RoomRequest::Any {
+        min_capacity: Some(50),
+        amenities: Default::default(),
+        office: None,
+    });
+    assert!(suggest(&no_room, &dir, &c.0)
+        .unwrap()
+        .empty_reason
+        .unwrap()
+        .contains("room"));
 
     let mut night = SuggestRequest::new(ids(&["bob", "tom"]), 3 * 3600, day_window(7));
     night.working_hours_only = true;
-    assert!(suggest(&night, &dir, &c.0).unwrap().empty_reason.unwrap().contains("working hours"));
+    assert!(suggest(&night, &dir, &c.0)
+        .unwrap()
+        .empty_reason
+        .unwrap()
+        .contains("working hours"));
 }
 
 #[test]
 fn rooms_fit_snugly_and_skip_busy_ones() {
     let mut c = Cals::new();
-    let mut req = SuggestRequest::new(ids(&["alice", "bob"]), 3600, Interval::new(ny(7, 10, 0), ny(7, 11, 0)));
-    req.room = Some(RoomRequest::Any { min_capacity: None, amenities: ["video".to_string()].into(), office: None });
+    let mut req = SuggestRequest::new(
+        ids(&["alice", "bob"]),
+        3600,
+        Interval::new(ny(7, 10, 0), ny(7, 11, 0)),
+    );
+    req.room = Some(RoomRequest::Any {
+        min_capacity: None,
+        amenities: ["video".to_string()].into(),
+        office: None,
+    });
     let a = suggest(&req, &directory(), &c.0).unwrap();
     assert_eq!(a.candidates[0].room, Some(ResourceId::new("small")));
     c.busy("small", ny(7, 10, 0), 60);
@@ -149,7 +234,11 @@ fn rooms_fit_snugly_and_skip_busy_ones() {
 fn minimum_attendance_admits_partial_times_ranked_after_full_ones() {
     let mut c = Cals::new();
     c.busy("bob", ny(7, 9, 0), 7 * 60);
-    let mut req = SuggestRequest::new(ids(&["alice", "bob"]), 3600, Interval::new(ny(7, 9, 0), ny(7, 18, 0)));
+    let mut req = SuggestRequest::new(
+        ids(&["alice", "bob"]),
+        3600,
+        Interval::new(ny(7, 9, 0), ny(7, 18, 0)),
+    );
     req.min_attendance = 0.5;
     req.max_candidates = 9;
     let a = suggest(&req, &directory(), &c.0).unwrap();
@@ -164,7 +253,11 @@ fn recurring_proposals_count_the_instances_that_work() {
     let mut c = Cals::new();
     // Alice is busy at 10:00 on the third Monday only.
     c.busy("alice", ny(21, 10, 0), 60);
-    let mut req = SuggestRequest::new(ids(&["alice", "bob"]), 3600, Interval::new(ny(7, 10, 0), ny(7, 12, 0)));
+    let mut req = SuggestRequest::new(
+        ids(&["alice", "bob"]),
+        3600,
+        Interval::new(ny(7, 10, 0), ny(7, 12, 0)),
+    );
     req.recurrence = Some(Rule::parse("FREQ=WEEKLY;COUNT=4").unwrap());
     req.zone = Some(zone("America/New_York"));
     req.granularity_secs = 3600;
@@ -177,7 +270,10 @@ fn recurring_proposals_count_the_instances_that_work() {
     let fit = second.instances.as_ref().unwrap();
     assert_eq!((fit.ok, fit.total), (3, 4));
     assert_eq!(fit.failing, vec![ny(21, 10, 0)]);
-    assert!(second.reasons.iter().any(|r| r.starts_with("3 of 4 instances work")));
+    assert!(second
+        .reasons
+        .iter()
+        .any(|r| r.starts_with("3 of 4 instances work")));
 }
 
 #[test]
@@ -191,7 +287,10 @@ fn bad_requests_are_errors_that_say_what() {
     r.window = Interval::new(ny(1, 0, 0), ny(31, 0, 0));
     assert!(matches!(suggest(&r, &dir, &c.0), Err(SuggestError::Bad(m)) if m.contains("limit")));
     let unknown = SuggestRequest::new(ids(&["nobody"]), 3600, day_window(7));
-    assert!(suggest(&unknown, &dir, &c.0).unwrap_err().to_string().contains("nobody"));
+    assert!(suggest(&unknown, &dir, &c.0)
+        .unwrap_err()
+        .to_string()
+        .contains("nobody"));
 }
 
 #[test]
@@ -203,14 +302,27 @@ fn golden_ranking_for_three_offices() {
         c.busy("tom", ny(d, 17, 0), 15);
     }
     c.busy("emma", ny(8, 10, 0), 120);
-    let mut req = SuggestRequest::new(ids(&["alice", "dev", "tom"]), 3600, Interval::new(ny(7, 0, 0), ny(12, 0, 0)));
+    let mut req = SuggestRequest::new(
+        ids(&["alice", "dev", "tom"]),
+        3600,
+        Interval::new(ny(7, 0, 0), ny(12, 0, 0)),
+    );
     req.optional = ids(&["emma", "bob"]);
-    req.room = Some(RoomRequest::Any { min_capacity: None, amenities: Default::default(), office: Some("ny".into()) });
+    req.room = Some(RoomRequest::Any {
+        min_capacity: None,
+        amenities: Default::default(),
+        office: Some("ny".into()),
+    });
     req.max_candidates = 6;
     let a = suggest(&req, &directory(), &c.0).unwrap();
     let mut out = String::new();
     for x in &a.candidates {
-        out += &format!("{} score={:.2} room={}\n", rfc3339_in(x.start, zone("America/New_York")), x.score, x.room.as_ref().map_or("-", |r| r.as_str()));
+        out += &format!(
+            "{} score={:.2} room={}\n",
+            rfc3339_in(x.start, zone("America/New_York")),
+            x.score,
+            x.room.as_ref().map_or("-", |r| r.as_str())
+        );
         for r in &x.reasons {
             out += &format!("  {r}\n");
         }

@@ -37,7 +37,10 @@ fn malformed_inputs_name_line_and_problem() {
 
 #[test]
 fn a_second_master_with_the_same_uid_is_an_error() {
-    let twice = GOOD.replace("END:VCALENDAR", "BEGIN:VEVENT\r\nUID:u1@t\r\nDTSTART:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR");
+    let twice = GOOD.replace(
+        "END:VCALENDAR",
+        "BEGIN:VEVENT\r\nUID:u1@t\r\nDTSTART:20260101T000000Z\r\nEND:VEVENT\r\nEND:VCALENDAR",
+    );
     let err = parse_series(&twice).unwrap_err();
     assert!(err.to_string().contains("second VEVENT"), "{err}");
     assert_eq!(err.line, 13, "the line of its BEGIN:VEVENT");

@@ -25,7 +25,10 @@ pub const SAMPLE_OFFICES: &str = include_str!("../sample/offices.toml");
 pub const SAMPLE_CALENDARS: &[(&str, &str)] = &[
     ("ny.ics", include_str!("../sample/calendars/ny.ics")),
     ("london.ics", include_str!("../sample/calendars/london.ics")),
-    ("bangalore.ics", include_str!("../sample/calendars/bangalore.ics")),
+    (
+        "bangalore.ics",
+        include_str!("../sample/calendars/bangalore.ics"),
+    ),
     ("sydney.ics", include_str!("../sample/calendars/sydney.ics")),
 ];
 
@@ -46,9 +49,12 @@ struct OfficesFile {
 pub fn parse_directory(text: &str) -> Result<Directory> {
     let f: OfficesFile = toml::from_str(text).map_err(|e| anyhow::anyhow!("offices.toml: {e}"))?;
     if f.version != 1 {
-        bail!("offices.toml: version {} is not supported (expected 1)", f.version);
+        bail!(
+            "offices.toml: version {} is not supported (expected 1)",
+            f.version
+        );
     }
-    Ok(Directory::new(f.office, f.person, f.room).context("offices.toml")?)
+    Directory::new(f.office, f.person, f.room).context("offices.toml")
 }
 
 /// A whole company in one process: the directory and every office's state.
@@ -75,15 +81,28 @@ pub enum Booking {
 impl World {
     /// An empty world over a directory: every person and room registered at its office.
     pub fn new(dir: Directory) -> World {
-        let mut offices: BTreeMap<OfficeId, OfficeState> =
-            dir.offices.keys().map(|id| (id.clone(), OfficeState::new(id.clone()))).collect();
-        let resources = dir.people.iter().map(|(id, p)| (id, &p.office)).chain(dir.rooms.iter().map(|(id, r)| (id, &r.office)));
+        let mut offices: BTreeMap<OfficeId, OfficeState> = dir
+            .offices
+            .keys()
+            .map(|id| (id.clone(), OfficeState::new(id.clone())))
+            .collect();
+        let resources = dir
+            .people
+            .iter()
+            .map(|(id, p)| (id, &p.office))
+            .chain(dir.rooms.iter().map(|(id, r)| (id, &r.office)));
         for (id, office) in resources {
             if let Some(state) = offices.get_mut(office) {
-                state.apply(&Command::Register { resource: id.clone() });
+                state.apply(&Command::Register {
+                    resource: id.clone(),
+                });
             }
         }
-        World { dir, offices, next_txn: 0 }
+        World {
+            dir,
+            offices,
+            next_txn: 0,
+        }
     }
 
     /// The embedded sample company with its calendars booked.
@@ -97,16 +116,21 @@ impl World {
 
     /// Loads `DIR/offices.toml` and `DIR/calendars/*.ics` (in file-name order).
     pub fn load(dir: &Path) -> Result<World> {
-        let offices = std::fs::read_to_string(dir.join("offices.toml")).with_context(|| format!("reading {}", dir.join("offices.toml").display()))?;
+        let offices = std::fs::read_to_string(dir.join("offices.toml"))
+            .with_context(|| format!("reading {}", dir.join("offices.toml").display()))?;
         let mut w = World::new(parse_directory(&offices)?);
         let cal_dir = dir.join("calendars");
         let mut files: Vec<_> = match std::fs::read_dir(&cal_dir) {
-            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "ics")).collect(),
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "ics"))
+                .collect(),
             Err(_) => vec![],
         };
         files.sort();
         for f in files {
-            let text = std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+            let text =
+                std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
             w.import(&f.display().to_string(), &text)?;
         }
         Ok(w)
@@ -115,9 +139,16 @@ impl World {
     /// Books every event of an .ics text (conflicts are errors: sample data is clean).
     pub fn import(&mut self, name: &str, text: &str) -> Result<()> {
         for s in parse_series(text).with_context(|| name.to_string())? {
-            let spec = self.spec_of(&s).with_context(|| format!("{name}: event {:?}", s.uid))?;
+            let spec = self
+                .spec_of(&s)
+                .with_context(|| format!("{name}: event {:?}", s.uid))?;
             if let Booking::Conflicts(c) = self.book(&spec, false)? {
-                bail!("{name}: event {:?} conflicts with {} booking(s), first {:?}", s.uid, c.len(), c[0]);
+                bail!(
+                    "{name}: event {:?} conflicts with {} booking(s), first {:?}",
+                    s.uid,
+                    c.len(),
+                    c[0]
+                );
             }
         }
         Ok(())
@@ -133,7 +164,10 @@ impl World {
     /// Turns an imported series into a meeting spec (floating times bound to the
     /// organizer's zone).
     pub fn spec_of(&self, s: &Series) -> Result<MeetingSpec> {
-        let m = s.master.as_ref().context("no master VEVENT (only overrides)")?;
+        let m = s
+            .master
+            .as_ref()
+            .context("no master VEVENT (only overrides)")?;
         let organizer = m
             .organizer
             .as_deref()
@@ -142,11 +176,17 @@ impl World {
         let mut attendees = Vec::new();
         let mut rooms = Vec::new();
         for a in &m.attendees {
-            let r = self.resource_of(a).with_context(|| format!("ATTENDEE {a:?} is not a known person or room"))?;
+            let r = self
+                .resource_of(a)
+                .with_context(|| format!("ATTENDEE {a:?} is not a known person or room"))?;
             if self.dir.rooms.contains_key(&r) {
                 rooms.push(r);
             } else {
-                attendees.push(Attendee { resource: r, required: true, response: Response::Accepted });
+                attendees.push(Attendee {
+                    resource: r,
+                    required: true,
+                    response: Response::Accepted,
+                });
             }
         }
         let mut recurrence = m.recurrence.clone();
@@ -168,7 +208,11 @@ impl World {
 
     /// The offices a meeting touches.
     pub fn offices_of(&self, spec: &MeetingSpec) -> Result<Vec<OfficeId>> {
-        let mut v: Vec<OfficeId> = spec.resources().iter().map(|r| self.dir.home(r).cloned()).collect::<Result<_, _>>()?;
+        let mut v: Vec<OfficeId> = spec
+            .resources()
+            .iter()
+            .map(|r| self.dir.home(r).cloned())
+            .collect::<Result<_, _>>()?;
         v.sort();
         v.dedup();
         Ok(v)
@@ -184,7 +228,11 @@ impl World {
         let mut overridden = Vec::new();
         for o in &offices {
             let state = self.offices.get_mut(o).context("office")?;
-            match state.apply(&Command::Prepare { txn: txn.clone(), meeting: spec.clone(), force }) {
+            match state.apply(&Command::Prepare {
+                txn: txn.clone(),
+                meeting: Box::new(spec.clone()),
+                force,
+            }) {
                 Outcome::Prepared { overridden: ov, .. } => overridden.extend(ov),
                 Outcome::Conflicts { conflicts: c } => conflicts.extend(c),
                 Outcome::Rejected(r) => {
@@ -196,13 +244,21 @@ impl World {
         }
         let commit = conflicts.is_empty();
         self.decide(&offices, &txn, commit);
-        Ok(if commit { Booking::Booked { overridden } } else { Booking::Conflicts(conflicts) })
+        Ok(if commit {
+            Booking::Booked { overridden }
+        } else {
+            Booking::Conflicts(conflicts)
+        })
     }
 
     fn decide(&mut self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
         for o in offices {
             if let Some(state) = self.offices.get_mut(o) {
-                let cmd = if commit { Command::Commit { txn: txn.clone() } } else { Command::Abort { txn: txn.clone() } };
+                let cmd = if commit {
+                    Command::Commit { txn: txn.clone() }
+                } else {
+                    Command::Abort { txn: txn.clone() }
+                };
                 state.apply(&cmd);
             }
         }
@@ -216,7 +272,11 @@ impl World {
 
 /// Re-reads a floating recurrence on `zone`'s wall clock.
 fn bind_floating(rec: &mut RecurrenceSet, zone: Zone) {
-    let rebind = |t: &mut Instant| *t = zone.to_instant(Wall(t.0), Disambiguation::Compatible).unwrap_or(*t);
+    let rebind = |t: &mut Instant| {
+        *t = zone
+            .to_instant(Wall(t.0), Disambiguation::Compatible)
+            .unwrap_or(*t)
+    };
     rec.rdates.iter_mut().for_each(rebind);
     rec.exdates.iter_mut().for_each(rebind);
     rec.zone = zone;
@@ -224,6 +284,8 @@ fn bind_floating(rec: &mut RecurrenceSet, zone: Zone) {
 
 impl BusySource for World {
     fn busy(&self, r: &ResourceId, window: Interval) -> Vec<(Interval, BusyStatus)> {
-        self.home_state(r).map(|s| s.calendars().busy(r, window)).unwrap_or_default()
+        self.home_state(r)
+            .map(|s| s.calendars().busy(r, window))
+            .unwrap_or_default()
     }
 }

@@ -12,7 +12,12 @@ fn dms(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -30,7 +35,17 @@ fn expand_prints_the_contract_form() {
         text(&o.stdout),
         "a\t2026-03-05T02:30:00-05:00\na\t2026-03-06T02:30:00-05:00\nb\t2026-01-01T09:00:00Z\nb\t2026-01-08T09:00:00Z\nc\t2026-01-01T09:00:00\n"
     );
-    let o = dms(&["expand", "-", "--from", "2026-03-08", "--to", "2026-03-09T00:00:00-05:00"], ICS);
+    let o = dms(
+        &[
+            "expand",
+            "-",
+            "--from",
+            "2026-03-08",
+            "--to",
+            "2026-03-09T00:00:00-05:00",
+        ],
+        ICS,
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     // b falls on Thursdays: none in the window.
     assert_eq!(text(&o.stdout), "a\t2026-03-08T03:30:00-04:00\n");
@@ -40,7 +55,11 @@ fn expand_prints_the_contract_form() {
 fn expand_refuses_endless_output_and_bad_input_with_exit_2() {
     let o = dms(&["expand", "-"], ICS);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("repeats forever"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("repeats forever"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = dms(&["expand", "-"], "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x\nDTSTART:20260101T000000Z\nRRULE:FREQ=DAILY;COUNT=x\nEND:VEVENT\nEND:VCALENDAR\n");
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
@@ -55,7 +74,17 @@ fn expand_refuses_endless_output_and_bad_input_with_exit_2() {
 
 #[test]
 fn freebusy_and_suggest_answer_in_json() {
-    let o = dms(&["freebusy", "--who", "alice,priya", "--tz", "Asia/Kolkata", "--json"], "");
+    let o = dms(
+        &[
+            "freebusy",
+            "--who",
+            "alice,priya",
+            "--tz",
+            "Asia/Kolkata",
+            "--json",
+        ],
+        "",
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["zone"], "Asia/Kolkata");
@@ -63,7 +92,19 @@ fn freebusy_and_suggest_answer_in_json() {
     assert_eq!(priya["resource"], "priya");
     assert_eq!(priya["busy"][0]["start"], "2026-12-07T10:30:00+05:30");
 
-    let o = dms(&["suggest", "--required", "alice,dev", "--duration", "30", "--json", "--max", "3"], "");
+    let o = dms(
+        &[
+            "suggest",
+            "--required",
+            "alice,dev",
+            "--duration",
+            "30",
+            "--json",
+            "--max",
+            "3",
+        ],
+        "",
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let c = v["candidates"].as_array().unwrap();
@@ -76,9 +117,24 @@ fn suggest_names_unknown_people_and_explains_empty_answers() {
     let o = dms(&["suggest", "--required", "alice,zed"], "");
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("zed"));
-    let o = dms(&["suggest", "--required", "uma", "--from", "2026-12-07T00:00:00+11:00", "--to", "2026-12-10T00:00:00+11:00"], "");
+    let o = dms(
+        &[
+            "suggest",
+            "--required",
+            "uma",
+            "--from",
+            "2026-12-07T00:00:00+11:00",
+            "--to",
+            "2026-12-10T00:00:00+11:00",
+        ],
+        "",
+    );
     assert!(o.status.success());
-    assert!(text(&o.stdout).contains("attendees unavailable"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("attendees unavailable"),
+        "{}",
+        text(&o.stdout)
+    );
 }
 
 #[test]
@@ -88,10 +144,18 @@ fn demo_runs_and_writes_its_report() {
     let o = dms(&["demo", "--report", report.to_str().unwrap()], "");
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    for must in ["36 instances in 2026-2028", "2028-11-17T10:00:00-05:00", "Refused, nothing booked anywhere", "warning: dev double-booked", "every one of 8 instances works"] {
+    for must in [
+        "36 instances in 2026-2028",
+        "2028-11-17T10:00:00-05:00",
+        "Refused, nothing booked anywhere",
+        "warning: dev double-booked",
+        "every one of 8 instances works",
+    ] {
         assert!(out.contains(must), "demo output lacks {must:?}");
     }
-    assert!(std::fs::read_to_string(&report).unwrap().starts_with("# dms demo"));
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .starts_with("# dms demo"));
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -100,11 +164,17 @@ fn a_data_directory_with_mistakes_is_refused_by_name() {
     let dir = std::env::temp_dir().join(format!("dms-data-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("calendars")).unwrap();
     std::fs::write(dir.join("offices.toml"), "version = 1\n[[office]]\nid = \"x\"\nname = \"X\"\nzone = \"Mars/Base\"\nhours = \"MO-FR 09:00-17:00\"\n").unwrap();
-    let o = dms(&["freebusy", "--who", "a", "--data", dir.to_str().unwrap()], "");
+    let o = dms(
+        &["freebusy", "--who", "a", "--data", dir.to_str().unwrap()],
+        "",
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("Mars/Base"), "{}", text(&o.stderr));
     std::fs::write(dir.join("offices.toml"), "version = 1\n[[office]]\nid = \"x\"\nname = \"X\"\nzone = \"UTC\"\nhourz = \"MO-FR 09:00-17:00\"\n").unwrap();
-    let o = dms(&["freebusy", "--who", "a", "--data", dir.to_str().unwrap()], "");
+    let o = dms(
+        &["freebusy", "--who", "a", "--data", dir.to_str().unwrap()],
+        "",
+    );
     assert!(text(&o.stderr).contains("hourz"), "{}", text(&o.stderr));
     let _ = std::fs::remove_dir_all(dir);
 }

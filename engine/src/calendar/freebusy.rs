@@ -36,7 +36,11 @@ pub fn free_busy(cal: &ResourceCalendar, resource: &ResourceId, window: Interval
             per_status[e.status as usize].push(iv);
         }
     }
-    let statuses = [BusyStatus::Confirmed, BusyStatus::Tentative, BusyStatus::Hold];
+    let statuses = [
+        BusyStatus::Confirmed,
+        BusyStatus::Tentative,
+        BusyStatus::Hold,
+    ];
     let mut busy = Vec::new();
     let mut blocking = Vec::new();
     for (k, list) in per_status.into_iter().enumerate() {
@@ -44,7 +48,10 @@ pub fn free_busy(cal: &ResourceCalendar, resource: &ResourceId, window: Interval
         if statuses[k].blocks() {
             blocking.extend(merged.iter().copied());
         }
-        busy.extend(merged.into_iter().map(|interval| FreeBusyPeriod { interval, status: statuses[k] }));
+        busy.extend(merged.into_iter().map(|interval| FreeBusyPeriod {
+            interval,
+            status: statuses[k],
+        }));
     }
     busy.sort();
     let free = subtract(&[window], &merge(blocking));

@@ -50,7 +50,10 @@ impl IntervalIndex {
 
     /// Adds an entry; an id already present is a programmer error.
     pub fn insert(&mut self, iv: Interval, id: EntryId) {
-        assert!(!self.where_is.contains_key(&id), "entry {id} inserted twice");
+        assert!(
+            !self.where_is.contains_key(&id),
+            "entry {id} inserted twice"
+        );
         if iv.is_empty() {
             // An empty interval overlaps nothing; it is kept only so that it can be removed.
             self.where_is.insert(id, (EMPTY, iv.start));
@@ -107,7 +110,9 @@ impl IntervalIndex {
                     out.push((Interval::new(s, e), id));
                 }
             }
-            for (&(s, id), &e) in layer.range((Excluded((q.start, EntryId::MAX)), Excluded((q.end, 0)))) {
+            for (&(s, id), &e) in
+                layer.range((Excluded((q.start, EntryId::MAX)), Excluded((q.end, 0))))
+            {
                 out.push((Interval::new(s, e), id));
             }
         }
@@ -132,7 +137,11 @@ mod tests {
             ix.insert(iv(k * 10, k * 10 + 10), k as u64);
         }
         assert_eq!(ix.depth(), 1);
-        let hits: Vec<u64> = ix.overlapping(iv(25, 45)).into_iter().map(|(_, id)| id).collect();
+        let hits: Vec<u64> = ix
+            .overlapping(iv(25, 45))
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
         assert_eq!(hits, vec![2, 3, 4]);
         ix.insert(iv(5, 15), 1000);
         assert_eq!(ix.depth(), 2);

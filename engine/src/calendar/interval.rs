@@ -36,9 +36,9 @@ impl Interval {
         self.start >= self.end
     }
 
-    /// Whether the two share at least one instant.
+    /// Whether the two share at least one instant (an empty interval shares none).
     pub fn overlaps(&self, other: &Interval) -> bool {
-        self.start < other.end && other.start < self.end
+        self.start < other.end && other.start < self.end && !self.is_empty() && !other.is_empty()
     }
 
     /// Whether `other` lies wholly inside.

@@ -76,17 +76,28 @@ impl ResourceCalendar {
         let id = self.next_id;
         self.next_id += 1;
         self.index.insert(entry.interval, id);
-        self.by_meeting.entry(entry.meeting.clone()).or_default().insert(id);
+        self.by_meeting
+            .entry(entry.meeting.clone())
+            .or_default()
+            .insert(id);
         self.entries.insert(id, entry);
         id
     }
 
     /// Removes the entries of `meeting` for which `pick` says yes; returns them.
-    pub fn remove_where(&mut self, meeting: &MeetingId, mut pick: impl FnMut(&BusyEntry) -> bool) -> Vec<BusyEntry> {
+    pub fn remove_where(
+        &mut self,
+        meeting: &MeetingId,
+        mut pick: impl FnMut(&BusyEntry) -> bool,
+    ) -> Vec<BusyEntry> {
         let Some(ids) = self.by_meeting.get(meeting) else {
             return vec![];
         };
-        let chosen: Vec<EntryId> = ids.iter().copied().filter(|id| pick(&self.entries[id])).collect();
+        let chosen: Vec<EntryId> = ids
+            .iter()
+            .copied()
+            .filter(|id| pick(&self.entries[id]))
+            .collect();
         let mut out = Vec::with_capacity(chosen.len());
         for id in chosen {
             self.index.remove(id);
@@ -167,16 +178,25 @@ struct Snapshot {
 
 impl From<ResourceCalendar> for Snapshot {
     fn from(c: ResourceCalendar) -> Snapshot {
-        Snapshot { entries: c.entries.into_iter().collect(), next_id: c.next_id }
+        Snapshot {
+            entries: c.entries.into_iter().collect(),
+            next_id: c.next_id,
+        }
     }
 }
 
 impl From<Snapshot> for ResourceCalendar {
     fn from(s: Snapshot) -> ResourceCalendar {
-        let mut c = ResourceCalendar { next_id: s.next_id, ..Default::default() };
+        let mut c = ResourceCalendar {
+            next_id: s.next_id,
+            ..Default::default()
+        };
         for (id, e) in s.entries {
             c.index.insert(e.interval, id);
-            c.by_meeting.entry(e.meeting.clone()).or_default().insert(id);
+            c.by_meeting
+                .entry(e.meeting.clone())
+                .or_default()
+                .insert(id);
             c.next_id = c.next_id.max(id + 1);
             c.entries.insert(id, e);
         }

@@ -78,16 +78,27 @@ impl Series {
 
     /// Whether the series has an end (every RRULE has COUNT or UNTIL).
     pub fn is_bounded(&self) -> bool {
-        self.master.as_ref().is_none_or(|m| m.recurrence.is_bounded())
+        self.master
+            .as_ref()
+            .is_none_or(|m| m.recurrence.is_bounded())
     }
 
     /// The instances starting in `[from, to)`, in time order, moved instances at their new
     /// time and cancelled ones left out; at most `limit`, more is an error.
-    pub fn instances(&self, from: Instant, to: Instant, limit: usize) -> Result<Vec<Instance>, ExpandError> {
+    pub fn instances(
+        &self,
+        from: Instant,
+        to: Instant,
+        limit: usize,
+    ) -> Result<Vec<Instance>, ExpandError> {
         let mut out = Vec::new();
         if let Some(m) = &self.master {
             for o in m.recurrence.between(from, to, limit)? {
-                if self.overrides.iter().any(|ov| ov.recurrence_id == Some(o.start)) {
+                if self
+                    .overrides
+                    .iter()
+                    .any(|ov| ov.recurrence_id == Some(o.start))
+                {
                     continue;
                 }
                 out.push(Instance {
@@ -119,7 +130,12 @@ impl Series {
     /// The first `limit` instances starting at or after `from` (and before `to`, if given),
     /// in time order, after overrides. Asking for everything (`limit = usize::MAX`) of a
     /// series that never ends is [`ExpandError::Unbounded`].
-    pub fn first_instances(&self, from: Instant, to: Option<Instant>, limit: usize) -> Result<Vec<Instance>, ExpandError> {
+    pub fn first_instances(
+        &self,
+        from: Instant,
+        to: Option<Instant>,
+        limit: usize,
+    ) -> Result<Vec<Instance>, ExpandError> {
         if to.is_none() && limit == usize::MAX && !self.is_bounded() {
             return Err(ExpandError::Unbounded);
         }
@@ -127,20 +143,32 @@ impl Series {
         if let Some(m) = &self.master {
             let mut it = m.recurrence.iter_from(from)?;
             while out.len() < limit {
-                let Some(o) = it.next_occurrence()? else { break };
+                let Some(o) = it.next_occurrence()? else {
+                    break;
+                };
                 if o.start < from {
                     continue;
                 }
                 if to.is_some_and(|t| o.start >= t) {
                     break;
                 }
-                if self.overrides.iter().any(|ov| ov.recurrence_id == Some(o.start)) {
+                if self
+                    .overrides
+                    .iter()
+                    .any(|ov| ov.recurrence_id == Some(o.start))
+                {
                     continue;
                 }
                 if out.len() == MAX_INSTANCES {
-                    return Err(ExpandError::TooManyInstances { limit: MAX_INSTANCES });
+                    return Err(ExpandError::TooManyInstances {
+                        limit: MAX_INSTANCES,
+                    });
                 }
-                out.push(Instance { start: o.start, end: o.start.plus_secs(m.duration_secs), moved_from: None });
+                out.push(Instance {
+                    start: o.start,
+                    end: o.start.plus_secs(m.duration_secs),
+                    moved_from: None,
+                });
             }
         }
         for ov in &self.overrides {
@@ -149,7 +177,11 @@ impl Series {
                 continue;
             }
             let moved_from = ov.recurrence_id.filter(|&r| r != start);
-            out.push(Instance { start, end: start.plus_secs(ov.duration_secs), moved_from });
+            out.push(Instance {
+                start,
+                end: start.plus_secs(ov.duration_secs),
+                moved_from,
+            });
         }
         out.sort();
         out.truncate(limit);

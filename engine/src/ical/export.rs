@@ -19,7 +19,9 @@ pub fn export_events(events: &[Event]) -> String {
     for e in events {
         if let Zone::Iana(_) = e.recurrence.zone {
             let (y, _, _) = e.recurrence.dtstart.ymd();
-            let entry = zones.entry(e.recurrence.zone.name()).or_insert((e.recurrence.zone, y, y));
+            let entry = zones
+                .entry(e.recurrence.zone.name())
+                .or_insert((e.recurrence.zone, y, y));
             entry.1 = entry.1.min(y);
             entry.2 = entry.2.max(y + 1);
         }
@@ -85,7 +87,11 @@ fn time_prop(name: &str, t: Instant, zone: Zone, all_day: bool) -> String {
         }
         Zone::Utc => format!("{name}:{}", compact(t.utc_wall(), "Z")),
         Zone::Floating => format!("{name}:{}", compact(t.utc_wall(), "")),
-        Zone::Iana(_) => format!("{name};TZID={}:{}", zone.name(), compact(zone.to_wall(t), "")),
+        Zone::Iana(_) => format!(
+            "{name};TZID={}:{}",
+            zone.name(),
+            compact(zone.to_wall(t), "")
+        ),
     }
 }
 
@@ -100,7 +106,11 @@ fn write_event(out: &mut Lines, e: &Event) {
     }
     out.push(time_prop("DTSTART", rec.start(), zone, e.all_day));
     out.push(format!("DURATION:{}", format_duration(e.duration_secs)));
-    for (name, v) in [("SUMMARY", &e.summary), ("DESCRIPTION", &e.description), ("LOCATION", &e.location)] {
+    for (name, v) in [
+        ("SUMMARY", &e.summary),
+        ("DESCRIPTION", &e.description),
+        ("LOCATION", &e.location),
+    ] {
         if let Some(v) = v {
             out.push(format!("{name}:{}", escape_text(v)));
         }
@@ -177,7 +187,10 @@ fn utc_offset(secs: i32) -> String {
 fn write_observance(out: &mut Lines, at: Instant, from: i32, to: i32) {
     let kind = if to > from { "DAYLIGHT" } else { "STANDARD" };
     out.push(format!("BEGIN:{kind}"));
-    out.push(format!("DTSTART:{}", compact(Wall(at.0 + i64::from(from)), "")));
+    out.push(format!(
+        "DTSTART:{}",
+        compact(Wall(at.0 + i64::from(from)), "")
+    ));
     out.push(format!("TZOFFSETFROM:{}", utc_offset(from)));
     out.push(format!("TZOFFSETTO:{}", utc_offset(to)));
     out.push(format!("END:{kind}"));
@@ -197,6 +210,15 @@ mod tests {
         assert!(exported.contains("TZOFFSETFROM:-0500"));
         assert!(exported.lines().all(|l| l.len() <= 76));
         let again = parse_events(&exported).unwrap();
-        assert_eq!(again, events.iter().map(|e| Event { line: again[0].line, ..e.clone() }).collect::<Vec<_>>());
+        assert_eq!(
+            again,
+            events
+                .iter()
+                .map(|e| Event {
+                    line: again[0].line,
+                    ..e.clone()
+                })
+                .collect::<Vec<_>>()
+        );
     }
 }

@@ -15,7 +15,13 @@ use icalendar::parser::{read_calendar_simple, Component, Property};
 /// Parses every VEVENT of an iCalendar text, in file order.
 pub fn parse_events(input: &str) -> Result<Vec<Event>, IcalError> {
     if input.len() > MAX_ICS_BYTES {
-        return Err(IcalError::at(0, format!("input is {} bytes; the limit is {MAX_ICS_BYTES}", input.len())));
+        return Err(IcalError::at(
+            0,
+            format!(
+                "input is {} bytes; the limit is {MAX_ICS_BYTES}",
+                input.len()
+            ),
+        ));
     }
     let unfolded = Unfolded::new(input);
     precheck(&unfolded)?;
@@ -23,7 +29,10 @@ pub fn parse_events(input: &str) -> Result<Vec<Event>, IcalError> {
         let offset = unfolded.text.len() - e.input.len();
         IcalError::at(
             unfolded.line_at(offset),
-            format!("cannot parse {:?}: not a valid content line or a BEGIN/END mismatch", unfolded.excerpt(offset)),
+            format!(
+                "cannot parse {:?}: not a valid content line or a BEGIN/END mismatch",
+                unfolded.excerpt(offset)
+            ),
         )
     })?;
     let mut vevents: Vec<&Component<'_>> = Vec::new();
@@ -39,9 +48,15 @@ pub fn parse_events(input: &str) -> Result<Vec<Event>, IcalError> {
         }
     }
     if vevents.len() > MAX_EVENTS {
-        return Err(IcalError::at(0, format!("{} VEVENTs; the limit is {MAX_EVENTS}", vevents.len())));
+        return Err(IcalError::at(
+            0,
+            format!("{} VEVENTs; the limit is {MAX_EVENTS}", vevents.len()),
+        ));
     }
-    let reader = Reader { unfolded: &unfolded, zones };
+    let reader = Reader {
+        unfolded: &unfolded,
+        zones,
+    };
     vevents.iter().map(|c| reader.event(c)).collect()
 }
 
@@ -52,7 +67,11 @@ pub fn parse_series(input: &str) -> Result<Vec<Series>, IcalError> {
         let idx = match out.iter().position(|s| s.uid == ev.uid) {
             Some(i) => i,
             None => {
-                out.push(Series { uid: ev.uid.clone(), master: None, overrides: vec![] });
+                out.push(Series {
+                    uid: ev.uid.clone(),
+                    master: None,
+                    overrides: vec![],
+                });
                 out.len() - 1
             }
         };
@@ -60,7 +79,10 @@ pub fn parse_series(input: &str) -> Result<Vec<Series>, IcalError> {
         if ev.recurrence_id.is_some() {
             s.overrides.push(ev);
         } else if s.master.is_some() {
-            return Err(IcalError::at(ev.line, format!("a second VEVENT with UID {:?} and no RECURRENCE-ID", ev.uid)));
+            return Err(IcalError::at(
+                ev.line,
+                format!("a second VEVENT with UID {:?} and no RECURRENCE-ID", ev.uid),
+            ));
         } else {
             s.master = Some(ev);
         }
@@ -74,11 +96,17 @@ fn precheck(u: &Unfolded) -> Result<(), IcalError> {
     for (k, line) in u.text.lines().enumerate() {
         let at = u.origin.get(k).copied().unwrap_or(1);
         let Some((head, value)) = line.split_once(':') else {
-            return Err(IcalError::at(at, format!("no ':' between name and value in {:?}", excerpt(line))));
+            return Err(IcalError::at(
+                at,
+                format!("no ':' between name and value in {:?}", excerpt(line)),
+            ));
         };
         let name = head.split(';').next().unwrap_or(head);
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(IcalError::at(at, format!("bad property name {:?}", excerpt(name))));
+            return Err(IcalError::at(
+                at,
+                format!("bad property name {:?}", excerpt(name)),
+            ));
         }
         if name.eq_ignore_ascii_case("BEGIN") {
             if depth.len() >= 8 {
@@ -88,15 +116,31 @@ fn precheck(u: &Unfolded) -> Result<(), IcalError> {
         } else if name.eq_ignore_ascii_case("END") {
             match depth.pop() {
                 Some(open) if open.eq_ignore_ascii_case(value.trim()) => {}
-                Some(open) => return Err(IcalError::at(at, format!("END:{} closes BEGIN:{open}", excerpt(value)))),
-                None => return Err(IcalError::at(at, format!("END:{} without a BEGIN", excerpt(value)))),
+                Some(open) => {
+                    return Err(IcalError::at(
+                        at,
+                        format!("END:{} closes BEGIN:{open}", excerpt(value)),
+                    ))
+                }
+                None => {
+                    return Err(IcalError::at(
+                        at,
+                        format!("END:{} without a BEGIN", excerpt(value)),
+                    ))
+                }
             }
         } else if depth.is_empty() {
-            return Err(IcalError::at(at, format!("property {:?} outside any component", excerpt(name))));
+            return Err(IcalError::at(
+                at,
+                format!("property {:?} outside any component", excerpt(name)),
+            ));
         }
     }
     if let Some(open) = depth.last() {
-        return Err(IcalError::at(u.origin.last().copied().unwrap_or(1), format!("BEGIN:{open} is never closed")));
+        return Err(IcalError::at(
+            u.origin.last().copied().unwrap_or(1),
+            format!("BEGIN:{open} is never closed"),
+        ));
     }
     if u.origin.is_empty() {
         return Err(IcalError::at(0, "empty input: expected BEGIN:VCALENDAR"));
@@ -113,7 +157,9 @@ fn collect<'a>(c: &'a Component<'a>, out: &mut Vec<&'a Component<'a>>, zones: &m
         "VEVENT" => out.push(c),
         "VTIMEZONE" => {
             let tzid = c.find_prop("TZID").map(|p| p.val.as_str().to_string());
-            let loc = c.find_prop("X-LIC-LOCATION").map(|p| p.val.as_str().to_string());
+            let loc = c
+                .find_prop("X-LIC-LOCATION")
+                .map(|p| p.val.as_str().to_string());
             if let (Some(t), Some(l)) = (tzid, loc) {
                 zones.add_location(&t, &l);
             }
@@ -160,7 +206,11 @@ impl Reader<'_> {
 
     fn tzid(&self, p: &Property<'_>) -> Result<Option<Zone>, IcalError> {
         Self::param(p, "TZID")
-            .map(|t| self.zones.resolve(t).map_err(|e| IcalError::at(self.line(p), e)))
+            .map(|t| {
+                self.zones
+                    .resolve(t)
+                    .map_err(|e| IcalError::at(self.line(p), e))
+            })
             .transpose()
     }
 
@@ -206,19 +256,31 @@ impl Reader<'_> {
                 "EXRULE" => rec.exrules.push(rule()?),
                 "RDATE" | "EXDATE" => {
                     let tz = self.tzid(p)?;
-                    let list = parse_date_list(val, tz).map_err(|e| IcalError::at(line, format!("{name}: {e}")))?;
-                    let target = if name == "RDATE" { &mut rec.rdates } else { &mut rec.exdates };
+                    let list = parse_date_list(val, tz)
+                        .map_err(|e| IcalError::at(line, format!("{name}: {e}")))?;
+                    let target = if name == "RDATE" {
+                        &mut rec.rdates
+                    } else {
+                        &mut rec.exdates
+                    };
                     for tv in list {
                         // A DATE in EXDATE of a timed event removes that day's instance.
                         let tv = if tv.is_date && !start.is_date {
-                            TimeValue { wall: Wall(tv.wall.0 + i64::from(start.wall.secs_of_day())), zone, is_date: false }
+                            TimeValue {
+                                wall: Wall(tv.wall.0 + i64::from(start.wall.secs_of_day())),
+                                zone,
+                                is_date: false,
+                            }
                         } else {
                             tv
                         };
                         target.push(at(&tv));
                     }
                     if target.len() > MAX_DATES_PER_EVENT {
-                        return Err(IcalError::at(line, format!("more than {MAX_DATES_PER_EVENT} {name} values")));
+                        return Err(IcalError::at(
+                            line,
+                            format!("more than {MAX_DATES_PER_EVENT} {name} values"),
+                        ));
                     }
                 }
                 "DTEND" => {
@@ -229,17 +291,17 @@ impl Reader<'_> {
                     }
                 }
                 "DURATION" => {
-                    duration_secs = parse_duration(val).map_err(|e| IcalError::at(line, format!("DURATION: {e}")))?;
+                    duration_secs = parse_duration(val)
+                        .map_err(|e| IcalError::at(line, format!("DURATION: {e}")))?;
                     if duration_secs < 0 {
                         return Err(IcalError::at(line, "DURATION is negative"));
                     }
                 }
                 "RECURRENCE-ID" => recurrence_id = Some(at(&self.time(p)?)),
                 "SEQUENCE" => {
-                    sequence = val
-                        .trim()
-                        .parse()
-                        .map_err(|_| IcalError::at(line, format!("SEQUENCE: bad integer {:?}", excerpt(val))))?
+                    sequence = val.trim().parse().map_err(|_| {
+                        IcalError::at(line, format!("SEQUENCE: bad integer {:?}", excerpt(val)))
+                    })?
                 }
                 "ATTENDEE" => attendees.push(val.to_string()),
                 _ => {}
@@ -284,13 +346,33 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let cases = [
-            (SAMPLE.replace("DURATION:PT1H", "DURATION:PT1X"), 6, "DURATION"),
-            (SAMPLE.replace("RRULE:FREQ=WEEKLY", "RRULE:FREQ=WEAKLY"), 7, "FREQ"),
-            (SAMPLE.replace("Europe/London", "Europe/Atlantis"), 5, "Europe/Atlantis"),
-            (SAMPLE.replace("SUMMARY:Stand\\, up", "SUMMARY"), 8, "no ':'"),
+            (
+                SAMPLE.replace("DURATION:PT1H", "DURATION:PT1X"),
+                6,
+                "DURATION",
+            ),
+            (
+                SAMPLE.replace("RRULE:FREQ=WEEKLY", "RRULE:FREQ=WEAKLY"),
+                7,
+                "FREQ",
+            ),
+            (
+                SAMPLE.replace("Europe/London", "Europe/Atlantis"),
+                5,
+                "Europe/Atlantis",
+            ),
+            (
+                SAMPLE.replace("SUMMARY:Stand\\, up", "SUMMARY"),
+                8,
+                "no ':'",
+            ),
             (SAMPLE.replace("END:VEVENT", "END:VTODO"), 9, "END:VTODO"),
             (SAMPLE.replace("UID:a@x\r\n", ""), 3, "UID"),
-            (SAMPLE.replace("20260106T093000", "20260230T093000"), 5, "DTSTART"),
+            (
+                SAMPLE.replace("20260106T093000", "20260230T093000"),
+                5,
+                "DTSTART",
+            ),
         ];
         for (text, line, word) in cases {
             let err = parse_events(&text).unwrap_err();
@@ -305,7 +387,9 @@ mod tests {
         let text = SAMPLE.replace("END:VCALENDAR", &format!("{ov}END:VCALENDAR"));
         let series = parse_series(&text).unwrap();
         assert_eq!(series.len(), 1);
-        let all = series[0].instances(Instant(0), Instant(i64::MAX / 2), 100).unwrap();
+        let all = series[0]
+            .instances(Instant(0), Instant(i64::MAX / 2), 100)
+            .unwrap();
         assert_eq!(all.len(), 3);
         assert!(all[1].moved_from.is_some());
     }

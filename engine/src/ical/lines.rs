@@ -60,7 +60,9 @@ impl Unfolded {
     pub fn excerpt(&self, offset: usize) -> String {
         let offset = offset.min(self.text.len());
         let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let end = self.text[offset..].find('\n').map_or(self.text.len(), |i| offset + i);
+        let end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
         self.text[start..end].chars().take(80).collect()
     }
 }

@@ -31,7 +31,11 @@ impl TimeValue {
         } else {
             tzid.unwrap_or(Zone::Floating)
         };
-        Ok(TimeValue { wall, zone, is_date })
+        Ok(TimeValue {
+            wall,
+            zone,
+            is_date,
+        })
     }
 
     /// The instant (RFC 5545 reading of DST gaps and folds); floating values read as UTC.
@@ -55,7 +59,12 @@ impl TimeValue {
 /// Parses an RFC 5545 DURATION (`PT1H30M`, `P1D`, `P2W`, `-PT15M`) into seconds. Days and
 /// weeks count as 24 hours each.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let bad = || format!("bad duration {:?} (expected e.g. PT1H30M or P1D)", text.chars().take(40).collect::<String>());
+    let bad = || {
+        format!(
+            "bad duration {:?} (expected e.g. PT1H30M or P1D)",
+            text.chars().take(40).collect::<String>()
+        )
+    };
     let t = text.trim();
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'-') => (-1, &t[1..]),
@@ -70,7 +79,10 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
     for c in rest.chars() {
         match c.to_ascii_uppercase() {
             d @ '0'..='9' => {
-                let v = num.unwrap_or(0).checked_mul(10).and_then(|v| v.checked_add(i64::from(d as u8 - b'0')));
+                let v = num
+                    .unwrap_or(0)
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(i64::from(d as u8 - b'0')));
                 num = Some(v.filter(|&v| v < 1_000_000_000).ok_or_else(bad)?);
             }
             'T' if !in_time && num.is_none() => in_time = true,

@@ -46,7 +46,8 @@ pub struct ZoneResolver {
 impl ZoneResolver {
     /// Records that the VTIMEZONE `tzid` says it is the IANA zone `location`.
     pub fn add_location(&mut self, tzid: &str, location: &str) {
-        self.locations.insert(tzid.to_string(), location.to_string());
+        self.locations
+            .insert(tzid.to_string(), location.to_string());
     }
 
     /// The zone a TZID names.
@@ -88,9 +89,20 @@ mod tests {
         let mut r = ZoneResolver::default();
         r.add_location("Custom", "Asia/Kolkata");
         assert_eq!(r.resolve("Europe/London").unwrap().name(), "Europe/London");
-        assert_eq!(r.resolve("/citadel.org/20190914_1/Europe/London").unwrap().name(), "Europe/London");
-        assert_eq!(r.resolve("W. Europe Standard Time").unwrap().name(), "Europe/Berlin");
+        assert_eq!(
+            r.resolve("/citadel.org/20190914_1/Europe/London")
+                .unwrap()
+                .name(),
+            "Europe/London"
+        );
+        assert_eq!(
+            r.resolve("W. Europe Standard Time").unwrap().name(),
+            "Europe/Berlin"
+        );
         assert_eq!(r.resolve("Custom").unwrap().name(), "Asia/Kolkata");
-        assert!(r.resolve("Mars Standard Time").unwrap_err().contains("Mars Standard Time"));
+        assert!(r
+            .resolve("Mars Standard Time")
+            .unwrap_err()
+            .contains("Mars Standard Time"));
     }
 }

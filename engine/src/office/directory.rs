@@ -111,12 +111,19 @@ struct Schedule<'a> {
 
 impl Directory {
     /// Builds a directory, checking ids are unique and references resolve.
-    pub fn new(offices: Vec<Office>, people: Vec<Person>, rooms: Vec<Room>) -> Result<Directory, DirectoryError> {
+    pub fn new(
+        offices: Vec<Office>,
+        people: Vec<Person>,
+        rooms: Vec<Room>,
+    ) -> Result<Directory, DirectoryError> {
         let mut d = Directory::default();
         for o in offices {
             for h in &o.holidays {
                 if chrono::NaiveDate::parse_from_str(h, "%Y-%m-%d").is_err() {
-                    return Err(DirectoryError::BadHoliday { office: o.id.0.clone(), value: h.clone() });
+                    return Err(DirectoryError::BadHoliday {
+                        office: o.id.0.clone(),
+                        value: h.clone(),
+                    });
                 }
             }
             if d.offices.insert(o.id.clone(), o.clone()).is_some() {
@@ -142,7 +149,9 @@ impl Directory {
 
     /// The office by id.
     pub fn office(&self, id: &OfficeId) -> Result<&Office, DirectoryError> {
-        self.offices.get(id).ok_or_else(|| DirectoryError::UnknownOffice(id.0.clone()))
+        self.offices
+            .get(id)
+            .ok_or_else(|| DirectoryError::UnknownOffice(id.0.clone()))
     }
 
     /// The home office of a person or room.
@@ -182,7 +191,12 @@ impl Directory {
         }
         if let Some(room) = self.rooms.get(r) {
             let o = self.office(&room.office)?;
-            return Ok(Schedule { zone: o.zone, hours: &o.hours, lunch: None, holidays: &o.holidays });
+            return Ok(Schedule {
+                zone: o.zone,
+                hours: &o.hours,
+                lunch: None,
+                holidays: &o.holidays,
+            });
         }
         Err(DirectoryError::UnknownResource(r.0.clone()))
     }
@@ -196,7 +210,11 @@ impl Directory {
     }
 
     /// The intervals within `window` in which `r` works (its hours, minus holidays).
-    pub fn working(&self, r: &ResourceId, window: Interval) -> Result<Vec<Interval>, DirectoryError> {
+    pub fn working(
+        &self,
+        r: &ResourceId,
+        window: Interval,
+    ) -> Result<Vec<Interval>, DirectoryError> {
         let s = self.schedule(r)?;
         Ok(daily(&s, window, |day| s.hours.on(weekday_of_days(day))))
     }
@@ -204,7 +222,9 @@ impl Directory {
     /// The intervals within `window` in which `r` is at lunch (working days only).
     pub fn lunch(&self, r: &ResourceId, window: Interval) -> Result<Vec<Interval>, DirectoryError> {
         let s = self.schedule(r)?;
-        Ok(daily(&s, window, |day| s.hours.on(weekday_of_days(day)).and(s.lunch)))
+        Ok(daily(&s, window, |day| {
+            s.hours.on(weekday_of_days(day)).and(s.lunch)
+        }))
     }
 }
 
@@ -216,7 +236,11 @@ fn holiday_day(h: &str) -> Option<i64> {
 }
 
 /// One span a day, for the local days that touch `window`, as instants clipped to it.
-fn daily(s: &Schedule<'_>, window: Interval, span_of: impl Fn(i64) -> Option<Span>) -> Vec<Interval> {
+fn daily(
+    s: &Schedule<'_>,
+    window: Interval,
+    span_of: impl Fn(i64) -> Option<Span>,
+) -> Vec<Interval> {
     let first = s.zone.to_wall(window.start).days() - 1;
     let last = s.zone.to_wall(window.end).days() + 1;
     let holidays: Vec<i64> = s.holidays.iter().filter_map(|h| holiday_day(h)).collect();
@@ -228,7 +252,9 @@ fn daily(s: &Schedule<'_>, window: Interval, span_of: impl Fn(i64) -> Option<Spa
         }
         let at = |min: u16| {
             let w = Wall(day * DAY_SECS + i64::from(min) * 60);
-            s.zone.to_instant(w, Disambiguation::Compatible).unwrap_or(Instant(w.0))
+            s.zone
+                .to_instant(w, Disambiguation::Compatible)
+                .unwrap_or(Instant(w.0))
         };
         let iv = Interval::new(at(span.start_min), at(span.end_min).max(at(span.start_min)));
         if let Some(clipped) = iv.intersect(&window) {
@@ -251,7 +277,14 @@ mod tests {
             lunch: Span::parse("12:00-13:00").ok(),
             holidays: ["2026-11-26".to_string()].into(),
         };
-        let alice = Person { id: "alice".into(), name: "Alice".into(), office: "ny".into(), zone: None, hours: None, lunch: None };
+        let alice = Person {
+            id: "alice".into(),
+            name: "Alice".into(),
+            office: "ny".into(),
+            zone: None,
+            hours: None,
+            lunch: None,
+        };
         Directory::new(vec![office], vec![alice], vec![]).unwrap()
     }
 
@@ -259,10 +292,16 @@ mod tests {
     fn hours_skip_weekends_and_holidays() {
         let d = dir();
         // Monday 2026-11-23 .. Monday 2026-11-30 UTC.
-        let w = Interval::new(Instant(Wall::from_ymd_hms(2026, 11, 23, 0, 0, 0).0), Instant(Wall::from_ymd_hms(2026, 11, 30, 0, 0, 0).0));
+        let w = Interval::new(
+            Instant(Wall::from_ymd_hms(2026, 11, 23, 0, 0, 0).0),
+            Instant(Wall::from_ymd_hms(2026, 11, 30, 0, 0, 0).0),
+        );
         let work = d.working(&"alice".into(), w).unwrap();
         assert_eq!(work.len(), 4); // Mon, Tue, Wed, Fri: Thursday is Thanksgiving
-        assert_eq!(work[0].start, Instant(Wall::from_ymd_hms(2026, 11, 23, 14, 0, 0).0));
+        assert_eq!(
+            work[0].start,
+            Instant(Wall::from_ymd_hms(2026, 11, 23, 14, 0, 0).0)
+        );
         assert_eq!(d.lunch(&"alice".into(), w).unwrap().len(), 4);
         assert!(d.working(&"bob".into(), w).is_err());
     }

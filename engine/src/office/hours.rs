@@ -67,7 +67,10 @@ impl WeekHours {
                 .split_once(' ')
                 .ok_or_else(|| format!("bad hours {group:?}: expected e.g. MO-FR 09:00-17:30"))?;
             let span = Span::parse(span)?;
-            let day = |c: &str| Weekday::from_code(c.trim()).ok_or_else(|| format!("bad weekday {c:?}: expected MO..SU"));
+            let day = |c: &str| {
+                Weekday::from_code(c.trim())
+                    .ok_or_else(|| format!("bad weekday {c:?}: expected MO..SU"))
+            };
             let (first, last) = match days.split_once('-') {
                 Some((a, b)) => (day(a)?, day(b)?),
                 None => (day(days)?, day(days)?),
@@ -130,7 +133,13 @@ mod tests {
         assert_eq!(WeekHours::parse(&h.to_string()).unwrap(), h);
         let wrap = WeekHours::parse("SU-TH 08:00-16:00").unwrap();
         assert!(wrap.on(Weekday::Su).is_some() && wrap.on(Weekday::Fr).is_none());
-        for bad in ["MO-FR", "XX 09:00-10:00", "MO 10:00-09:00", "MO 25:00-26:00", "MO 9-5"] {
+        for bad in [
+            "MO-FR",
+            "XX 09:00-10:00",
+            "MO 10:00-09:00",
+            "MO 25:00-26:00",
+            "MO 9-5",
+        ] {
             assert!(WeekHours::parse(bad).is_err(), "{bad}");
         }
     }

@@ -41,7 +41,9 @@ pub enum ExpandError {
     },
     /// The rule went through a whole calendar cycle (or the sub-daily period limit) without
     /// producing any instance.
-    #[error("rule {rule} produced no instance in {periods} consecutive periods: it can never match")]
+    #[error(
+        "rule {rule} produced no instance in {periods} consecutive periods: it can never match"
+    )]
     NeverMatches {
         /// The rule's text.
         rule: String,

@@ -178,7 +178,8 @@ impl RuleIter {
                 let (ty, _, _) = civil_from_days(target);
                 if ty > self.year {
                     let n = (i64::from(ty - self.year) + interval - 1) / interval;
-                    self.year = (i64::from(self.year) + n * interval).min(i64::from(MAX_YEAR) + 1) as i32;
+                    self.year =
+                        (i64::from(self.year) + n * interval).min(i64::from(MAX_YEAR) + 1) as i32;
                 }
             }
             Frequency::Monthly => {
@@ -285,7 +286,8 @@ impl RuleIter {
 
     /// The candidate day range `[start, end)` of the current period, in days of the year.
     fn period_days(&self) -> (usize, usize) {
-        let i = (days_from_civil(self.year, self.month, 1) + self.day - 1 - self.info.day0) as usize;
+        let i =
+            (days_from_civil(self.year, self.month, 1) + self.day - 1 - self.info.day0) as usize;
         match self.plan.freq {
             Frequency::Yearly => (0, self.info.len),
             Frequency::Monthly => (
@@ -331,7 +333,11 @@ impl RuleIter {
         if !p.by_year_day.is_empty() {
             let (len, next) = (info.len as i32, info.next_len as i32);
             let i = i as i32;
-            let (pos, neg) = if i < len { (i + 1, i - len) } else { (i + 1 - len, i - len - next) };
+            let (pos, neg) = if i < len {
+                (i + 1, i - len)
+            } else {
+                (i + 1 - len, i - len - next)
+            };
             if !p.by_year_day.contains(&pos) && !p.by_year_day.contains(&neg) {
                 return false;
             }
@@ -386,7 +392,11 @@ impl RuleIter {
             } else {
                 ((pos - 1).div_euclid(n_times), (pos - 1).rem_euclid(n_times))
             };
-            let day_idx = if day_pos < 0 { n_days + day_pos } else { day_pos };
+            let day_idx = if day_pos < 0 {
+                n_days + day_pos
+            } else {
+                day_pos
+            };
             if day_idx < 0 || day_idx >= n_days {
                 continue;
             }
@@ -492,7 +502,12 @@ impl RuleIter {
 
     /// The next value after `value` in steps of INTERVAL that is in `allowed`, and how many
     /// times `base` was crossed on the way.
-    fn next_allowed(&self, value: i64, allowed: &[u32], base: i64) -> Result<(i64, i64), ExpandError> {
+    fn next_allowed(
+        &self,
+        value: i64,
+        allowed: &[u32],
+        base: i64,
+    ) -> Result<(i64, i64), ExpandError> {
         let mut v = value;
         let mut carry = 0;
         for _ in 0..base {
@@ -558,7 +573,14 @@ impl RuleIter {
         result
     }
 
-    fn step_fine(&mut self, mut now: i64, reps: i64, per_day: i64, unit: i64, own: &[u32]) -> Result<bool, ExpandError> {
+    fn step_fine(
+        &mut self,
+        mut now: i64,
+        reps: i64,
+        per_day: i64,
+        unit: i64,
+        own: &[u32],
+    ) -> Result<bool, ExpandError> {
         let interval = self.plan.interval;
         let secondly = unit == 1;
         let mut fix_day = false;
@@ -579,7 +601,9 @@ impl RuleIter {
             let secs = now * unit;
             let (h, m) = (secs / 3600, secs / 60 % 60);
             let hour_ok = self.plan.by_hour.is_empty() || self.plan.by_hour.contains(&(h as u32));
-            let minute_ok = !secondly || self.plan.by_minute.is_empty() || self.plan.by_minute.contains(&(m as u32));
+            let minute_ok = !secondly
+                || self.plan.by_minute.is_empty()
+                || self.plan.by_minute.contains(&(m as u32));
             if hour_ok && minute_ok {
                 (self.hour, self.minute, self.second) = (h, m, secs % 60);
                 self.fill_times();

@@ -66,7 +66,10 @@ impl Plan {
         let (start_h, start_m, start_s) = dtstart.hms();
         let freq = rule.freq;
         let interval = i64::from(rule.interval.max(1));
-        let mut months: Vec<u32> = sorted_unique(&rule.by_month).iter().map(|&m| m as u32).collect();
+        let mut months: Vec<u32> = sorted_unique(&rule.by_month)
+            .iter()
+            .map(|&m| m as u32)
+            .collect();
         let mut month_days: Vec<i64> = sorted_unique(&rule.by_month_day);
         let mut weekdays = 0u8;
         let mut nth = Vec::new();
@@ -89,15 +92,41 @@ impl Plan {
         }
         for d in &rule.by_day {
             match d.nth {
-                Some(n) if freq <= Frequency::Monthly => nth.push((d.weekday.index(), i32::from(n))),
+                Some(n) if freq <= Frequency::Monthly => {
+                    nth.push((d.weekday.index(), i32::from(n)))
+                }
                 _ => weekdays |= 1 << d.weekday.index(),
             }
         }
         nth.sort_unstable();
         nth.dedup();
-        let by_hour = Self::time_part(&rule.by_hour, freq, Frequency::Hourly, start_h, interval, 24, "BYHOUR")?;
-        let by_minute = Self::time_part(&rule.by_minute, freq, Frequency::Minutely, start_m, interval, 60, "BYMINUTE")?;
-        let by_second = Self::time_part(&rule.by_second, freq, Frequency::Secondly, start_s, interval, 60, "BYSECOND")?;
+        let by_hour = Self::time_part(
+            &rule.by_hour,
+            freq,
+            Frequency::Hourly,
+            start_h,
+            interval,
+            24,
+            "BYHOUR",
+        )?;
+        let by_minute = Self::time_part(
+            &rule.by_minute,
+            freq,
+            Frequency::Minutely,
+            start_m,
+            interval,
+            60,
+            "BYMINUTE",
+        )?;
+        let by_second = Self::time_part(
+            &rule.by_second,
+            freq,
+            Frequency::Secondly,
+            start_s,
+            interval,
+            60,
+            "BYSECOND",
+        )?;
         let mut day_times = Vec::new();
         if freq < Frequency::Hourly {
             for &h in &by_hour {
@@ -124,8 +153,14 @@ impl Plan {
             wkst: rule.wkst.index(),
             by_month: months.iter().fold(0u16, |acc, &m| acc | 1 << m),
             months,
-            by_week_no: sorted_unique(&rule.by_week_no).iter().map(|&x| x as i32).collect(),
-            by_year_day: sorted_unique(&rule.by_year_day).iter().map(|&x| x as i32).collect(),
+            by_week_no: sorted_unique(&rule.by_week_no)
+                .iter()
+                .map(|&x| x as i32)
+                .collect(),
+            by_year_day: sorted_unique(&rule.by_year_day)
+                .iter()
+                .map(|&x| x as i32)
+                .collect(),
             by_month_day: pos_days,
             by_nmonth_day: neg_days,
             by_weekday: weekdays,

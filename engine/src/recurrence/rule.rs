@@ -166,7 +166,13 @@ impl Rule {
     fn set_part(&mut self, name: &str, v: &str) -> Result<(), RuleError> {
         match name {
             "FREQ" => {
-                self.freq = Frequency::parse(v).ok_or_else(|| bad("FREQ", v, "expected YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY or SECONDLY"))?;
+                self.freq = Frequency::parse(v).ok_or_else(|| {
+                    bad(
+                        "FREQ",
+                        v,
+                        "expected YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY or SECONDLY",
+                    )
+                })?;
             }
             "INTERVAL" => {
                 self.interval = parse_num(v, "INTERVAL", 1, 1_000_000)? as u32;
@@ -174,7 +180,8 @@ impl Rule {
             "COUNT" => self.count = Some(parse_num(v, "COUNT", 1, i64::from(u32::MAX))? as u32),
             "UNTIL" => self.until = Some(parse_until(v)?),
             "WKST" => {
-                self.wkst = Weekday::from_code(v).ok_or_else(|| bad("WKST", v, "expected MO..SU"))?;
+                self.wkst =
+                    Weekday::from_code(v).ok_or_else(|| bad("WKST", v, "expected MO..SU"))?;
             }
             "BYSECOND" => self.by_second = list(v, "BYSECOND", 0, 59, false)?,
             "BYMINUTE" => self.by_minute = list(v, "BYMINUTE", 0, 59, false)?,
@@ -253,7 +260,8 @@ fn parse_by_day(item: &str) -> Result<ByDay, RuleError> {
         return Err(bad("BYDAY", item, "expected [+-][n]MO..SU"));
     }
     let (num, code) = item.split_at(item.len() - 2);
-    let weekday = Weekday::from_code(code).ok_or_else(|| bad("BYDAY", item, "expected [+-][n]MO..SU"))?;
+    let weekday =
+        Weekday::from_code(code).ok_or_else(|| bad("BYDAY", item, "expected [+-][n]MO..SU"))?;
     let nth = if num.is_empty() {
         None
     } else {
@@ -297,15 +305,19 @@ pub fn parse_ical_datetime(v: &str) -> Option<(Wall, bool, bool)> {
                 Some(b'Z') | Some(b'z') => true,
                 Some(_) => return None,
             };
-            Some((Wall::from_ymd_hms(y as i32, mo, d, h, mi, s.min(59)), utc, false))
+            Some((
+                Wall::from_ymd_hms(y as i32, mo, d, h, mi, s.min(59)),
+                utc,
+                false,
+            ))
         }
         _ => None,
     }
 }
 
 fn parse_until(v: &str) -> Result<Until, RuleError> {
-    let (wall, utc, is_date) =
-        parse_ical_datetime(v).ok_or_else(|| bad("UNTIL", v, "expected YYYYMMDD or YYYYMMDDTHHMMSS[Z]"))?;
+    let (wall, utc, is_date) = parse_ical_datetime(v)
+        .ok_or_else(|| bad("UNTIL", v, "expected YYYYMMDD or YYYYMMDDTHHMMSS[Z]"))?;
     Ok(if utc {
         Until::Utc(Instant(wall.0))
     } else if is_date {
@@ -346,7 +358,13 @@ impl fmt::Display for Rule {
         let days: Vec<String> = self
             .by_day
             .iter()
-            .map(|d| format!("{}{}", d.nth.map(|n| n.to_string()).unwrap_or_default(), d.weekday.code()))
+            .map(|d| {
+                format!(
+                    "{}{}",
+                    d.nth.map(|n| n.to_string()).unwrap_or_default(),
+                    d.weekday.code()
+                )
+            })
             .collect();
         join(f, "BYDAY", &days)?;
         join(f, "BYMONTHDAY", &self.by_month_day)?;
@@ -376,7 +394,13 @@ mod tests {
     fn parses_the_headline_rule() {
         let r = Rule::parse("FREQ=MONTHLY;BYDAY=3WE;BYMONTH=1,2,3;UNTIL=20281231T235959Z").unwrap();
         assert_eq!(r.freq, Frequency::Monthly);
-        assert_eq!(r.by_day, vec![ByDay { nth: Some(3), weekday: Weekday::We }]);
+        assert_eq!(
+            r.by_day,
+            vec![ByDay {
+                nth: Some(3),
+                weekday: Weekday::We
+            }]
+        );
         assert_eq!(r.by_month, vec![1, 2, 3]);
         assert!(matches!(r.until, Some(Until::Utc(_))));
         assert_eq!(Rule::parse(&r.to_string()).unwrap(), r);
@@ -403,7 +427,13 @@ mod tests {
 
     #[test]
     fn no_panic_on_odd_bytes() {
-        for text in ["FREQ=DAILY;BYDAY=é", "FREQ=DAILY;BYDAY=1", ";;;", "=", "FREQ="] {
+        for text in [
+            "FREQ=DAILY;BYDAY=é",
+            "FREQ=DAILY;BYDAY=1",
+            ";;;",
+            "=",
+            "FREQ=",
+        ] {
             assert!(Rule::parse(text).is_err(), "{text}");
         }
     }

@@ -83,7 +83,12 @@ impl RecurrenceSet {
 
     /// The instances starting in `[from, to)`, at most `limit` of them (capped by
     /// [`MAX_INSTANCES`]); more is an error, never a silent cut.
-    pub fn between(&self, from: Instant, to: Instant, limit: usize) -> Result<Vec<Occurrence>, ExpandError> {
+    pub fn between(
+        &self,
+        from: Instant,
+        to: Instant,
+        limit: usize,
+    ) -> Result<Vec<Occurrence>, ExpandError> {
         let limit = limit.min(MAX_INSTANCES);
         let mut it = SetIter::new(self, Some(from))?;
         let mut out = Vec::new();
@@ -217,10 +222,8 @@ impl SetIter {
 
     /// Takes the earliest instant among the rules and the RDATEs.
     fn take_min(&mut self) -> Result<Option<Instant>, ExpandError> {
-        let mut best: Option<(Instant, usize)> = self
-            .rdates
-            .get(self.rdate_pos)
-            .map(|&t| (t, usize::MAX));
+        let mut best: Option<(Instant, usize)> =
+            self.rdates.get(self.rdate_pos).map(|&t| (t, usize::MAX));
         for (k, p) in self.rules.iter().enumerate() {
             if let Some(o) = p.next {
                 if best.is_none_or(|(b, _)| o.at < b) {

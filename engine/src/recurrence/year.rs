@@ -18,7 +18,20 @@ static NMDAY_365: [i8; 373] = mday_mask(false, true);
 static NMDAY_366: [i8; 373] = mday_mask(true, true);
 
 const fn month_lengths(leap: bool) -> [u16; 12] {
-    [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ]
 }
 
 const fn month_mask(leap: bool) -> [u8; 373] {
@@ -44,7 +57,11 @@ const fn mday_mask(leap: bool, negative: bool) -> [i8; 373] {
     while m < 12 {
         let mut d = 0;
         while d < lens[m] {
-            out[i] = if negative { d as i8 - lens[m] as i8 } else { d as i8 + 1 };
+            out[i] = if negative {
+                d as i8 - lens[m] as i8
+            } else {
+                d as i8 + 1
+            };
             i += 1;
             d += 1;
         }
@@ -202,13 +219,21 @@ impl YearInfo {
         };
         let weeks = wyearlen / 7 + (wyearlen % 7) / 4;
         for &n0 in spec.by_week_no {
-            let n = if n0 < 0 { i64::from(n0) + weeks + 1 } else { i64::from(n0) };
+            let n = if n0 < 0 {
+                i64::from(n0) + weeks + 1
+            } else {
+                i64::from(n0)
+            };
             if !(0 < n && n <= weeks) {
                 continue;
             }
             let mut i = if n > 1 {
                 let i = no1 + (n - 1) * 7;
-                if no1 != first_wkst { i - (7 - first_wkst) } else { i }
+                if no1 != first_wkst {
+                    i - (7 - first_wkst)
+                } else {
+                    i
+                }
             } else {
                 no1
             };
@@ -266,7 +291,12 @@ impl YearInfo {
         self.nth.clear();
         let mut ranges: [(usize, usize); 12] = [(0, 0); 12];
         let mut n_ranges = 0;
-        let range_of = |m: u32| (self.mrange[m as usize - 1] as usize, self.mrange[m as usize] as usize);
+        let range_of = |m: u32| {
+            (
+                self.mrange[m as usize - 1] as usize,
+                self.mrange[m as usize] as usize,
+            )
+        };
         if let Some(months) = spec.nth_in_months {
             if months.is_empty() {
                 ranges[0] = (0, self.len);
@@ -330,7 +360,13 @@ mod tests {
     fn iso_week_one_of_2026_starts_in_december_2025() {
         // ISO week 1 of 2026 runs Monday 2025-12-29 .. Sunday 2026-01-04.
         let mut info = YearInfo::new();
-        let spec = MaskSpec { wkst: 0, by_week_no: &[1], by_nth_weekday: &[], nth_in_months: None, monthly: false };
+        let spec = MaskSpec {
+            wkst: 0,
+            by_week_no: &[1],
+            by_nth_weekday: &[],
+            nth_in_months: None,
+            monthly: false,
+        };
         info.rebuild(2025, 1, &spec);
         assert!(info.wno.get(362)); // 2025-12-29
         assert!(!info.wno.get(361));

@@ -31,7 +31,7 @@ pub enum Command {
         /// Transaction.
         txn: TxnId,
         /// The meeting as it should be.
-        meeting: MeetingSpec,
+        meeting: Box<MeetingSpec>,
         /// Book over conflicts.
         force: bool,
     },

@@ -33,7 +33,7 @@ pub fn check_calendar(
     resource: &ResourceId,
     cal: &ResourceCalendar,
     only: Option<&[crate::ids::MeetingId]>,
-) -> Result<(), Violation> {
+) -> Result<(), Box<Violation>> {
     let entries: Vec<&BusyEntry> = match only {
         Some(ms) => ms.iter().flat_map(|m| cal.entries_of(m)).collect(),
         None => cal.iter().collect(),
@@ -41,7 +41,11 @@ pub fn check_calendar(
     for e in entries.into_iter().filter(|e| e.status.blocks()) {
         for o in cal.blocking(e.interval, Some(&e.meeting)) {
             if !e.overridden && !o.overridden {
-                return Err(Violation { resource: resource.clone(), a: e.clone(), b: o.clone() });
+                return Err(Box::new(Violation {
+                    resource: resource.clone(),
+                    a: e.clone(),
+                    b: o.clone(),
+                }));
             }
         }
     }

@@ -45,7 +45,10 @@ pub struct OfficeState {
 impl OfficeState {
     /// An office with no calendars yet.
     pub fn new(office: OfficeId) -> OfficeState {
-        OfficeState { office, ..Default::default() }
+        OfficeState {
+            office,
+            ..Default::default()
+        }
     }
 
     /// The office.
@@ -105,7 +108,12 @@ impl OfficeState {
         let mut out = Vec::new();
         for r in self.local(m) {
             if m.response_of(&r) != Response::Declined {
-                out.extend(find_conflicts(&self.calendars[&r], &r, &instances, Some(&m.id)));
+                out.extend(find_conflicts(
+                    &self.calendars[&r],
+                    &r,
+                    &instances,
+                    Some(&m.id),
+                ));
             }
         }
         Ok(out)
@@ -124,11 +132,19 @@ impl OfficeState {
                 self.calendars.entry(resource.clone()).or_default();
                 (Outcome::Registered, vec![])
             }
-            Command::Prepare { txn, meeting, force } => self.prepare(txn, meeting, *force),
+            Command::Prepare {
+                txn,
+                meeting,
+                force,
+            } => self.prepare(txn, meeting, *force),
             Command::Commit { txn } => self.commit(txn),
             Command::Abort { txn } => self.abort(txn),
             Command::Cancel { meeting, scope } => self.cancel(meeting, *scope),
-            Command::Respond { meeting, attendee, response } => self.respond(meeting, attendee, *response),
+            Command::Respond {
+                meeting,
+                attendee,
+                response,
+            } => self.respond(meeting, attendee, *response),
         };
         if let Err(v) = self.check(&touched) {
             panic!("office {}: invariant broken by {cmd:?}: {v}", self.office);
@@ -137,7 +153,7 @@ impl OfficeState {
     }
 
     /// Checks the invariant on the entries of the given meetings (every entry if empty).
-    pub fn check(&self, meetings: &[MeetingId]) -> Result<(), Violation> {
+    pub fn check(&self, meetings: &[MeetingId]) -> Result<(), Box<Violation>> {
         let only = (!meetings.is_empty()).then_some(meetings);
         for (r, cal) in &self.calendars {
             check_calendar(r, cal, only)?;
@@ -147,18 +163,35 @@ impl OfficeState {
 
     fn prepare(&mut self, txn: &TxnId, m: &MeetingSpec, force: bool) -> (Outcome, Vec<MeetingId>) {
         match self.decided.get(txn) {
-            Some(true) => return (Outcome::Prepared { txn: txn.clone(), overridden: vec![] }, vec![]),
+            Some(true) => {
+                return (
+                    Outcome::Prepared {
+                        txn: txn.clone(),
+                        overridden: vec![],
+                    },
+                    vec![],
+                )
+            }
             Some(false) => return reject(Rejection::AlreadyDecided(txn.clone())),
             None => {}
         }
         if let Some(p) = self.pending.get(txn) {
-            return (Outcome::Prepared { txn: txn.clone(), overridden: p.overridden.clone() }, vec![]);
+            return (
+                Outcome::Prepared {
+                    txn: txn.clone(),
+                    overridden: p.overridden.clone(),
+                },
+                vec![],
+            );
         }
         if let Err(e) = m.validate() {
             return reject(Rejection::BadMeeting(e));
         }
         if let Some(other) = self.in_flight.get(&m.id) {
-            return reject(Rejection::InProgress { meeting: m.id.clone(), txn: other.clone() });
+            return reject(Rejection::InProgress {
+                meeting: m.id.clone(),
+                txn: other.clone(),
+            });
         }
         let local = self.local(m);
         if local.is_empty() {
@@ -186,7 +219,12 @@ impl OfficeState {
             }
         }
         if !blocking.is_empty() && !force {
-            return (Outcome::Conflicts { conflicts: blocking }, vec![]);
+            return (
+                Outcome::Conflicts {
+                    conflicts: blocking,
+                },
+                vec![],
+            );
         }
         for r in &local {
             let response = m.response_of(r);
@@ -200,7 +238,9 @@ impl OfficeState {
                 BusyStatus::Hold
             };
             for &(instance, interval) in &instances {
-                let overridden = blocking.iter().any(|c| &c.resource == r && c.proposed == interval);
+                let overridden = blocking
+                    .iter()
+                    .any(|c| &c.resource == r && c.proposed == interval);
                 self.calendars.get_mut(r).expect("local").add(BusyEntry {
                     interval,
                     meeting: m.id.clone(),
@@ -211,9 +251,21 @@ impl OfficeState {
                 });
             }
         }
-        self.pending.insert(txn.clone(), Pending { meeting: m.clone(), overridden: blocking.clone() });
+        self.pending.insert(
+            txn.clone(),
+            Pending {
+                meeting: m.clone(),
+                overridden: blocking.clone(),
+            },
+        );
         self.in_flight.insert(m.id.clone(), txn.clone());
-        (Outcome::Prepared { txn: txn.clone(), overridden: blocking }, vec![m.id.clone()])
+        (
+            Outcome::Prepared {
+                txn: txn.clone(),
+                overridden: blocking,
+            },
+            vec![m.id.clone()],
+        )
     }
 
     fn commit(&mut self, txn: &TxnId) -> (Outcome, Vec<MeetingId>) {
@@ -234,12 +286,19 @@ impl OfficeState {
             cal.update_meeting(&m.id, |e| {
                 e.txn = None;
                 if e.status == BusyStatus::Hold {
-                    e.status = if response == Response::Tentative { BusyStatus::Tentative } else { BusyStatus::Confirmed };
+                    e.status = if response == Response::Tentative {
+                        BusyStatus::Tentative
+                    } else {
+                        BusyStatus::Confirmed
+                    };
                 }
             });
         }
         for c in p.overridden {
-            self.overrides.push(OverrideRecord { meeting: m.id.clone(), conflict: c });
+            self.overrides.push(OverrideRecord {
+                meeting: m.id.clone(),
+                conflict: c,
+            });
         }
         self.in_flight.remove(&m.id);
         self.decided.insert(txn.clone(), true);
@@ -269,13 +328,22 @@ impl OfficeState {
 
     fn cancel(&mut self, id: &MeetingId, scope: CancelScope) -> (Outcome, Vec<MeetingId>) {
         if self.cancelled.contains(id) {
-            return (Outcome::Cancelled { meeting: id.clone(), removed: 0 }, vec![]);
+            return (
+                Outcome::Cancelled {
+                    meeting: id.clone(),
+                    removed: 0,
+                },
+                vec![],
+            );
         }
         let Some(m) = self.meetings.get(id).cloned() else {
             return reject(Rejection::UnknownMeeting(id.clone()));
         };
         if let Some(txn) = self.in_flight.get(id) {
-            return reject(Rejection::InProgress { meeting: id.clone(), txn: txn.clone() });
+            return reject(Rejection::InProgress {
+                meeting: id.clone(),
+                txn: txn.clone(),
+            });
         }
         let pick = |e: &BusyEntry| match scope {
             CancelScope::Series => true,
@@ -284,7 +352,12 @@ impl OfficeState {
         };
         let mut removed = 0;
         for r in self.local(&m) {
-            removed += self.calendars.get_mut(&r).expect("local").remove_where(id, pick).len();
+            removed += self
+                .calendars
+                .get_mut(&r)
+                .expect("local")
+                .remove_where(id, pick)
+                .len();
         }
         match scope {
             CancelScope::Series => {
@@ -292,7 +365,11 @@ impl OfficeState {
                 self.cancelled.insert(id.clone());
             }
             CancelScope::Instance(t) => {
-                self.meetings.get_mut(id).expect("present").cancelled.insert(t);
+                self.meetings
+                    .get_mut(id)
+                    .expect("present")
+                    .cancelled
+                    .insert(t);
             }
             CancelScope::ThisAndFollowing(t) => {
                 let spec = self.meetings.get_mut(id).expect("present");
@@ -307,10 +384,21 @@ impl OfficeState {
                 }
             }
         }
-        (Outcome::Cancelled { meeting: id.clone(), removed }, vec![])
+        (
+            Outcome::Cancelled {
+                meeting: id.clone(),
+                removed,
+            },
+            vec![],
+        )
     }
 
-    fn respond(&mut self, id: &MeetingId, who: &ResourceId, response: Response) -> (Outcome, Vec<MeetingId>) {
+    fn respond(
+        &mut self,
+        id: &MeetingId,
+        who: &ResourceId,
+        response: Response,
+    ) -> (Outcome, Vec<MeetingId>) {
         let Some(m) = self.meetings.get(id) else {
             return reject(Rejection::UnknownMeeting(id.clone()));
         };
@@ -321,7 +409,10 @@ impl OfficeState {
             return reject(Rejection::NotOwned(who.clone()));
         }
         if let Some(txn) = self.in_flight.get(id) {
-            return reject(Rejection::InProgress { meeting: id.clone(), txn: txn.clone() });
+            return reject(Rejection::InProgress {
+                meeting: id.clone(),
+                txn: txn.clone(),
+            });
         }
         let m = self.meetings.get_mut(id).expect("present");
         for a in m.attendees.iter_mut().filter(|a| &a.resource == who) {
@@ -331,18 +422,37 @@ impl OfficeState {
         let cal = self.calendars.get_mut(who).expect("owned");
         cal.remove_meeting(id);
         if response != Response::Declined {
-            let status = if response == Response::Tentative { BusyStatus::Tentative } else { BusyStatus::Confirmed };
+            let status = if response == Response::Tentative {
+                BusyStatus::Tentative
+            } else {
+                BusyStatus::Confirmed
+            };
             for (instance, interval) in instances {
                 // Accepting over one's own other meetings is the attendee's override.
                 let clash = find_conflicts(cal, who, &[interval], Some(id));
                 let overridden = status.blocks() && !clash.is_empty();
                 for c in clash.into_iter().filter(|_| overridden) {
-                    self.overrides.push(OverrideRecord { meeting: id.clone(), conflict: c });
+                    self.overrides.push(OverrideRecord {
+                        meeting: id.clone(),
+                        conflict: c,
+                    });
                 }
-                cal.add(BusyEntry { interval, meeting: id.clone(), instance, status, overridden, txn: None });
+                cal.add(BusyEntry {
+                    interval,
+                    meeting: id.clone(),
+                    instance,
+                    status,
+                    overridden,
+                    txn: None,
+                });
             }
         }
-        (Outcome::Responded { meeting: id.clone() }, vec![id.clone()])
+        (
+            Outcome::Responded {
+                meeting: id.clone(),
+            },
+            vec![id.clone()],
+        )
     }
 }
 

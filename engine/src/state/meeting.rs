@@ -87,14 +87,19 @@ impl MeetingSpec {
 
     /// Whether `r` must be free for the meeting to be booked without an override.
     pub fn is_required(&self, r: &ResourceId) -> bool {
-        self.attendees.iter().find(|a| &a.resource == r).is_none_or(|a| a.required)
+        self.attendees
+            .iter()
+            .find(|a| &a.resource == r)
+            .is_none_or(|a| a.required)
     }
 
     /// The instances placed on calendars: within the booking horizon, minus cancelled ones.
     pub fn instances(&self) -> Result<Vec<(Instant, Interval)>, ExpandError> {
         let start = self.recurrence.start();
         let horizon = start.plus_secs(BOOKING_HORIZON_SECS);
-        let occ = self.recurrence.between(start, horizon, MAX_BOOKED_INSTANCES)?;
+        let occ = self
+            .recurrence
+            .between(start, horizon, MAX_BOOKED_INSTANCES)?;
         Ok(occ
             .into_iter()
             .filter(|o| !self.cancelled.contains(&o.start))
@@ -105,10 +110,14 @@ impl MeetingSpec {
     /// Checks the limits; the error says which.
     pub fn validate(&self) -> Result<(), String> {
         if self.duration_secs <= 0 || self.duration_secs > MAX_DURATION_SECS {
-            return Err(format!("duration must be between 1 second and {MAX_DURATION_SECS} seconds"));
+            return Err(format!(
+                "duration must be between 1 second and {MAX_DURATION_SECS} seconds"
+            ));
         }
         if self.resources().len() > MAX_MEETING_RESOURCES {
-            return Err(format!("more than {MAX_MEETING_RESOURCES} attendees and rooms"));
+            return Err(format!(
+                "more than {MAX_MEETING_RESOURCES} attendees and rooms"
+            ));
         }
         if self.title.len() > 1_000 {
             return Err("title longer than 1000 bytes".into());

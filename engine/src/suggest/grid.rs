@@ -34,10 +34,24 @@ pub struct Grid {
 impl Grid {
     /// The grid of starts in `window` for meetings `dur` long, `step` apart.
     pub fn new(window: Interval, step: i64, dur: i64) -> Grid {
-        let first = window.start.0.div_euclid(step) * step + if window.start.0.rem_euclid(step) == 0 { 0 } else { step };
+        let first = window.start.0.div_euclid(step) * step
+            + if window.start.0.rem_euclid(step) == 0 {
+                0
+            } else {
+                step
+            };
         let last_start = window.end.0 - dur;
-        let n = if last_start < first { 0 } else { ((last_start - first) / step + 1) as usize };
-        Grid { first, step, dur, n }
+        let n = if last_start < first {
+            0
+        } else {
+            ((last_start - first) / step + 1) as usize
+        };
+        Grid {
+            first,
+            step,
+            dur,
+            n,
+        }
     }
 
     /// The k-th start.
@@ -117,7 +131,12 @@ impl Lane {
                 flags[k] |= LUNCH;
             }
         }
-        Lane { resource, zone, flags, in_hours_secs }
+        Lane {
+            resource,
+            zone,
+            flags,
+            in_hours_secs,
+        }
     }
 
     /// The share of slot `k` (`dur` seconds long) outside working hours, 0..=1.

@@ -109,19 +109,29 @@ impl SuggestRequest {
             return Err(SuggestError::Bad("no attendees".into()));
         }
         if n > MAX_ATTENDEES {
-            return Err(SuggestError::Bad(format!("{n} attendees; the limit is {MAX_ATTENDEES}")));
+            return Err(SuggestError::Bad(format!(
+                "{n} attendees; the limit is {MAX_ATTENDEES}"
+            )));
         }
         if self.duration_secs <= 0 || self.duration_secs > 7 * 86_400 {
-            return Err(SuggestError::Bad("duration must be between 1 second and 7 days".into()));
+            return Err(SuggestError::Bad(
+                "duration must be between 1 second and 7 days".into(),
+            ));
         }
         if self.granularity_secs < 60 {
-            return Err(SuggestError::Bad("granularity must be at least 60 seconds".into()));
+            return Err(SuggestError::Bad(
+                "granularity must be at least 60 seconds".into(),
+            ));
         }
         if !(0.0..=1.0).contains(&self.min_attendance) {
-            return Err(SuggestError::Bad("min_attendance must be between 0 and 1".into()));
+            return Err(SuggestError::Bad(
+                "min_attendance must be between 0 and 1".into(),
+            ));
         }
         if self.max_candidates == 0 || self.max_candidates > MAX_CANDIDATES {
-            return Err(SuggestError::Bad(format!("max_candidates must be 1..={MAX_CANDIDATES}")));
+            return Err(SuggestError::Bad(format!(
+                "max_candidates must be 1..={MAX_CANDIDATES}"
+            )));
         }
         let slots = self.window.len_secs() / self.granularity_secs;
         if slots as usize > MAX_SLOTS {

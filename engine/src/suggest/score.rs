@@ -99,22 +99,74 @@ mod tests {
 
     #[test]
     fn comfort_never_buys_out_a_required_attendee() {
-        let perfect = ScoreParts { optional_free: 1.0, in_hours: 1.0, not_lunch: 1.0, room_fit: 1.0, ..Default::default() };
-        let awful = ScoreParts { worst_zone_off_hours: 1.0, tentative: 1.0, distance: 1.0, ..Default::default() };
+        let perfect = ScoreParts {
+            optional_free: 1.0,
+            in_hours: 1.0,
+            not_lunch: 1.0,
+            room_fit: 1.0,
+            ..Default::default()
+        };
+        let awful = ScoreParts {
+            worst_zone_off_hours: 1.0,
+            tentative: 1.0,
+            distance: 1.0,
+            ..Default::default()
+        };
         assert!(perfect.total() > awful.total());
-        let all_there = Rank { required_free: 4, instances_ok: 0, score: awful.total(), start: 100 };
-        let one_missing = Rank { required_free: 3, instances_ok: 0, score: perfect.total(), start: 0 };
+        let all_there = Rank {
+            required_free: 4,
+            instances_ok: 0,
+            score: awful.total(),
+            start: 100,
+        };
+        let one_missing = Rank {
+            required_free: 3,
+            instances_ok: 0,
+            score: perfect.total(),
+            start: 0,
+        };
         assert_eq!(Rank::better_first(&all_there, &one_missing), Ordering::Less);
-        let earlier = Rank { start: 50, ..all_there };
+        let earlier = Rank {
+            start: 50,
+            ..all_there
+        };
         assert_eq!(Rank::better_first(&earlier, &all_there), Ordering::Less);
     }
 
     #[test]
     fn each_weight_pulls_its_way() {
         let base = ScoreParts::default();
-        assert!(ScoreParts { in_hours: 1.0, ..base }.total() > base.total());
-        assert!(ScoreParts { worst_zone_off_hours: 1.0, ..base }.total() < base.total());
-        assert!(ScoreParts { distance: 0.5, ..base }.total() < base.total());
-        assert!(ScoreParts { room_fit: 1.0, ..base }.total() > base.total());
+        assert!(
+            ScoreParts {
+                in_hours: 1.0,
+                ..base
+            }
+            .total()
+                > base.total()
+        );
+        assert!(
+            ScoreParts {
+                worst_zone_off_hours: 1.0,
+                ..base
+            }
+            .total()
+                < base.total()
+        );
+        assert!(
+            ScoreParts {
+                distance: 0.5,
+                ..base
+            }
+            .total()
+                < base.total()
+        );
+        assert!(
+            ScoreParts {
+                room_fit: 1.0,
+                ..base
+            }
+            .total()
+                > base.total()
+        );
     }
 }

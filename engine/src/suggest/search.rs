@@ -4,7 +4,9 @@
 
 use super::answer::{AttendeeStatus, Availability, Candidate, InstanceFit, Suggestions};
 use super::grid::{Grid, Lane, BUSY, IN_HOURS, LUNCH, TENTATIVE};
-use super::request::{RoomRequest, SuggestError, SuggestRequest, MAX_RECURRING_INSTANCES, RECURRING_SHORTLIST};
+use super::request::{
+    RoomRequest, SuggestError, SuggestRequest, MAX_RECURRING_INSTANCES, RECURRING_SHORTLIST,
+};
 use super::score::{Rank, ScoreParts};
 use super::source::BusySource;
 use crate::calendar::Interval;
@@ -39,7 +41,13 @@ struct Totals {
 }
 
 impl Totals {
-    fn new(grid: &Grid, lanes: &[Lane], required: &[bool], zone_group: &[usize], n_zones: usize) -> Totals {
+    fn new(
+        grid: &Grid,
+        lanes: &[Lane],
+        required: &[bool],
+        zone_group: &[usize],
+        n_zones: usize,
+    ) -> Totals {
         let n = grid.n;
         let mut t = Totals {
             req_free: vec![0; n],
@@ -52,7 +60,11 @@ impl Totals {
             zone_size: vec![0; n_zones],
         };
         for (i, lane) in lanes.iter().enumerate() {
-            let (free, hours) = if required[i] { (&mut t.req_free, Some(&mut t.req_in_hours)) } else { (&mut t.opt_free, None) };
+            let (free, hours) = if required[i] {
+                (&mut t.req_free, Some(&mut t.req_in_hours))
+            } else {
+                (&mut t.opt_free, None)
+            };
             for (k, f) in lane.flags.iter().enumerate() {
                 free[k] += u16::from(f & BUSY == 0);
             }
@@ -90,18 +102,27 @@ struct Scan<'a> {
 }
 
 /// Suggests times for `req`, reading busy time from `src`.
-pub fn suggest(req: &SuggestRequest, dir: &Directory, src: &dyn BusySource) -> Result<Suggestions, SuggestError> {
+pub fn suggest(
+    req: &SuggestRequest,
+    dir: &Directory,
+    src: &dyn BusySource,
+) -> Result<Suggestions, SuggestError> {
     req.validate()?;
     let scan = Scan::new(req, dir, src)?;
     if scan.grid.n == 0 {
-        return Ok(empty(0, format!(
-            "the search window ({} min) is shorter than the meeting ({} min)",
-            req.window.len_secs() / 60,
-            req.duration_secs / 60
-        )));
+        return Ok(empty(
+            0,
+            format!(
+                "the search window ({} min) is shorter than the meeting ({} min)",
+                req.window.len_secs() / 60,
+                req.duration_secs / 60
+            ),
+        ));
     }
     let mut misses = Misses::default();
-    let mut feasible: Vec<Feasible> = (0..scan.grid.n).filter_map(|k| scan.evaluate(k, &mut misses)).collect();
+    let mut feasible: Vec<Feasible> = (0..scan.grid.n)
+        .filter_map(|k| scan.evaluate(k, &mut misses))
+        .collect();
     if feasible.is_empty() {
         return Ok(empty(scan.grid.n, misses.explain(&scan, dir)));
     }
@@ -126,11 +147,19 @@ pub fn suggest(req: &SuggestRequest, dir: &Directory, src: &dyn BusySource) -> R
         }
     }
     let candidates = picked.into_iter().map(|f| scan.describe(f, dir)).collect();
-    Ok(Suggestions { candidates, empty_reason: None, slots_considered: scan.grid.n })
+    Ok(Suggestions {
+        candidates,
+        empty_reason: None,
+        slots_considered: scan.grid.n,
+    })
 }
 
 fn empty(slots: usize, why: String) -> Suggestions {
-    Suggestions { candidates: vec![], empty_reason: Some(why), slots_considered: slots }
+    Suggestions {
+        candidates: vec![],
+        empty_reason: Some(why),
+        slots_considered: slots,
+    }
 }
 
 /// Why slots were rejected, for the empty answer.
@@ -149,13 +178,24 @@ impl Misses {
                 .iter()
                 .zip(&scan.required)
                 .filter(|(_, r)| **r)
-                .map(|(l, _)| (l.flags.iter().filter(|f| **f & BUSY != 0).count(), &l.resource))
+                .map(|(l, _)| {
+                    (
+                        l.flags.iter().filter(|f| **f & BUSY != 0).count(),
+                        &l.resource,
+                    )
+                })
                 .collect();
             busiest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
             let names: Vec<String> = busiest
                 .iter()
                 .take(3)
-                .map(|(n, r)| format!("{} busy in {}% of them", dir.name_of(r), n * 100 / scan.grid.n))
+                .map(|(n, r)| {
+                    format!(
+                        "{} busy in {}% of them",
+                        dir.name_of(r),
+                        n * 100 / scan.grid.n
+                    )
+                })
                 .collect();
             return format!(
                 "attendees unavailable: no candidate time has enough required attendees free ({} needed; {})",
@@ -174,12 +214,23 @@ impl Misses {
 }
 
 impl<'a> Scan<'a> {
-    fn new(req: &'a SuggestRequest, dir: &Directory, src: &dyn BusySource) -> Result<Scan<'a>, SuggestError> {
+    fn new(
+        req: &'a SuggestRequest,
+        dir: &Directory,
+        src: &dyn BusySource,
+    ) -> Result<Scan<'a>, SuggestError> {
         let grid = Grid::new(req.window, req.granularity_secs, req.duration_secs);
         // Pad the window by a day so that lanes see intervals reaching into it.
-        let pad = Interval::new(req.window.start.plus_secs(-86_400), req.window.end.plus_secs(86_400));
+        let pad = Interval::new(
+            req.window.start.plus_secs(-86_400),
+            req.window.end.plus_secs(86_400),
+        );
         let mut people: Vec<(ResourceId, bool)> = Vec::new();
-        let listed = req.required.iter().map(|r| (r, true)).chain(req.optional.iter().map(|r| (r, false)));
+        let listed = req
+            .required
+            .iter()
+            .map(|r| (r, true))
+            .chain(req.optional.iter().map(|r| (r, false)));
         for (r, required) in listed {
             if !people.iter().any(|(p, _)| p == r) {
                 people.push((r.clone(), required));
@@ -207,7 +258,16 @@ impl<'a> Scan<'a> {
         let need_required = ((req.min_attendance * n_req as f64).ceil() as usize).min(n_req);
         let required: Vec<bool> = people.iter().map(|(_, r)| *r).collect();
         let totals = Totals::new(&grid, &lanes, &required, &zone_group, zones.len());
-        Ok(Scan { req, grid, required, lanes, rooms, n_required: n_req, need_required, totals })
+        Ok(Scan {
+            req,
+            grid,
+            required,
+            lanes,
+            rooms,
+            n_required: n_req,
+            need_required,
+            totals,
+        })
     }
 
     fn room_lanes(
@@ -224,7 +284,11 @@ impl<'a> Scan<'a> {
                 .rooms
                 .get(id)
                 .ok_or_else(|| crate::office::DirectoryError::UnknownResource(id.0.clone()))?],
-            Some(RoomRequest::Any { min_capacity, amenities, office }) => {
+            Some(RoomRequest::Any {
+                min_capacity,
+                amenities,
+                office,
+            }) => {
                 let seats = min_capacity.unwrap_or(attendees as u32);
                 let mut v: Vec<_> = dir
                     .rooms
@@ -240,7 +304,10 @@ impl<'a> Scan<'a> {
             .into_iter()
             .map(|r| {
                 let zone = dir.zone_of(&r.id).unwrap_or(Zone::Utc);
-                (Lane::build(grid, r.id.clone(), zone, &src.busy(&r.id, pad), &[], &[]), r.capacity)
+                (
+                    Lane::build(grid, r.id.clone(), zone, &src.busy(&r.id, pad), &[], &[]),
+                    r.capacity,
+                )
             })
             .collect())
     }
@@ -272,7 +339,12 @@ impl<'a> Scan<'a> {
         let score = self.parts(k, room).total();
         Some(Feasible {
             k,
-            rank: Rank { required_free: req_free, instances_ok: 0, score, start: self.grid.start(k).0 },
+            rank: Rank {
+                required_free: req_free,
+                instances_ok: 0,
+                score,
+                start: self.grid.start(k).0,
+            },
             room,
             fit: None,
         })
@@ -295,7 +367,11 @@ impl<'a> Scan<'a> {
             (start.0 - p.0).abs() as f64 / self.req.window.len_secs().max(1) as f64
         });
         ScoreParts {
-            optional_free: if opt_n == 0 { 1.0 } else { f64::from(t.opt_free[k]) / opt_n as f64 },
+            optional_free: if opt_n == 0 {
+                1.0
+            } else {
+                f64::from(t.opt_free[k]) / opt_n as f64
+            },
             in_hours: f64::from(t.in_hours[k]) / n,
             not_lunch: f64::from(t.not_lunch[k]) / n,
             worst_zone_off_hours: worst,
@@ -306,16 +382,37 @@ impl<'a> Scan<'a> {
     }
 
     /// Checks every instance of a recurring proposal starting at candidate `f`.
-    fn instance_fit(&self, f: &Feasible, rule: &crate::recurrence::Rule, src: &dyn BusySource) -> Result<InstanceFit, SuggestError> {
-        let zone = self.req.zone.unwrap_or_else(|| self.lanes.first().map_or(Zone::Utc, |l| l.zone));
+    fn instance_fit(
+        &self,
+        f: &Feasible,
+        rule: &crate::recurrence::Rule,
+        src: &dyn BusySource,
+    ) -> Result<InstanceFit, SuggestError> {
+        let zone = self
+            .req
+            .zone
+            .unwrap_or_else(|| self.lanes.first().map_or(Zone::Utc, |l| l.zone));
         let start = self.grid.start(f.k);
         let set = RecurrenceSet::with_rule(zone.to_wall(start), zone, rule.clone());
         let starts = set.first_n(None, MAX_RECURRING_INSTANCES)?;
-        let mut fit = InstanceFit { ok: 0, total: starts.len(), failing: vec![] };
+        let mut fit = InstanceFit {
+            ok: 0,
+            total: starts.len(),
+            failing: vec![],
+        };
         for o in starts {
             let iv = Interval::from_len(o.start, self.req.duration_secs);
-            let free = |r: &ResourceId| src.busy(r, iv).iter().all(|(b, s)| !s.blocks() || !b.overlaps(&iv));
-            let req_free = self.lanes.iter().zip(&self.required).filter(|(l, r)| **r && free(&l.resource)).count();
+            let free = |r: &ResourceId| {
+                src.busy(r, iv)
+                    .iter()
+                    .all(|(b, s)| !s.blocks() || !b.overlaps(&iv))
+            };
+            let req_free = self
+                .lanes
+                .iter()
+                .zip(&self.required)
+                .filter(|(l, r)| **r && free(&l.resource))
+                .count();
             let room_ok = f.room.is_none_or(|r| free(&self.rooms[r].0.resource));
             if req_free >= self.need_required && room_ok {
                 fit.ok += 1;
@@ -351,7 +448,13 @@ impl<'a> Scan<'a> {
             })
             .collect();
         let room = f.room.map(|r| self.rooms[r].0.resource.clone());
-        let reasons = reasons(&attendees, room.as_ref().map(|r| (r, self.rooms[f.room.unwrap_or(0)].1)), f.fit.as_ref(), dir);
+        let reasons = reasons(
+            &attendees,
+            room.as_ref()
+                .map(|r| (r, self.rooms[f.room.unwrap_or(0)].1)),
+            f.fit.as_ref(),
+            dir,
+        );
         Candidate {
             start: slot.start,
             end: slot.end,
@@ -375,15 +478,27 @@ fn reasons(
 ) -> Vec<String> {
     let mut out = Vec::new();
     let count = |req: bool| attendees.iter().filter(|a| a.required == req).count();
-    let free = |req: bool| attendees.iter().filter(|a| a.required == req && a.availability != Availability::Busy).count();
+    let free = |req: bool| {
+        attendees
+            .iter()
+            .filter(|a| a.required == req && a.availability != Availability::Busy)
+            .count()
+    };
     let names = |pick: &dyn Fn(&AttendeeStatus) -> bool| -> Vec<String> {
-        attendees.iter().filter(|a| pick(a)).map(|a| dir.name_of(&a.resource)).collect()
+        attendees
+            .iter()
+            .filter(|a| pick(a))
+            .map(|a| dir.name_of(&a.resource))
+            .collect()
     };
     let (nr, fr) = (count(true), free(true));
     if fr == nr {
         out.push(format!("all {nr} required attendees free"));
     } else {
-        out.push(format!("{fr} of {nr} required attendees free; busy: {}", names(&|a| a.required && a.availability == Availability::Busy).join(", ")));
+        out.push(format!(
+            "{fr} of {nr} required attendees free; busy: {}",
+            names(&|a| a.required && a.availability == Availability::Busy).join(", ")
+        ));
     }
     let no = count(false);
     if no > 0 {
@@ -392,7 +507,13 @@ fn reasons(
     let outside: Vec<String> = attendees
         .iter()
         .filter(|a| !a.in_working_hours)
-        .map(|a| format!("{} ({})", dir.name_of(&a.resource), a.local_start.get(11..16).unwrap_or("")))
+        .map(|a| {
+            format!(
+                "{} ({})",
+                dir.name_of(&a.resource),
+                a.local_start.get(11..16).unwrap_or("")
+            )
+        })
         .collect();
     if outside.is_empty() {
         out.push("inside everyone's working hours".into());
@@ -408,14 +529,28 @@ fn reasons(
         out.push(format!("tentatively busy: {}", tentative.join(", ")));
     }
     if let Some((r, seats)) = room {
-        out.push(format!("room {} ({seats} seats for {})", dir.name_of(r), attendees.len()));
+        out.push(format!(
+            "room {} ({seats} seats for {})",
+            dir.name_of(r),
+            attendees.len()
+        ));
     }
     if let Some(fit) = fit {
         if fit.ok == fit.total {
             out.push(format!("every one of {} instances works", fit.total));
         } else {
-            let days: Vec<String> = fit.failing.iter().take(3).map(|t| rfc3339_in(*t, Zone::Utc)[..10].to_string()).collect();
-            out.push(format!("{} of {} instances work; conflicts on {}", fit.ok, fit.total, days.join(", ")));
+            let days: Vec<String> = fit
+                .failing
+                .iter()
+                .take(3)
+                .map(|t| rfc3339_in(*t, Zone::Utc)[..10].to_string())
+                .collect();
+            out.push(format!(
+                "{} of {} instances work; conflicts on {}",
+                fit.ok,
+                fit.total,
+                days.join(", ")
+            ));
         }
     }
     out

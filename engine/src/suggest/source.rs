@@ -14,7 +14,12 @@ pub trait BusySource {
 impl BusySource for BTreeMap<ResourceId, ResourceCalendar> {
     fn busy(&self, r: &ResourceId, window: Interval) -> Vec<(Interval, BusyStatus)> {
         self.get(r)
-            .map(|c| c.overlapping(window).into_iter().map(|e| (e.interval, e.status)).collect())
+            .map(|c| {
+                c.overlapping(window)
+                    .into_iter()
+                    .map(|e| (e.interval, e.status))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

@@ -34,7 +34,13 @@ impl OffsetCache {
     /// An empty cache for `zone`.
     pub fn new(zone: Zone) -> OffsetCache {
         // An empty stretch: the first reading is looked up.
-        OffsetCache { zone, lo: i64::MAX / 2, hi: i64::MIN / 2, off: 0, last_miss: None }
+        OffsetCache {
+            zone,
+            lo: i64::MAX / 2,
+            hi: i64::MIN / 2,
+            off: 0,
+            last_miss: None,
+        }
     }
 
     /// The instant a wall clock in the zone reads `w`, as [`Disambiguation::Compatible`].
@@ -53,7 +59,9 @@ impl OffsetCache {
                 return Instant(c);
             }
         }
-        let t = tz.to_instant(w, Disambiguation::Compatible).unwrap_or(Instant(w.0));
+        let t = tz
+            .to_instant(w, Disambiguation::Compatible)
+            .unwrap_or(Instant(w.0));
         let dense = self.last_miss.is_some_and(|m| (t.0 - m).abs() < DENSE);
         self.last_miss = Some(t.0);
         if !dense {
@@ -64,7 +72,11 @@ impl OffsetCache {
         // that readings just after this one are answered from it.
         self.off = i64::from(tz.offset_at(t));
         let back = t.0 - MARGIN;
-        self.lo = if i64::from(tz.offset_at(Instant(back))) == self.off { back } else { t.0 };
+        self.lo = if i64::from(tz.offset_at(Instant(back))) == self.off {
+            back
+        } else {
+            t.0
+        };
         self.hi = t.0;
         t
     }
@@ -118,7 +130,11 @@ mod tests {
         let mut cache = OffsetCache::new(ny);
         let mut w = Wall::from_ymd_hms(2026, 3, 1, 2, 30, 0);
         for _ in 0..300 {
-            assert_eq!(cache.to_instant(w), ny.to_instant(w, Disambiguation::Compatible).unwrap(), "{w}");
+            assert_eq!(
+                cache.to_instant(w),
+                ny.to_instant(w, Disambiguation::Compatible).unwrap(),
+                "{w}"
+            );
             w = w.plus_secs(3600);
         }
     }

@@ -34,7 +34,7 @@ pub fn write_offset(out: &mut String, offset_secs: i32) {
     let sign = if offset_secs < 0 { '-' } else { '+' };
     let a = offset_secs.unsigned_abs();
     let _ = write!(out, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
-    if a % 60 != 0 {
+    if !a.is_multiple_of(60) {
         let _ = write!(out, ":{:02}", a % 60);
     }
 }
@@ -48,7 +48,10 @@ mod tests {
     fn half_and_three_quarter_hour_zones() {
         let ktm = Zone::parse("Asia/Kathmandu").unwrap();
         let t = ktm
-            .to_instant(Wall::from_ymd_hms(2026, 1, 5, 9, 0, 0), Disambiguation::Compatible)
+            .to_instant(
+                Wall::from_ymd_hms(2026, 1, 5, 9, 0, 0),
+                Disambiguation::Compatible,
+            )
             .unwrap();
         assert_eq!(rfc3339_in(t, ktm), "2026-01-05T09:00:00+05:45");
         let stj = Zone::parse("America/St_Johns").unwrap();

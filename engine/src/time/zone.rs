@@ -135,10 +135,7 @@ impl Zone {
                 let after = self.any_offset(tz, Wall(w.0 + DAY_SECS));
                 let moved_forward = Instant(w.0 - i64::from(before));
                 let moved_back = Instant(w.0 - i64::from(after));
-                let (early, late) = (
-                    moved_forward.min(moved_back),
-                    moved_forward.max(moved_back),
-                );
+                let (early, late) = (moved_forward.min(moved_back), moved_forward.max(moved_back));
                 match how {
                     Disambiguation::Compatible => Ok(moved_forward),
                     Disambiguation::Earlier => Ok(early),
@@ -196,9 +193,11 @@ fn far_future(tz: &Tz, w: Wall) -> FarFuture {
         return FarFuture::Table;
     }
     // Zones without DST in the table's last twelve years keep their last offset.
-    let probe = |y: i32, m: u32| table_offset(tz, Instant(Wall::from_ymd_hms(y, m, 15, 12, 0, 0).0));
+    let probe =
+        |y: i32, m: u32| table_offset(tz, Instant(Wall::from_ymd_hms(y, m, 15, 12, 0, 0).0));
     let last = probe(TABLE_LAST_YEAR, 12);
-    if (TABLE_LAST_YEAR - 11..=TABLE_LAST_YEAR).all(|y| probe(y, 1) == last && probe(y, 7) == last) {
+    if (TABLE_LAST_YEAR - 11..=TABLE_LAST_YEAR).all(|y| probe(y, 1) == last && probe(y, 7) == last)
+    {
         return FarFuture::Fixed(last);
     }
     let jan1 = days_from_civil(year, 1, 1);
@@ -249,7 +248,10 @@ mod tests {
         let t = ny().to_instant(w, Disambiguation::Compatible).unwrap();
         assert_eq!(ny().to_wall(t), Wall::from_ymd_hms(2026, 3, 8, 3, 30, 0));
         let early = ny().to_instant(w, Disambiguation::Earlier).unwrap();
-        assert_eq!(ny().to_wall(early), Wall::from_ymd_hms(2026, 3, 8, 1, 30, 0));
+        assert_eq!(
+            ny().to_wall(early),
+            Wall::from_ymd_hms(2026, 3, 8, 1, 30, 0)
+        );
         assert!(matches!(
             ny().to_instant(w, Disambiguation::Reject),
             Err(ZoneError::Nonexistent { .. })
@@ -271,10 +273,16 @@ mod tests {
     fn far_future_follows_current_rules() {
         let london = Zone::parse("Europe/London").unwrap();
         let summer = london
-            .to_instant(Wall::from_ymd_hms(2329, 7, 3, 10, 30, 0), Disambiguation::Compatible)
+            .to_instant(
+                Wall::from_ymd_hms(2329, 7, 3, 10, 30, 0),
+                Disambiguation::Compatible,
+            )
             .unwrap();
         assert_eq!(london.offset_at(summer), 3600);
-        assert_eq!(london.to_wall(summer), Wall::from_ymd_hms(2329, 7, 3, 10, 30, 0));
+        assert_eq!(
+            london.to_wall(summer),
+            Wall::from_ymd_hms(2329, 7, 3, 10, 30, 0)
+        );
         let winter = Instant(Wall::from_ymd_hms(2329, 12, 3, 10, 30, 0).0);
         assert_eq!(london.offset_at(winter), 0);
         let casablanca = Zone::parse("Africa/Casablanca").unwrap();

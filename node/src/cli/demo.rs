@@ -29,7 +29,11 @@ pub struct Args {
 }
 
 fn at(zone: Zone, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Instant {
-    zone.to_instant(Wall::from_ymd_hms(y, mo, d, h, mi, 0), Disambiguation::Compatible).unwrap_or(Instant(0))
+    zone.to_instant(
+        Wall::from_ymd_hms(y, mo, d, h, mi, 0),
+        Disambiguation::Compatible,
+    )
+    .unwrap_or(Instant(0))
 }
 
 /// Runs the demo and returns its report.
@@ -38,8 +42,19 @@ pub fn report() -> Result<String> {
     let ny = w.dir.zone_of(&ResourceId::new("alice"))?;
     let mut s = String::new();
     writeln!(s, "# dms demo\n")?;
-    let offices: Vec<String> = w.dir.offices.values().map(|o| format!("{} ({})", o.name, o.zone)).collect();
-    writeln!(s, "Sample company: {} people and {} rooms in {}.\n", w.dir.people.len(), w.dir.rooms.len(), offices.join(", "))?;
+    let offices: Vec<String> = w
+        .dir
+        .offices
+        .values()
+        .map(|o| format!("{} ({})", o.name, o.zone))
+        .collect();
+    writeln!(
+        s,
+        "Sample company: {} people and {} rooms in {}.\n",
+        w.dir.people.len(),
+        w.dir.rooms.len(),
+        offices.join(", ")
+    )?;
 
     headline(&mut s)?;
     other_patterns(&mut s, &w)?;
@@ -48,19 +63,49 @@ pub fn report() -> Result<String> {
     writeln!(s, "## Free/busy, sample week (times in {ny})\n")?;
     for who in ["alice", "dev", "priya", "tom"] {
         let r = ResourceId::new(who);
-        let fb = w.home_state(&r).and_then(|st| st.free_busy(&r, week)).context("free/busy")?;
-        let busy: Vec<String> = fb.busy.iter().map(|p| format!("{}..{}", short(p.interval.start, ny), &short(p.interval.end, ny)[11..16])).collect();
-        writeln!(s, "- {} ({}): {}", w.dir.name_of(&r), w.dir.home(&r)?, busy.join("; "))?;
+        let fb = w
+            .home_state(&r)
+            .and_then(|st| st.free_busy(&r, week))
+            .context("free/busy")?;
+        let busy: Vec<String> = fb
+            .busy
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}..{}",
+                    short(p.interval.start, ny),
+                    &short(p.interval.end, ny)[11..16]
+                )
+            })
+            .collect();
+        writeln!(
+            s,
+            "- {} ({}): {}",
+            w.dir.name_of(&r),
+            w.dir.home(&r)?,
+            busy.join("; ")
+        )?;
     }
 
-    writeln!(s, "\n## Suggestions: one hour, New York + London + Bangalore + Sydney\n")?;
+    writeln!(
+        s,
+        "\n## Suggestions: one hour, New York + London + Bangalore + Sydney\n"
+    )?;
     writeln!(s, "Required alice, dev, priya, tom; optional emma, uma (on leave until Friday); any New York room with video.\n")?;
     let ids = |v: &[&str]| v.iter().map(|x| ResourceId::new(*x)).collect::<Vec<_>>();
     let mut req = SuggestRequest::new(ids(&["alice", "dev", "priya", "tom"]), 3600, week);
     req.optional = ids(&["emma", "uma"]);
-    req.room = Some(RoomRequest::Any { min_capacity: None, amenities: ["video".to_string()].into(), office: Some("ny".into()) });
+    req.room = Some(RoomRequest::Any {
+        min_capacity: None,
+        amenities: ["video".to_string()].into(),
+        office: Some("ny".into()),
+    });
     req.max_candidates = 3;
-    writeln!(s, "```\n{}```\n", render(&suggest(&req, &w.dir, &w)?, &w, ny))?;
+    writeln!(
+        s,
+        "```\n{}```\n",
+        render(&suggest(&req, &w.dir, &w)?, &w, ny)
+    )?;
 
     conflict_and_override(&mut s, &mut w, ny, week)?;
     recurring_suggestion(&mut s, &w, ny)?;
@@ -70,9 +115,16 @@ pub fn report() -> Result<String> {
 fn headline(s: &mut String) -> Result<()> {
     writeln!(s, "## The headline recurrence\n")?;
     writeln!(s, "*The third Wednesday of every month, except in December, but including the second-to-last Friday in November*, New York, 10:00. From `node/sample/calendars/ny.ics`:\n")?;
-    let ics = crate::sample::SAMPLE_CALENDARS.iter().find(|(n, _)| *n == "ny.ics").map(|(_, t)| *t).unwrap_or_default();
+    let ics = crate::sample::SAMPLE_CALENDARS
+        .iter()
+        .find(|(n, _)| *n == "ny.ics")
+        .map(|(_, t)| *t)
+        .unwrap_or_default();
     let series = parse_series(ics)?;
-    let review = series.iter().find(|x| x.uid == "product-review").context("product-review")?;
+    let review = series
+        .iter()
+        .find(|x| x.uid == "product-review")
+        .context("product-review")?;
     let m = review.master.as_ref().context("master")?;
     writeln!(s, "```")?;
     for r in &m.recurrence.rrules {
@@ -83,8 +135,16 @@ fn headline(s: &mut String) -> Result<()> {
     }
     writeln!(s, "```\n")?;
     let zone = m.recurrence.zone;
-    let all = review.first_instances(at(zone, 2026, 1, 1, 0, 0), Some(at(zone, 2029, 1, 1, 0, 0)), usize::MAX)?;
-    writeln!(s, "{} instances in 2026-2028 (no December; two in each November):\n", all.len())?;
+    let all = review.first_instances(
+        at(zone, 2026, 1, 1, 0, 0),
+        Some(at(zone, 2029, 1, 1, 0, 0)),
+        usize::MAX,
+    )?;
+    writeln!(
+        s,
+        "{} instances in 2026-2028 (no December; two in each November):\n",
+        all.len()
+    )?;
     writeln!(s, "```")?;
     for chunk in all.chunks(4) {
         let line: Vec<String> = chunk.iter().map(|i| rfc3339_in(i.start, zone)).collect();
@@ -97,13 +157,32 @@ fn headline(s: &mut String) -> Result<()> {
 fn other_patterns(s: &mut String, w: &World) -> Result<()> {
     writeln!(s, "## Other patterns\n")?;
     let cases = [
-        ("every other Tuesday, London", "dev", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", (2026, 1, 6, 11, 0)),
-        ("the first Friday of each month, Bangalore", "priya", "FREQ=MONTHLY;BYDAY=1FR", (2026, 1, 2, 16, 0)),
-        ("the last weekday of each month, Sydney", "tom", "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", (2026, 1, 30, 9, 0)),
+        (
+            "every other Tuesday, London",
+            "dev",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU",
+            (2026, 1, 6, 11, 0),
+        ),
+        (
+            "the first Friday of each month, Bangalore",
+            "priya",
+            "FREQ=MONTHLY;BYDAY=1FR",
+            (2026, 1, 2, 16, 0),
+        ),
+        (
+            "the last weekday of each month, Sydney",
+            "tom",
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+            (2026, 1, 30, 9, 0),
+        ),
     ];
     for (name, who, rule, (y, mo, d, h, mi)) in cases {
         let zone = w.dir.zone_of(&ResourceId::new(who))?;
-        let set = RecurrenceSet::with_rule(Wall::from_ymd_hms(y, mo, d, h, mi, 0), zone, Rule::parse(rule)?);
+        let set = RecurrenceSet::with_rule(
+            Wall::from_ymd_hms(y, mo, d, h, mi, 0),
+            zone,
+            Rule::parse(rule)?,
+        );
         let next: Vec<String> = set
             .first_n(Some(at(zone, 2026, 11, 23, 0, 0)), 6)?
             .iter()
@@ -116,7 +195,11 @@ fn other_patterns(s: &mut String, w: &World) -> Result<()> {
 }
 
 fn design_review(ny: Zone, start: Instant, id: &str) -> MeetingSpec {
-    let attendee = |r: &str| Attendee { resource: ResourceId::new(r), required: true, response: Response::NeedsAction };
+    let attendee = |r: &str| Attendee {
+        resource: ResourceId::new(r),
+        required: true,
+        response: Response::NeedsAction,
+    };
     MeetingSpec {
         id: MeetingId::new(id),
         organizer: ResourceId::new("alice"),
@@ -132,34 +215,74 @@ fn design_review(ny: Zone, start: Instant, id: &str) -> MeetingSpec {
 fn conflict_and_override(s: &mut String, w: &mut World, ny: Zone, week: Interval) -> Result<()> {
     writeln!(s, "## A booking that conflicts\n")?;
     let wanted = at(ny, 2026, 12, 8, 10, 0);
-    writeln!(s, "Alice books *Design review* with dev and emma in London's Thames room, {}.\n", short(wanted, ny))?;
+    writeln!(
+        s,
+        "Alice books *Design review* with dev and emma in London's Thames room, {}.\n",
+        short(wanted, ny)
+    )?;
     let spec = design_review(ny, wanted, "design-review");
     match w.book(&spec, false)? {
         Booking::Conflicts(cs) => {
             writeln!(s, "Refused, nothing booked anywhere. Conflicts:\n")?;
             for c in &cs {
-                writeln!(s, "- {} is taken by `{}` {}..{}", c.resource, c.with_meeting, short(c.with_interval.start, ny), &short(c.with_interval.end, ny)[11..16])?;
+                writeln!(
+                    s,
+                    "- {} is taken by `{}` {}..{}",
+                    c.resource,
+                    c.with_meeting,
+                    short(c.with_interval.start, ny),
+                    &short(c.with_interval.end, ny)[11..16]
+                )?;
             }
         }
         Booking::Booked { .. } => writeln!(s, "Unexpectedly booked.")?,
     }
-    let people = std::iter::once(spec.organizer.clone()).chain(spec.attendees.iter().map(|a| a.resource.clone())).collect();
+    let people = std::iter::once(spec.organizer.clone())
+        .chain(spec.attendees.iter().map(|a| a.resource.clone()))
+        .collect();
     let mut req = SuggestRequest::new(people, 3600, week);
     req.room = Some(RoomRequest::Specific(ResourceId::new("london-thames")));
     req.preferred = Some(wanted);
     req.max_candidates = 3;
     let alternatives = suggest(&req, &w.dir, &*w)?;
-    writeln!(s, "\nThe best alternatives, nearest the wanted time first among equals:\n\n```\n{}```\n", render(&alternatives, w, ny))?;
+    writeln!(
+        s,
+        "\nThe best alternatives, nearest the wanted time first among equals:\n\n```\n{}```\n",
+        render(&alternatives, w, ny)
+    )?;
     if let Some(best) = alternatives.candidates.first() {
         let booked = w.book(&design_review(ny, best.start, "design-review"), false)?;
-        writeln!(s, "Alice takes #1, {}: {}.\n", short(best.start, ny), if matches!(booked, Booking::Booked { .. }) { "booked in New York and London at once" } else { "refused" })?;
+        writeln!(
+            s,
+            "Alice takes #1, {}: {}.\n",
+            short(best.start, ny),
+            if matches!(booked, Booking::Booked { .. }) {
+                "booked in New York and London at once"
+            } else {
+                "refused"
+            }
+        )?;
     }
     writeln!(s, "## An override\n")?;
-    writeln!(s, "Alice insists on a second meeting at {} and overrides:\n", short(wanted, ny))?;
-    if let Booking::Booked { overridden } = w.book(&design_review(ny, wanted, "design-review-2"), true)? {
-        writeln!(s, "Booked with {} warning(s), recorded at each office:\n", overridden.len())?;
+    writeln!(
+        s,
+        "Alice insists on a second meeting at {} and overrides:\n",
+        short(wanted, ny)
+    )?;
+    if let Booking::Booked { overridden } =
+        w.book(&design_review(ny, wanted, "design-review-2"), true)?
+    {
+        writeln!(
+            s,
+            "Booked with {} warning(s), recorded at each office:\n",
+            overridden.len()
+        )?;
         for c in &overridden {
-            writeln!(s, "- warning: {} double-booked with `{}`", c.resource, c.with_meeting)?;
+            writeln!(
+                s,
+                "- warning: {} double-booked with `{}`",
+                c.resource, c.with_meeting
+            )?;
         }
     }
     let recorded: usize = w.offices.values().map(|o| o.overrides().len()).sum();
@@ -171,7 +294,14 @@ fn recurring_suggestion(s: &mut String, w: &World, ny: Zone) -> Result<()> {
     writeln!(s, "## A recurring proposal\n")?;
     writeln!(s, "Weekly for 8 weeks, alice + dev + farid, 45 minutes, only inside everyone's working hours; every instance is checked.\n")?;
     let window = Interval::new(at(ny, 2026, 12, 7, 0, 0), at(ny, 2026, 12, 12, 0, 0));
-    let mut req = SuggestRequest::new(["alice", "dev", "farid"].iter().map(|x| ResourceId::new(*x)).collect(), 45 * 60, window);
+    let mut req = SuggestRequest::new(
+        ["alice", "dev", "farid"]
+            .iter()
+            .map(|x| ResourceId::new(*x))
+            .collect(),
+        45 * 60,
+        window,
+    );
     req.recurrence = Some(Rule::parse("FREQ=WEEKLY;COUNT=8")?);
     req.working_hours_only = true;
     req.max_candidates = 3;

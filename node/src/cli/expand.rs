@@ -30,17 +30,20 @@ pub struct Args {
 pub fn read_input(file: &str) -> Result<String> {
     let mut bytes = Vec::new();
     if file == "-" {
-        std::io::stdin().read_to_end(&mut bytes).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
     } else {
         bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
     }
-    String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("{file}: not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes)
+        .map_err(|e| anyhow::anyhow!("{file}: not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
 }
 
 /// Runs `dms expand`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let text = read_input(&args.file)?;
-    let series = parse_series(&text).with_context(|| format!("{}", args.file))?;
+    let series = parse_series(&text).with_context(|| args.file.clone())?;
     let mut buf = String::new();
     for s in &series {
         let zone = s.zone();

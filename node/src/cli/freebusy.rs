@@ -28,7 +28,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let window = args.common.window(zone)?;
     let mut all = Vec::new();
     for r in &who {
-        let fb = w.home_state(r).and_then(|s| s.free_busy(r, window)).ok_or_else(|| anyhow::anyhow!("no calendar for {r}"))?;
+        let fb = w
+            .home_state(r)
+            .and_then(|s| s.free_busy(r, window))
+            .ok_or_else(|| anyhow::anyhow!("no calendar for {r}"))?;
         all.push(fb);
     }
     if args.common.json {
@@ -46,20 +49,40 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                 })
             })
             .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&json!({
-            "zone": zone.name(),
-            "from": rfc3339_in(window.start, zone),
-            "to": rfc3339_in(window.end, zone),
-            "resources": v,
-        }))?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "zone": zone.name(),
+                "from": rfc3339_in(window.start, zone),
+                "to": rfc3339_in(window.end, zone),
+                "resources": v,
+            }))?
+        )?;
         return Ok(());
     }
-    writeln!(out, "Free/busy from {} to {} (times in {})", short(window.start, zone), short(window.end, zone), zone)?;
+    writeln!(
+        out,
+        "Free/busy from {} to {} (times in {})",
+        short(window.start, zone),
+        short(window.end, zone),
+        zone
+    )?;
     let mut t = Table::new(&["who", "office", "status", "start", "end"]);
     for fb in &all {
-        let office = w.dir.home(&fb.resource).map(|o| o.to_string()).unwrap_or_default();
+        let office = w
+            .dir
+            .home(&fb.resource)
+            .map(|o| o.to_string())
+            .unwrap_or_default();
         if fb.busy.is_empty() {
-            t.row(vec![w.dir.name_of(&fb.resource), office.clone(), "free".into(), String::new(), String::new()]);
+            t.row(vec![
+                w.dir.name_of(&fb.resource),
+                office.clone(),
+                "free".into(),
+                String::new(),
+                String::new(),
+            ]);
         }
         for p in &fb.busy {
             t.row(vec![

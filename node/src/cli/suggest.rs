@@ -74,7 +74,12 @@ pub fn request(args: &Args, w: &World, zone: Zone, window: Interval) -> Result<S
     req.working_hours_only = args.working_hours_only;
     req.preferred = args.prefer.map(|p| p.resolve(zone));
     req.zone = Some(zone);
-    req.recurrence = args.rrule.as_deref().map(Rule::parse).transpose().map_err(|e| anyhow::anyhow!("--rrule: {e}"))?;
+    req.recurrence = args
+        .rrule
+        .as_deref()
+        .map(Rule::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--rrule: {e}"))?;
     req.room = match args.room.as_deref() {
         None => None,
         Some("any") => Some(RoomRequest::Any {
@@ -96,7 +101,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let req = request(args, &w, zone, window)?;
     let answer = suggest(&req, &w.dir, &w)?;
     if args.common.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&to_json(&answer, zone))?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&to_json(&answer, zone))?
+        )?;
     } else {
         write!(out, "{}", render(&answer, &w, zone))?;
     }
@@ -127,7 +136,10 @@ pub fn to_json(a: &Suggestions, zone: Zone) -> serde_json::Value {
 pub fn render(a: &Suggestions, w: &World, zone: Zone) -> String {
     let mut s = String::new();
     if let Some(why) = &a.empty_reason {
-        s.push_str(&format!("No time found among {} candidate starts: {why}\n", a.slots_considered));
+        s.push_str(&format!(
+            "No time found among {} candidate starts: {why}\n",
+            a.slots_considered
+        ));
         return s;
     }
     let mut t = Table::new(&["#", "start", "end", "score", "room"]);
@@ -137,7 +149,10 @@ pub fn render(a: &Suggestions, w: &World, zone: Zone) -> String {
             short(c.start, zone),
             short(c.end, zone),
             format!("{:.1}", c.score),
-            c.room.as_ref().map(|r| w.dir.name_of(r)).unwrap_or_else(|| "-".into()),
+            c.room
+                .as_ref()
+                .map(|r| w.dir.name_of(r))
+                .unwrap_or_else(|| "-".into()),
         ]);
     }
     s.push_str(&t.render());

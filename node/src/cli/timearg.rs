@@ -34,7 +34,11 @@ pub fn parse_time_arg(s: &str) -> Result<TimeArg, String> {
         return Ok(TimeArg::Instant(Instant(t.timestamp())));
     }
     if let Some((w, utc, _)) = parse_ical_datetime(s) {
-        return Ok(if utc { TimeArg::Instant(Instant(w.0)) } else { TimeArg::Wall(w) });
+        return Ok(if utc {
+            TimeArg::Instant(Instant(w.0))
+        } else {
+            TimeArg::Wall(w)
+        });
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
@@ -42,7 +46,9 @@ pub fn parse_time_arg(s: &str) -> Result<TimeArg, String> {
         }
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(TimeArg::Wall(Wall::from_naive(d.and_hms_opt(0, 0, 0).unwrap_or_default())));
+        return Ok(TimeArg::Wall(Wall::from_naive(
+            d.and_hms_opt(0, 0, 0).unwrap_or_default(),
+        )));
     }
     Err(format!(
         "bad time {s:?}: expected RFC 3339 (2026-01-21T10:00:00-05:00), a local time (2026-01-21T10:00) or a date (2026-01-21)"
@@ -55,11 +61,26 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(parse_time_arg("1970-01-01T01:00:00Z"), Ok(TimeArg::Instant(Instant(3600))));
-        assert_eq!(parse_time_arg("1970-01-01T05:30:00+05:30"), Ok(TimeArg::Instant(Instant(0))));
-        assert_eq!(parse_time_arg("19700101T000100Z"), Ok(TimeArg::Instant(Instant(60))));
-        assert_eq!(parse_time_arg("1970-01-02"), Ok(TimeArg::Wall(Wall(86_400))));
-        assert_eq!(parse_time_arg("1970-01-01T00:02"), Ok(TimeArg::Wall(Wall(120))));
+        assert_eq!(
+            parse_time_arg("1970-01-01T01:00:00Z"),
+            Ok(TimeArg::Instant(Instant(3600)))
+        );
+        assert_eq!(
+            parse_time_arg("1970-01-01T05:30:00+05:30"),
+            Ok(TimeArg::Instant(Instant(0)))
+        );
+        assert_eq!(
+            parse_time_arg("19700101T000100Z"),
+            Ok(TimeArg::Instant(Instant(60)))
+        );
+        assert_eq!(
+            parse_time_arg("1970-01-02"),
+            Ok(TimeArg::Wall(Wall(86_400)))
+        );
+        assert_eq!(
+            parse_time_arg("1970-01-01T00:02"),
+            Ok(TimeArg::Wall(Wall(120)))
+        );
         assert!(parse_time_arg("tomorrow").unwrap_err().contains("tomorrow"));
     }
 }

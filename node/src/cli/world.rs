@@ -46,16 +46,22 @@ impl Common {
         if let Some(tz) = &self.tz {
             return Zone::parse(tz).map_err(|e| anyhow::anyhow!("--tz: {e}"));
         }
-        Ok(first.and_then(|r| w.dir.zone_of(r).ok()).unwrap_or(Zone::Utc))
+        Ok(first
+            .and_then(|r| w.dir.zone_of(r).ok())
+            .unwrap_or(Zone::Utc))
     }
 
     /// The window, read in `zone`.
     pub fn window(&self, zone: Zone) -> Result<Interval> {
         let from = match self.from {
             Some(t) => t.resolve(zone),
-            None => parse_time_arg(SAMPLE_WEEK).map_err(anyhow::Error::msg)?.resolve(zone),
+            None => parse_time_arg(SAMPLE_WEEK)
+                .map_err(anyhow::Error::msg)?
+                .resolve(zone),
         };
-        let to = self.to.map_or(from.plus_secs(5 * 86_400), |t| t.resolve(zone));
+        let to = self
+            .to
+            .map_or(from.plus_secs(5 * 86_400), |t| t.resolve(zone));
         if to <= from {
             anyhow::bail!("--to must be after --from");
         }
@@ -73,7 +79,10 @@ pub fn resources(w: &World, list: &str) -> Result<Vec<ResourceId>> {
         .filter(|s| !s.is_empty())
         .map(|s| {
             let id = ResourceId::new(s);
-            w.dir.home(&id).map(|_| id.clone()).with_context(|| format!("unknown person or room {s:?}"))
+            w.dir
+                .home(&id)
+                .map(|_| id.clone())
+                .with_context(|| format!("unknown person or room {s:?}"))
         })
         .collect()
 }
