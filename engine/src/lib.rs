@@ -14,6 +14,8 @@
 //! - [`suggest`]: ranked, explained meeting-time suggestions.
 //! - [`state`]: the per-office state machine, `apply(command) -> outcome`.
 
+#![deny(missing_docs)]
+
 pub mod calendar;
 pub mod ical;
 pub mod ids;

@@ -6,5 +6,7 @@
 //! - [`sample`]: the offices, people, rooms and calendars shipped for demos, and the
 //!   loader of a directory of the same form.
 
+#![deny(missing_docs)]
+
 pub mod cli;
 pub mod sample;

@@ -5,7 +5,10 @@
 //! it wants with a [`Disambiguation`]; RFC 5545's rule is [`Disambiguation::Compatible`].
 
 use super::instant::{Instant, Wall, DAY_SECS};
-use chrono::{LocalResult, Offset, TimeZone};
+use super::table::Readings;
+#[cfg(test)]
+use chrono::LocalResult;
+use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -86,11 +89,7 @@ impl Zone {
     pub fn offset_at(&self, t: Instant) -> i32 {
         match self {
             Zone::Utc | Zone::Floating => 0,
-            Zone::Iana(tz) => match far_future(tz, t.utc_wall()) {
-                FarFuture::Table => table_offset(tz, t),
-                FarFuture::Fixed(off) => off,
-                FarFuture::Shift(secs) => table_offset(tz, Instant(t.0 - secs)),
-            },
+            Zone::Iana(tz) => super::table::offset_at(*tz, t, reference_offset),
         }
     }
 
@@ -105,11 +104,41 @@ impl Zone {
             Zone::Utc | Zone::Floating => return Ok(Instant(w.0)),
             Zone::Iana(tz) => tz,
         };
+        let name = || tz.name().to_string();
+        match super::table::readings(*tz, w, reference_offset) {
+            Readings::One(t) => Ok(t),
+            Readings::Two(early, late) => match how {
+                Disambiguation::Compatible | Disambiguation::Earlier => Ok(early),
+                Disambiguation::Later => Ok(late),
+                Disambiguation::Reject => Err(ZoneError::Ambiguous {
+                    wall: w,
+                    zone: name(),
+                }),
+            },
+            Readings::Gap { forward, back } => match how {
+                Disambiguation::Compatible => Ok(forward),
+                Disambiguation::Earlier => Ok(forward.min(back)),
+                Disambiguation::Later => Ok(forward.max(back)),
+                Disambiguation::Reject => Err(ZoneError::Nonexistent {
+                    wall: w,
+                    zone: name(),
+                }),
+            },
+        }
+    }
+
+    /// The reference conversion, straight from chrono-tz (tests compare the tables to it).
+    #[cfg(test)]
+    fn reference_to_instant(&self, w: Wall, how: Disambiguation) -> Result<Instant, ZoneError> {
+        let tz = match self {
+            Zone::Utc | Zone::Floating => return Ok(Instant(w.0)),
+            Zone::Iana(tz) => tz,
+        };
         match far_future(tz, w) {
             FarFuture::Table => {}
             FarFuture::Fixed(off) => return Ok(Instant(w.0 - i64::from(off))),
             FarFuture::Shift(secs) => {
-                let t = self.to_instant(Wall(w.0 - secs), how)?;
+                let t = self.reference_to_instant(Wall(w.0 - secs), how)?;
                 return Ok(Instant(t.0 + secs));
             }
         }
@@ -119,37 +148,30 @@ impl Zone {
             LocalResult::Ambiguous(first, second) => {
                 let a = Instant(w.0 - i64::from(first.fix().local_minus_utc()));
                 let b = Instant(w.0 - i64::from(second.fix().local_minus_utc()));
-                let (early, late) = (a.min(b), a.max(b));
-                match how {
-                    Disambiguation::Compatible | Disambiguation::Earlier => Ok(early),
-                    Disambiguation::Later => Ok(late),
-                    Disambiguation::Reject => Err(ZoneError::Ambiguous {
-                        wall: w,
-                        zone: tz.name().to_string(),
-                    }),
-                }
+                Ok(if how == Disambiguation::Later {
+                    a.max(b)
+                } else {
+                    a.min(b)
+                })
             }
             LocalResult::None => {
-                // Offsets a day either side: real zones never change twice within a day.
                 let before = self.any_offset(tz, Wall(w.0 - DAY_SECS));
                 let after = self.any_offset(tz, Wall(w.0 + DAY_SECS));
-                let moved_forward = Instant(w.0 - i64::from(before));
-                let moved_back = Instant(w.0 - i64::from(after));
-                let (early, late) = (moved_forward.min(moved_back), moved_forward.max(moved_back));
-                match how {
-                    Disambiguation::Compatible => Ok(moved_forward),
-                    Disambiguation::Earlier => Ok(early),
-                    Disambiguation::Later => Ok(late),
-                    Disambiguation::Reject => Err(ZoneError::Nonexistent {
-                        wall: w,
-                        zone: tz.name().to_string(),
-                    }),
-                }
+                let (fwd, back) = (
+                    Instant(w.0 - i64::from(before)),
+                    Instant(w.0 - i64::from(after)),
+                );
+                Ok(match how {
+                    Disambiguation::Earlier => fwd.min(back),
+                    Disambiguation::Later => fwd.max(back),
+                    _ => fwd,
+                })
             }
         }
     }
 
     /// An offset in force at a wall reading that is assumed not to be in a gap.
+    #[cfg(test)]
     fn any_offset(&self, tz: &Tz, w: Wall) -> i32 {
         match tz.offset_from_local_datetime(&w.to_naive()) {
             LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => o.fix().local_minus_utc(),
@@ -172,6 +194,17 @@ enum FarFuture {
     /// ("last Sunday of March") fall on the same dates. This is how the POSIX TZ rule at
     /// the end of a tz file extends a zone for ever.
     Shift(i64),
+}
+
+/// The offset of `tz` at `t` seconds, from the tz database (extended past its end by the
+/// zone's current rules): what the offset tables are built from.
+fn reference_offset(tz: Tz, t: i64) -> i32 {
+    let t = Instant(t);
+    match far_future(&tz, t.utc_wall()) {
+        FarFuture::Table => table_offset(&tz, t),
+        FarFuture::Fixed(off) => off,
+        FarFuture::Shift(secs) => table_offset(&tz, Instant(t.0 - secs)),
+    }
 }
 
 fn table_offset(tz: &Tz, t: Instant) -> i32 {
@@ -287,6 +320,40 @@ mod tests {
         assert_eq!(london.offset_at(winter), 0);
         let casablanca = Zone::parse("Africa/Casablanca").unwrap();
         assert_eq!(casablanca.offset_at(summer), 3600);
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The offset tables agree with chrono-tz on every reading, gaps and folds included.
+        #[test]
+        fn tables_agree_with_the_tz_database(
+            w in -2_000_000_000i64..4_200_000_000,
+            tz in prop::sample::select(vec!["America/New_York", "Australia/Lord_Howe", "Europe/London", "Africa/Casablanca", "Asia/Kolkata", "America/St_Johns", "Pacific/Auckland", "America/Sao_Paulo", "Asia/Kathmandu", "Europe/Dublin"]),
+            how in prop::sample::select(vec![Disambiguation::Compatible, Disambiguation::Earlier, Disambiguation::Later]),
+        ) {
+            let zone = Zone::parse(tz).unwrap();
+            let fast = zone.to_instant(Wall(w), how).unwrap();
+            prop_assert_eq!(fast, zone.reference_to_instant(Wall(w), how).unwrap(), "{} {}", tz, Wall(w));
+            let Zone::Iana(t) = zone else { unreachable!() };
+            prop_assert_eq!(zone.offset_at(Instant(w)), reference_offset(t, w));
+        }
+    }
+
+    #[test]
+    fn transitions_land_exactly() {
+        // Every DST change of New York 2026, a second before and at the change.
+        let ny = ny();
+        for (y, m, d, h) in [(2026, 3, 8, 7), (2026, 11, 1, 6)] {
+            let change = Instant(Wall::from_ymd_hms(y, m, d, h, 0, 0).0);
+            let Zone::Iana(t) = ny else { unreachable!() };
+            assert_eq!(ny.offset_at(change), reference_offset(t, change.0));
+            assert_eq!(
+                ny.offset_at(Instant(change.0 - 1)),
+                reference_offset(t, change.0 - 1)
+            );
+            assert_ne!(ny.offset_at(change), ny.offset_at(Instant(change.0 - 1)));
+        }
     }
 
     #[test]

@@ -1,0 +1,33 @@
+# One target per check. `make` alone runs what CI runs.
+.PHONY: ci demo test fmt clippy oracle bench fuzz golden
+
+ci:
+	bash .ci/run
+
+demo:
+	cargo run --release --bin dms -- demo --report reports/out/demo.md
+
+test:
+	scripts/test
+
+fmt:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+oracle:
+	cargo build --release --bin dms
+	../shared/oracles/check-expand ../shared/oracles/*.jsonl -- target/release/dms expand
+
+bench:
+	cargo bench -p dms-engine
+
+golden:
+	UPDATE_GOLDEN=1 cargo test -p dms-engine
+
+# Needs cargo-fuzz (cargo install cargo-fuzz); RUSTC_BOOTSTRAP lets the stable toolchain
+# build the sanitizer flags cargo-fuzz passes.
+fuzz:
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run ical_parse -- -max_total_time=60
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run rule_parse -- -max_total_time=60
