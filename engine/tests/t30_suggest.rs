@@ -329,3 +329,48 @@ fn golden_ranking_for_three_offices() {
     }
     golden("suggest-three-offices.txt", &out);
 }
+
+mod ranking_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// On any calendars: every candidate has the required attendees free, candidates
+        /// do not overlap, and they come best first by (required free, score, start).
+        #[test]
+        fn candidates_are_feasible_distinct_and_ordered(
+            busy in proptest::collection::vec((0usize..5, 0i64..(5 * 24 * 4), 1i64..12), 0..60),
+            max in 1usize..8,
+            min_attendance in prop::sample::select(vec![1.0, 0.5]),
+        ) {
+            let people = ["alice", "bob", "dev", "emma", "tom"];
+            let mut c = Cals::new();
+            for (who, quarter, len) in busy {
+                c.busy(people[who], ny(7, 0, 0).plus_secs(quarter * 900), len * 15);
+            }
+            let mut req = SuggestRequest::new(ids(&["alice", "dev", "tom"]), 3600, Interval::new(ny(7, 0, 0), ny(12, 0, 0)));
+            req.optional = ids(&["bob", "emma"]);
+            req.max_candidates = max;
+            req.min_attendance = min_attendance;
+            let a = suggest(&req, &directory(), &c.0).unwrap();
+            prop_assert!(a.candidates.len() <= max);
+            prop_assert_eq!(a.candidates.is_empty(), a.empty_reason.is_some());
+            for (i, x) in a.candidates.iter().enumerate() {
+                let slot = Interval::new(x.start, x.end);
+                let free_required = x.attendees.iter().filter(|s| s.required && s.availability != Availability::Busy).count();
+                prop_assert_eq!(free_required, x.required_free);
+                prop_assert!(x.required_free as f64 >= (3.0 * min_attendance).ceil());
+                for s in x.attendees.iter().filter(|s| s.availability == Availability::Busy) {
+                    let cal = &c.0[&s.resource];
+                    prop_assert!(!cal.blocking(slot, None).is_empty(), "{} marked busy but free", s.resource);
+                }
+                for y in &a.candidates[i + 1..] {
+                    prop_assert!(!slot.overlaps(&Interval::new(y.start, y.end)));
+                    prop_assert!(x.required_free > y.required_free || (x.required_free == y.required_free && x.score >= y.score - 0.01));
+                }
+            }
+        }
+    }
+}
