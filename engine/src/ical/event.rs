@@ -85,42 +85,8 @@ impl Series {
 
     /// The instances starting in `[from, to)`, in time order, moved instances at their new
     /// time and cancelled ones left out; at most `limit`, more is an error.
-    pub fn instances(
-        &self,
-        from: Instant,
-        to: Instant,
-        limit: usize,
-    ) -> Result<Vec<Instance>, ExpandError> {
-        let mut out = Vec::new();
-        if let Some(m) = &self.master {
-            for o in m.recurrence.between(from, to, limit)? {
-                if self
-                    .overrides
-                    .iter()
-                    .any(|ov| ov.recurrence_id == Some(o.start))
-                {
-                    continue;
-                }
-                out.push(Instance {
-                    start: o.start,
-                    end: o.start.plus_secs(m.duration_secs),
-                    moved_from: None,
-                });
-            }
-        }
-        for ov in &self.overrides {
-            let start = ov.recurrence.start();
-            if ov.is_cancelled() || start < from || start >= to {
-                continue;
-            }
-            let moved_from = ov.recurrence_id.filter(|&r| r != start);
-            out.push(Instance {
-                start,
-                end: start.plus_secs(ov.duration_secs),
-                moved_from,
-            });
-        }
-        out.sort();
+    pub fn instances(&self, from: Instant, to: Instant, limit: usize) -> Result<Vec<Instance>, ExpandError> {
+        let out = self.first_instances(from, Some(to), limit.saturating_add(1))?;
         if out.len() > limit {
             return Err(ExpandError::TooManyInstances { limit });
         }
