@@ -85,7 +85,12 @@ impl Series {
 
     /// The instances starting in `[from, to)`, in time order, moved instances at their new
     /// time and cancelled ones left out; at most `limit`, more is an error.
-    pub fn instances(&self, from: Instant, to: Instant, limit: usize) -> Result<Vec<Instance>, ExpandError> {
+    pub fn instances(
+        &self,
+        from: Instant,
+        to: Instant,
+        limit: usize,
+    ) -> Result<Vec<Instance>, ExpandError> {
         let out = self.first_instances(from, Some(to), limit.saturating_add(1))?;
         if out.len() > limit {
             return Err(ExpandError::TooManyInstances { limit });

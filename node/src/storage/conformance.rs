@@ -1,0 +1,212 @@
+//! The conformance suite every [`Storage`] backend must pass: the same checks for files,
+//! memory and (later) the simulator's disk. A backend says how to crash it.
+
+use super::{Lsn, Storage, StorageError};
+
+/// A backend under test: a [`Storage`] that can crash.
+pub trait Backend: Storage + Sized {
+    /// Crashes and restarts: unsynced records are lost, except that the first `torn`
+    /// bytes of them may reach the disk (a write cut short). Then recovers.
+    fn crash(self, torn: usize) -> Self;
+    /// Appends garbage to the durable log (a damaged disk), then recovers.
+    fn damage(self, garbage: &[u8]) -> Self;
+}
+
+fn payloads(s: &impl Storage) -> Vec<Vec<u8>> {
+    s.read_from(0)
+        .expect("read")
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+fn rec(i: u64) -> Vec<u8> {
+    format!("record {i} {}", "x".repeat((i % 7) as usize * 13)).into_bytes()
+}
+
+/// Runs every check on fresh backends from `fresh`.
+pub fn run_all<B: Backend>(fresh: &dyn Fn() -> B) {
+    appends_read_back_in_order(fresh());
+    synced_records_survive_a_crash_unsynced_do_not(fresh());
+    torn_tails_are_cut_and_appends_continue(fresh());
+    garbage_after_the_log_is_cut(fresh());
+    snapshots_truncate_and_survive(fresh());
+    refusals_change_nothing(fresh());
+    group_commit_makes_a_batch_durable(fresh());
+}
+
+/// Records come back in order with lsns 1, 2, 3...
+pub fn appends_read_back_in_order<B: Backend>(mut s: B) {
+    for i in 1..=10 {
+        assert_eq!(s.append(&rec(i)).unwrap(), i);
+    }
+    s.sync().unwrap();
+    assert_eq!(s.last_lsn(), 10);
+    assert_eq!(s.synced_lsn(), 10);
+    assert_eq!(payloads(&s), (1..=10).map(rec).collect::<Vec<_>>());
+    assert_eq!(
+        s.read_from(8)
+            .unwrap()
+            .iter()
+            .map(|r| r.0)
+            .collect::<Vec<Lsn>>(),
+        vec![8, 9, 10]
+    );
+}
+
+/// A crash keeps exactly the synced records (an unsynced write is lost whole) and the
+/// next append takes the next lsn.
+pub fn synced_records_survive_a_crash_unsynced_do_not<B: Backend>(mut s: B) {
+    for i in 1..=5 {
+        s.append(&rec(i)).unwrap();
+    }
+    s.sync().unwrap();
+    for i in 6..=8 {
+        s.append(&rec(i)).unwrap();
+    }
+    let mut s = s.crash(0);
+    assert_eq!(payloads(&s), (1..=5).map(rec).collect::<Vec<_>>());
+    assert_eq!(s.append(&rec(6)).unwrap(), 6);
+    s.sync().unwrap();
+    let s = s.crash(0);
+    assert_eq!(s.last_lsn(), 6);
+}
+
+/// A write torn anywhere is cut at the last whole record; later appends survive.
+pub fn torn_tails_are_cut_and_appends_continue<B: Backend>(mut s: B) {
+    s.append(&rec(1)).unwrap();
+    s.sync().unwrap();
+    s.append(&rec(2)).unwrap();
+    s.append(&rec(3)).unwrap();
+    // Tear inside the second unsynced record: record 2 may survive whole, 3 may not.
+    let mut s = s.crash(rec(2).len() + 16 + 5);
+    let kept = payloads(&s);
+    assert!(
+        kept == vec![rec(1)] || kept == vec![rec(1), rec(2)],
+        "kept {} records",
+        kept.len()
+    );
+    let next = s.append(&rec(9)).unwrap();
+    assert_eq!(next, kept.len() as Lsn + 1);
+    s.sync().unwrap();
+    let s = s.crash(0);
+    assert_eq!(payloads(&s).last(), Some(&rec(9)));
+}
+
+/// Garbage (a corrupt sector) after the last record is cut.
+pub fn garbage_after_the_log_is_cut<B: Backend>(mut s: B) {
+    for i in 1..=3 {
+        s.append(&rec(i)).unwrap();
+    }
+    s.sync().unwrap();
+    let mut s = s.damage(&[
+        0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+    ]);
+    assert_eq!(payloads(&s), (1..=3).map(rec).collect::<Vec<_>>());
+    assert_eq!(s.append(&rec(4)).unwrap(), 4);
+    s.sync().unwrap();
+    assert_eq!(payloads(&s.crash(0)).len(), 4);
+}
+
+/// A snapshot drops the records it covers; both survive a crash; lsns go on.
+pub fn snapshots_truncate_and_survive<B: Backend>(mut s: B) {
+    for i in 1..=6 {
+        s.append(&rec(i)).unwrap();
+    }
+    s.sync().unwrap();
+    s.save_snapshot(4, b"state after 4").unwrap();
+    assert_eq!(
+        s.read_from(0)
+            .unwrap()
+            .iter()
+            .map(|r| r.0)
+            .collect::<Vec<Lsn>>(),
+        vec![5, 6]
+    );
+    s.append(&rec(7)).unwrap();
+    let mut s = s.crash(0);
+    assert_eq!(
+        s.load_snapshot().unwrap(),
+        Some((4, b"state after 4".to_vec()))
+    );
+    assert_eq!(
+        s.read_from(0)
+            .unwrap()
+            .iter()
+            .map(|r| r.0)
+            .collect::<Vec<Lsn>>(),
+        vec![5, 6]
+    );
+    assert_eq!(s.append(&rec(7)).unwrap(), 7);
+    s.sync().unwrap();
+    s.save_snapshot(7, b"state after 7").unwrap();
+    let mut s = s.crash(0);
+    assert!(s.read_from(0).unwrap().is_empty());
+    assert_eq!(s.append(&rec(8)).unwrap(), 8);
+}
+
+/// An oversized record and a snapshot past the synced records are refused and change
+/// nothing.
+pub fn refusals_change_nothing<B: Backend>(mut s: B) {
+    s.append(&rec(1)).unwrap();
+    s.sync().unwrap();
+    s.append(&rec(2)).unwrap();
+    assert!(matches!(
+        s.append(&vec![0u8; super::MAX_RECORD_BYTES + 1]),
+        Err(StorageError::TooLarge(_))
+    ));
+    assert!(matches!(
+        s.save_snapshot(2, b"x"),
+        Err(StorageError::NotSynced { .. })
+    ));
+    assert_eq!(s.last_lsn(), 2);
+    s.sync().unwrap();
+    assert_eq!(payloads(&s.crash(0)), vec![rec(1), rec(2)]);
+}
+
+/// One sync makes a whole batch durable.
+pub fn group_commit_makes_a_batch_durable<B: Backend>(mut s: B) {
+    for i in 1..=500 {
+        s.append(&rec(i)).unwrap();
+    }
+    s.sync().unwrap();
+    let s = s.crash(0);
+    assert_eq!(s.last_lsn(), 500);
+    assert_eq!(payloads(&s)[499], rec(500));
+}
+
+impl Backend for super::MemoryStorage {
+    fn crash(mut self, torn: usize) -> Self {
+        super::MemoryStorage::crash(&mut self, torn);
+        self
+    }
+    fn damage(mut self, garbage: &[u8]) -> Self {
+        self.damage_tail(garbage);
+        self
+    }
+}
+
+impl Backend for super::FileStorage {
+    fn crash(self, torn: usize) -> Self {
+        let dir = self.dir().to_path_buf();
+        let torn_bytes = self.unsynced_bytes()[..torn.min(self.unsynced_bytes().len())].to_vec();
+        drop(self);
+        append_raw(&dir, &torn_bytes);
+        super::FileStorage::open(&dir).expect("reopen")
+    }
+    fn damage(self, garbage: &[u8]) -> Self {
+        let dir = self.dir().to_path_buf();
+        drop(self);
+        append_raw(&dir, garbage);
+        super::FileStorage::open(&dir).expect("reopen")
+    }
+}
+
+fn append_raw(dir: &std::path::Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("log"))
+        .expect("log");
+    f.write_all(bytes).expect("write");
+}

@@ -1,0 +1,52 @@
+//! Durable storage of an office's log: a write-ahead log of checksummed records, fsync'd in
+//! groups, with snapshots and truncation, behind the [`Storage`] trait so that the real
+//! node (files), tests (memory) and the simulator (a disk that loses unsynced writes) run
+//! the same code above it. A replica group can later use this log as its Raft log.
+//!
+//! Read in this order:
+//! - [`record`]: the on-disk record format and how a torn or corrupt tail is found.
+//! - [`error`]: [`StorageError`], the one error type.
+//! - [`memory`]: [`MemoryStorage`], with crash semantics (unsynced records are lost).
+//! - [`file`]: [`FileStorage`], a log file plus a snapshot file in a directory.
+//! - [`conformance`]: the suite every backend must pass.
+//!
+//! Contract: `append` buffers, `sync` makes everything appended so far durable (one fsync
+//! for the whole group), and only synced records survive a crash. Recovery reads records
+//! in order and stops at the first that is short, fails its checksum or is out of
+//! sequence, and cuts the log there: nothing synced is ever lost, nothing half-written is
+//! ever read.
+
+pub mod conformance;
+pub mod error;
+pub mod file;
+pub mod memory;
+pub mod record;
+
+pub use error::StorageError;
+pub use file::FileStorage;
+pub use memory::MemoryStorage;
+
+/// A log sequence number: the position of a record, counting from 1.
+pub type Lsn = u64;
+
+/// The most bytes one record may hold.
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// Where an office keeps its log and its snapshot.
+pub trait Storage {
+    /// Appends a record after the last one; it is durable only after [`Storage::sync`].
+    fn append(&mut self, payload: &[u8]) -> Result<Lsn, StorageError>;
+    /// Makes every record appended so far durable (the group commit).
+    fn sync(&mut self) -> Result<(), StorageError>;
+    /// The last record appended (synced or not); 0 when empty.
+    fn last_lsn(&self) -> Lsn;
+    /// The last record known durable; 0 when none.
+    fn synced_lsn(&self) -> Lsn;
+    /// The records from `from` on (those not truncated away), in order.
+    fn read_from(&self, from: Lsn) -> Result<Vec<(Lsn, Vec<u8>)>, StorageError>;
+    /// Durably stores a snapshot of the state after record `lsn`, then drops the records
+    /// up to `lsn` from the log. `lsn` must be synced.
+    fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError>;
+    /// The last snapshot, if any: the record it covers up to, and its bytes.
+    fn load_snapshot(&self) -> Result<Option<(Lsn, Vec<u8>)>, StorageError>;
+}
