@@ -1,14 +1,18 @@
 //! # node: the office node, its client, and the `dms` command line
 //!
-//! For now this crate holds the file-based command line (the networked office node comes
-//! with the node issue). Read:
+//! Today this crate holds the file-based command line and the foundations of the networked
+//! node: its durable storage and its clocks. The tarpc services, the two-phase commit
+//! driver and `dms cluster` are still to come (see the README's status table). Read:
+//! - [`storage`]: the write-ahead log and snapshots behind the `Storage` trait, with the
+//!   conformance suite every backend passes.
+//! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
+//! - [`sample`]: the offices, people, rooms and calendars shipped for demos, the loader
+//!   of a directory of the same form, and `World`, which books across offices in-process.
 //! - [`cli`]: one module per `dms` subcommand (`expand`, `freebusy`, `suggest`, `demo`).
-//! - [`storage`]: the write-ahead log and snapshots behind the `Storage` trait.
-//! - [`sample`]: the offices, people, rooms and calendars shipped for demos, and the
-//!   loader of a directory of the same form.
 
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod clock;
 pub mod sample;
 pub mod storage;
