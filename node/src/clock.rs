@@ -29,7 +29,9 @@ pub struct SystemClock {
 impl SystemClock {
     /// The machine's clocks, monotonic time counted from now.
     pub fn new() -> SystemClock {
-        SystemClock { start: std::time::Instant::now() }
+        SystemClock {
+            start: std::time::Instant::now(),
+        }
     }
 }
 
@@ -109,15 +111,28 @@ pub const MAX_AHEAD_MS: i64 = 60_000;
 impl Hlc {
     /// A clock for node `node`.
     pub fn new(node: u32) -> Hlc {
-        Hlc { last: Timestamp { wall_ms: i64::MIN, logical: 0, node } }
+        Hlc {
+            last: Timestamp {
+                wall_ms: i64::MIN,
+                logical: 0,
+                node,
+            },
+        }
     }
 
     /// A timestamp for a local event.
     pub fn now(&mut self, wall_ms: i64) -> Timestamp {
         self.last = if wall_ms > self.last.wall_ms {
-            Timestamp { wall_ms, logical: 0, node: self.last.node }
+            Timestamp {
+                wall_ms,
+                logical: 0,
+                node: self.last.node,
+            }
         } else {
-            Timestamp { logical: self.last.logical + 1, ..self.last }
+            Timestamp {
+                logical: self.last.logical + 1,
+                ..self.last
+            }
         };
         self.last
     }
@@ -135,7 +150,11 @@ impl Hlc {
             (false, true) => seen.logical + 1,
             (false, false) => 0,
         };
-        self.last = Timestamp { wall_ms: top, logical, node: self.last.node };
+        self.last = Timestamp {
+            wall_ms: top,
+            logical,
+            node: self.last.node,
+        };
         Ok(self.last)
     }
 }
@@ -156,7 +175,11 @@ mod tests {
     #[test]
     fn refuses_a_clock_far_ahead() {
         let mut h = Hlc::new(1);
-        let far = Timestamp { wall_ms: 10_000_000, logical: 0, node: 2 };
+        let far = Timestamp {
+            wall_ms: 10_000_000,
+            logical: 0,
+            node: 2,
+        };
         assert_eq!(h.update(0, far), Err(10_000_000));
     }
 

@@ -5,6 +5,7 @@
 //! driver and `dms cluster` are still to come (see the README's status table). Read:
 //! - [`storage`]: the write-ahead log and snapshots behind the `Storage` trait, with the
 //!   conformance suite every backend passes.
+//! - [`durable`]: an office state machine behind its log: log, sync, then apply; replay on open.
 //! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
 //! - [`sample`]: the offices, people, rooms and calendars shipped for demos, the loader
 //!   of a directory of the same form, and `World`, which books across offices in-process.
@@ -14,5 +15,6 @@
 
 pub mod cli;
 pub mod clock;
+pub mod durable;
 pub mod sample;
 pub mod storage;
