@@ -275,6 +275,24 @@ fn cancel_scopes() {
 }
 
 #[test]
+fn this_and_following_never_adds_instances() {
+    let mut s = office(&["alice"]);
+    book(
+        &mut s,
+        "t1",
+        &meeting("short", &["alice"], t(9, 0), 30, Some("FREQ=DAILY;COUNT=3")),
+        false,
+    );
+    let id = MeetingId::new("short");
+    let later = t(9, 0).plus_secs(10 * 86_400);
+    s.apply(&Command::Cancel {
+        meeting: id.clone(),
+        scope: CancelScope::ThisAndFollowing(later),
+    });
+    assert_eq!(s.meeting(&id).unwrap().instances().unwrap().len(), 3);
+}
+
+#[test]
 fn responses_free_or_mark_time() {
     let mut s = office(&["alice", "bob"]);
     let m = meeting("m", &["alice", "bob"], t(10, 0), 60, None);

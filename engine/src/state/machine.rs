@@ -187,6 +187,12 @@ impl OfficeState {
         if let Err(e) = m.validate() {
             return reject(Rejection::BadMeeting(e));
         }
+        if self.cancelled.contains(&m.id) {
+            return reject(Rejection::BadMeeting(format!(
+                "meeting {} was cancelled; a new booking needs a new id",
+                m.id
+            )));
+        }
         if let Some(other) = self.in_flight.get(&m.id) {
             return reject(Rejection::InProgress {
                 meeting: m.id.clone(),
@@ -373,9 +379,14 @@ impl OfficeState {
             }
             CancelScope::ThisAndFollowing(t) => {
                 let spec = self.meetings.get_mut(id).expect("present");
+                // COUNT stays: with UNTIL too, the series stops at whichever comes first,
+                // so no instance is added by the change.
                 for rule in &mut spec.recurrence.rrules {
-                    rule.count = None;
-                    rule.until = Some(Until::Utc(Instant(t.0 - 1)));
+                    let cut = Until::Utc(Instant(t.0 - 1));
+                    rule.until = Some(match rule.until {
+                        Some(Until::Utc(u)) if u.0 < t.0 - 1 => Until::Utc(u),
+                        _ => cut,
+                    });
                 }
                 spec.recurrence.rdates.retain(|&d| d < t);
                 if spec.recurrence.start() >= t {
