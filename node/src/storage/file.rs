@@ -4,7 +4,8 @@
 //! any torn or corrupt tail off the file.
 
 use super::record::{decode_prefix, encode, HEADER};
-use super::{Lsn, Storage, StorageError, MAX_RECORD_BYTES};
+use super::tail::Tail;
+use super::{Lsn, Storage, StorageError};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -14,10 +15,7 @@ use std::path::{Path, PathBuf};
 pub struct FileStorage {
     dir: PathBuf,
     log: File,
-    pending: Vec<u8>,
-    records: Vec<(Lsn, Vec<u8>)>,
-    synced: Lsn,
-    snapshot_lsn: Lsn,
+    tail: Tail,
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StorageError> {
@@ -63,18 +61,10 @@ impl FileStorage {
             log.set_len(valid as u64)?;
             log.sync_all()?;
         }
-        let records: Vec<(Lsn, Vec<u8>)> = records
-            .into_iter()
-            .filter(|(l, _)| *l > snapshot_lsn)
-            .collect();
-        let synced = records.last().map_or(snapshot_lsn, |r| r.0);
         Ok(FileStorage {
             dir: dir.to_path_buf(),
             log,
-            pending: Vec::new(),
-            records,
-            synced,
-            snapshot_lsn,
+            tail: Tail::recovered(records, snapshot_lsn),
         })
     }
 
@@ -85,78 +75,42 @@ impl FileStorage {
 
     /// The encoded records appended since the last sync (what a crash would lose).
     pub fn unsynced_bytes(&self) -> &[u8] {
-        &self.pending
+        self.tail.pending()
     }
 }
 
 impl Storage for FileStorage {
     fn append(&mut self, payload: &[u8]) -> Result<Lsn, StorageError> {
-        if payload.len() > MAX_RECORD_BYTES {
-            return Err(StorageError::TooLarge(payload.len()));
-        }
-        let lsn = self.last_lsn() + 1;
-        encode(&mut self.pending, lsn, payload);
-        self.records.push((lsn, payload.to_vec()));
-        Ok(lsn)
+        self.tail.append(payload)
     }
 
     fn sync(&mut self) -> Result<(), StorageError> {
-        if !self.pending.is_empty() {
-            self.log.write_all(&self.pending)?;
-            self.pending.clear();
-        }
+        self.log.write_all(self.tail.pending())?;
         self.log.sync_data()?;
-        self.synced = self.last_lsn();
+        self.tail.mark_synced();
         Ok(())
     }
 
     fn last_lsn(&self) -> Lsn {
-        self.records.last().map_or(self.snapshot_lsn, |r| r.0)
+        self.tail.last_lsn()
     }
 
     fn synced_lsn(&self) -> Lsn {
-        self.synced
+        self.tail.synced_lsn()
     }
 
     fn read_from(&self, from: Lsn) -> Result<Vec<(Lsn, Vec<u8>)>, StorageError> {
-        Ok(self
-            .records
-            .iter()
-            .filter(|(l, _)| *l >= from)
-            .cloned()
-            .collect())
+        Ok(self.tail.read_from(from))
     }
 
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError> {
-        if lsn > self.synced {
-            return Err(StorageError::NotSynced {
-                lsn,
-                synced: self.synced,
-            });
-        }
+        self.tail.check_snapshot(lsn)?;
         let mut bytes = Vec::with_capacity(HEADER + state.len());
         encode(&mut bytes, lsn, state);
-        let tmp = self.dir.join("snapshot.tmp");
-        let mut f = File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, self.dir.join("snapshot"))?;
-        sync_dir(&self.dir)?;
-        self.snapshot_lsn = lsn;
+        write_atomically(&self.dir, "snapshot", &bytes)?;
         // Rewrite the log without the covered records, the same way.
-        self.records.retain(|(l, _)| *l > lsn);
-        let mut kept = Vec::new();
-        for (l, p) in &self.records {
-            if *l <= self.synced {
-                encode(&mut kept, *l, p);
-            }
-        }
-        let tmp = self.dir.join("log.tmp");
-        let mut f = File::create(&tmp)?;
-        f.write_all(&kept)?;
-        f.sync_all()?;
-        fs::rename(&tmp, self.dir.join("log"))?;
-        sync_dir(&self.dir)?;
+        let kept = self.tail.cover(lsn);
+        write_atomically(&self.dir, "log", &kept)?;
         self.log = OpenOptions::new()
             .read(true)
             .append(true)
@@ -167,4 +121,15 @@ impl Storage for FileStorage {
     fn load_snapshot(&self) -> Result<Option<(Lsn, Vec<u8>)>, StorageError> {
         read_snapshot(&self.dir.join("snapshot"))
     }
+}
+
+/// Replaces `dir/name` with `bytes`: a temporary file, fsync'd, renamed over, and the
+/// directory fsync'd, so a crash leaves the old file or the new one, never a mix.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StorageError> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    let mut f = File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    fs::rename(&tmp, dir.join(name))?;
+    sync_dir(dir)
 }

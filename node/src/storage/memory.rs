@@ -2,16 +2,15 @@
 //! tests and (behind the simulator's fault plan) for simulated disks: `crash` drops every
 //! unsynced record and may tear the last write.
 
-use super::record::{decode_prefix, encode};
-use super::{Lsn, Storage, StorageError, MAX_RECORD_BYTES};
+use super::record::decode_prefix;
+use super::tail::Tail;
+use super::{Lsn, Storage, StorageError};
 
 /// An in-memory disk holding one log and one snapshot.
 #[derive(Clone, Debug, Default)]
 pub struct MemoryStorage {
     durable: Vec<u8>,
-    pending: Vec<u8>,
-    records: Vec<(Lsn, Vec<u8>)>,
-    synced: Lsn,
+    tail: Tail,
     snapshot: Option<(Lsn, Vec<u8>)>,
 }
 
@@ -24,9 +23,9 @@ impl MemoryStorage {
     /// A crash and restart: unsynced records are lost, and the first `torn` bytes of them
     /// (a write cut short) stay on the disk as garbage, which recovery must cut.
     pub fn crash(&mut self, torn: usize) {
-        let torn = torn.min(self.pending.len());
-        self.durable.extend_from_slice(&self.pending[..torn]);
-        self.pending.clear();
+        let pending = self.tail.pending();
+        let torn = torn.min(pending.len());
+        self.durable.extend_from_slice(&pending[..torn]);
         self.recover();
     }
 
@@ -37,69 +36,39 @@ impl MemoryStorage {
     }
 
     fn recover(&mut self) {
-        let snap = self.snapshot.as_ref().map_or(0, |s| s.0);
         let (records, valid) = decode_prefix(&self.durable, None);
         self.durable.truncate(valid);
-        self.records = records.into_iter().filter(|(l, _)| *l > snap).collect();
-        self.synced = self.records.last().map_or(snap, |r| r.0);
+        self.tail = Tail::recovered(records, self.snapshot.as_ref().map_or(0, |s| s.0));
     }
 }
 
 impl Storage for MemoryStorage {
     fn append(&mut self, payload: &[u8]) -> Result<Lsn, StorageError> {
-        if payload.len() > MAX_RECORD_BYTES {
-            return Err(StorageError::TooLarge(payload.len()));
-        }
-        let lsn = self.last_lsn() + 1;
-        encode(&mut self.pending, lsn, payload);
-        self.records.push((lsn, payload.to_vec()));
-        Ok(lsn)
+        self.tail.append(payload)
     }
 
     fn sync(&mut self) -> Result<(), StorageError> {
-        self.durable.append(&mut self.pending);
-        self.synced = self.last_lsn();
+        self.durable.extend_from_slice(self.tail.pending());
+        self.tail.mark_synced();
         Ok(())
     }
 
     fn last_lsn(&self) -> Lsn {
-        self.records
-            .last()
-            .map_or(self.snapshot.as_ref().map_or(0, |s| s.0), |r| r.0)
+        self.tail.last_lsn()
     }
 
     fn synced_lsn(&self) -> Lsn {
-        self.synced
+        self.tail.synced_lsn()
     }
 
     fn read_from(&self, from: Lsn) -> Result<Vec<(Lsn, Vec<u8>)>, StorageError> {
-        Ok(self
-            .records
-            .iter()
-            .filter(|(l, _)| *l >= from)
-            .cloned()
-            .collect())
+        Ok(self.tail.read_from(from))
     }
 
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError> {
-        if lsn > self.synced {
-            return Err(StorageError::NotSynced {
-                lsn,
-                synced: self.synced,
-            });
-        }
+        self.tail.check_snapshot(lsn)?;
         self.snapshot = Some((lsn, state.to_vec()));
-        // Rewrite the durable log without the records the snapshot covers.
-        let keep: Vec<(Lsn, Vec<u8>)> = decode_prefix(&self.durable, None)
-            .0
-            .into_iter()
-            .filter(|(l, _)| *l > lsn)
-            .collect();
-        self.durable.clear();
-        for (l, p) in &keep {
-            encode(&mut self.durable, *l, p);
-        }
-        self.records.retain(|(l, _)| *l > lsn);
+        self.durable = self.tail.cover(lsn);
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! Read in this order:
 //! - [`record`]: the on-disk record format and how a torn or corrupt tail is found.
 //! - [`error`]: [`StorageError`], the one error type.
+//! - [`tail`]: [`tail::Tail`], the in-memory side every backend shares.
 //! - [`memory`]: [`MemoryStorage`], with crash semantics (unsynced records are lost).
 //! - [`file`]: [`FileStorage`], a log file plus a snapshot file in a directory.
 //! - [`conformance`]: the suite every backend must pass.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod file;
 pub mod memory;
 pub mod record;
+pub mod tail;
 
 pub use error::StorageError;
 pub use file::FileStorage;
