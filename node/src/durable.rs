@@ -86,6 +86,30 @@ impl<S: Storage> DurableOffice<S> {
         Ok(())
     }
 
+    /// Registers every person and room the directory places in this office (idempotent:
+    /// registering twice changes nothing).
+    pub fn register_directory(
+        &mut self,
+        dir: &engine::office::Directory,
+    ) -> Result<(), DurableError> {
+        let office = self.state.office().clone();
+        let mine = dir
+            .people
+            .iter()
+            .map(|(id, p)| (id, &p.office))
+            .chain(dir.rooms.iter().map(|(id, r)| (id, &r.office)));
+        let cmds: Vec<Command> = mine
+            .filter(|(id, o)| **o == office && !self.state.owns(id))
+            .map(|(id, _)| Command::Register {
+                resource: id.clone(),
+            })
+            .collect();
+        if !cmds.is_empty() {
+            self.submit(&cmds)?;
+        }
+        Ok(())
+    }
+
     /// The state.
     pub fn state(&self) -> &OfficeState {
         &self.state

@@ -6,6 +6,8 @@
 //! - [`storage`]: the write-ahead log and snapshots behind the `Storage` trait, with the
 //!   conformance suite every backend passes.
 //! - [`durable`]: an office state machine behind its log: log, sync, then apply; replay on open.
+//! - [`rpc`]: the tarpc service between offices and its TCP transport.
+//! - [`server`]: an office node: durable state, directory, peers, and the coordinator.
 //! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
 //! - [`sample`]: the offices, people, rooms and calendars shipped for demos, the loader
 //!   of a directory of the same form, and `World`, which books across offices in-process.
@@ -16,5 +18,7 @@
 pub mod cli;
 pub mod clock;
 pub mod durable;
+pub mod rpc;
 pub mod sample;
+pub mod server;
 pub mod storage;

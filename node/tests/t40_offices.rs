@@ -1,0 +1,279 @@
+//! Office nodes over tarpc on 127.0.0.1, in one process: atomic booking across offices,
+//! two organizers racing for one room (exactly one wins), a refused booking leaving
+//! nothing anywhere, garbage on the port, and a node restarted from its files.
+
+use engine::ids::{MeetingId, OfficeId, ResourceId};
+use engine::recurrence::RecurrenceSet;
+use engine::state::{Attendee, MeetingSpec, Response};
+use engine::time::{Wall, Zone};
+use node::clock::SystemClock;
+use node::durable::DurableOffice;
+use node::rpc::{connect, BookReply};
+use node::sample::{parse_directory, SAMPLE_OFFICES};
+use node::server::{serve, OfficeServer};
+use node::storage::FileStorage;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+
+struct Cluster {
+    addrs: BTreeMap<OfficeId, SocketAddr>,
+    root: PathBuf,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn start(name: &str) -> Cluster {
+    let dir = parse_directory(SAMPLE_OFFICES).unwrap();
+    let root = std::env::temp_dir().join(format!("dms-offices-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut listeners = BTreeMap::new();
+    for office in dir.offices.keys() {
+        listeners.insert(
+            office.clone(),
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        );
+    }
+    let addrs: BTreeMap<OfficeId, SocketAddr> = listeners
+        .iter()
+        .map(|(o, l)| (o.clone(), l.local_addr().unwrap()))
+        .collect();
+    let mut tasks = Vec::new();
+    for (n, (office, listener)) in listeners.into_iter().enumerate() {
+        tasks.push(spawn_office(
+            &root, &dir, &addrs, office, listener, n as u32,
+        ));
+    }
+    Cluster { addrs, root, tasks }
+}
+
+fn spawn_office(
+    root: &std::path::Path,
+    dir: &engine::office::Directory,
+    addrs: &BTreeMap<OfficeId, SocketAddr>,
+    office: OfficeId,
+    listener: tokio::net::TcpListener,
+    n: u32,
+) -> tokio::task::JoinHandle<()> {
+    let storage = FileStorage::open(&root.join(office.as_str())).unwrap();
+    let mut state = DurableOffice::open(office.clone(), storage).unwrap();
+    state.register_directory(dir).unwrap();
+    let server = OfficeServer::new(
+        office,
+        state,
+        dir.clone(),
+        addrs.clone(),
+        Arc::new(SystemClock::new()),
+        n,
+    );
+    tokio::spawn(serve(listener, server))
+}
+
+fn meeting(
+    id: &str,
+    organizer: &str,
+    attendees: &[&str],
+    rooms: &[&str],
+    hour: u32,
+) -> MeetingSpec {
+    MeetingSpec {
+        id: MeetingId::new(id),
+        organizer: ResourceId::new(organizer),
+        title: id.into(),
+        attendees: attendees
+            .iter()
+            .map(|a| Attendee {
+                resource: ResourceId::new(*a),
+                required: true,
+                response: Response::NeedsAction,
+            })
+            .collect(),
+        rooms: rooms.iter().map(|r| ResourceId::new(*r)).collect(),
+        duration_secs: 3600,
+        recurrence: RecurrenceSet::single(Wall::from_ymd_hms(2027, 1, 12, hour, 0, 0), Zone::Utc),
+        cancelled: Default::default(),
+    }
+}
+
+async fn busy_count(c: &Cluster, office: &str, who: &str) -> usize {
+    let client = connect(c.addrs[&OfficeId::new(office)]).await.unwrap();
+    let window = engine::calendar::Interval::new(
+        engine::time::Instant(Wall::from_ymd_hms(2027, 1, 12, 0, 0, 0).0),
+        engine::time::Instant(Wall::from_ymd_hms(2027, 1, 13, 0, 0, 0).0),
+    );
+    let fb = client
+        .free_busy(
+            tarpc::context::current(),
+            vec![ResourceId::new(who)],
+            window,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    fb[0].busy.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn books_across_three_offices_atomically() {
+    let c = start("three").await;
+    let ny = connect(c.addrs[&OfficeId::new("ny")]).await.unwrap();
+    let m = meeting("x1", "alice", &["dev", "priya"], &["london-thames"], 10);
+    let reply = ny
+        .book(tarpc::context::current(), m.clone(), false)
+        .await
+        .unwrap();
+    assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
+    for (office, who) in [
+        ("ny", "alice"),
+        ("london", "dev"),
+        ("london", "london-thames"),
+        ("bangalore", "priya"),
+    ] {
+        assert_eq!(busy_count(&c, office, who).await, 1, "{who} at {office}");
+    }
+    // The same people at an overlapping time: refused, with the conflicts, nothing booked.
+    let clash = meeting("x2", "alice", &["dev", "tom"], &[], 10);
+    let reply = ny
+        .book(tarpc::context::current(), clash, false)
+        .await
+        .unwrap();
+    let BookReply::Conflicts { conflicts } = reply else {
+        panic!("expected conflicts, got {reply:?}")
+    };
+    assert!(conflicts.iter().any(|c| c.resource.as_str() == "dev"));
+    assert_eq!(
+        busy_count(&c, "sydney", "tom").await,
+        0,
+        "a refused booking left a hold"
+    );
+    // Booking through another office than the organizer's is refused by name.
+    let london = connect(c.addrs[&OfficeId::new("london")]).await.unwrap();
+    let wrong = london
+        .book(
+            tarpc::context::current(),
+            meeting("x3", "alice", &[], &[], 14),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(wrong, BookReply::Refused { ref why } if why.contains("ny")),
+        "{wrong:?}"
+    );
+    for t in c.tasks {
+        t.abort();
+    }
+    let _ = std::fs::remove_dir_all(c.root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_organizers_racing_for_one_room_exactly_one_wins() {
+    let c = start("race").await;
+    let mut total_wins = 0;
+    for round in 0..5u32 {
+        let ny = connect(c.addrs[&OfficeId::new("ny")]).await.unwrap();
+        let london = connect(c.addrs[&OfficeId::new("london")]).await.unwrap();
+        let a = meeting(
+            &format!("a{round}"),
+            "alice",
+            &[],
+            &["blr-cubbon"],
+            2 + 3 * round,
+        );
+        let b = meeting(
+            &format!("b{round}"),
+            "dev",
+            &[],
+            &["blr-cubbon"],
+            2 + 3 * round,
+        );
+        let (ra, rb) = tokio::join!(
+            ny.book(tarpc::context::current(), a, false),
+            london.book(tarpc::context::current(), b, false)
+        );
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        let wins = [ra, rb]
+            .iter()
+            .filter(|r| matches!(r, BookReply::Booked { .. }))
+            .count();
+        assert!(wins <= 1, "round {round}: the room was booked twice");
+        total_wins += wins;
+        // With no-wait holds both may lose a race; the room holds exactly the winners.
+        assert_eq!(
+            busy_count(&c, "bangalore", "blr-cubbon").await,
+            total_wins,
+            "round {round}"
+        );
+    }
+    for t in c.tasks {
+        t.abort();
+    }
+    let _ = std::fs::remove_dir_all(c.root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_and_oversized_frames_do_not_take_a_node_down() {
+    let c = start("garbage").await;
+    let addr = c.addrs[&OfficeId::new("ny")];
+    let mut raw = tokio::net::TcpStream::connect(addr).await.unwrap();
+    raw.write_all(b"\x00\x00\x00\x10this is not bincode at all")
+        .await
+        .unwrap();
+    let mut huge = tokio::net::TcpStream::connect(addr).await.unwrap();
+    huge.write_all(&u32::MAX.to_be_bytes()).await.unwrap();
+    drop((raw, huge));
+    let client = connect(addr).await.unwrap();
+    let health = client.health(tarpc::context::current()).await.unwrap();
+    assert_eq!(health.office, OfficeId::new("ny"));
+    for t in c.tasks {
+        t.abort();
+    }
+    let _ = std::fs::remove_dir_all(c.root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_node_keeps_every_acknowledged_booking() {
+    let c = start("restart").await;
+    let ny = connect(c.addrs[&OfficeId::new("ny")]).await.unwrap();
+    let reply = ny
+        .book(
+            tarpc::context::current(),
+            meeting("r1", "alice", &["dev"], &[], 9),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(reply, BookReply::Booked { .. }));
+    // Stop London's node and start it again from its files on a new port.
+    let dir = parse_directory(SAMPLE_OFFICES).unwrap();
+    let mut tasks = c.tasks;
+    let london_index = c.addrs.keys().position(|o| o.as_str() == "london").unwrap();
+    tasks[london_index].abort();
+    let _ = (&mut tasks[london_index]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut addrs = c.addrs.clone();
+    addrs.insert(OfficeId::new("london"), listener.local_addr().unwrap());
+    tasks.push(spawn_office(
+        &c.root,
+        &dir,
+        &addrs,
+        OfficeId::new("london"),
+        listener,
+        9,
+    ));
+    let c2 = Cluster {
+        addrs,
+        root: c.root.clone(),
+        tasks: vec![],
+    };
+    assert_eq!(
+        busy_count(&c2, "london", "dev").await,
+        1,
+        "the booking did not survive the restart"
+    );
+    for t in tasks {
+        t.abort();
+    }
+    let _ = std::fs::remove_dir_all(c.root);
+}
