@@ -22,6 +22,8 @@ enum Command {
     Suggest(cli::suggest::Args),
     /// Run the demo on the shipped sample data.
     Demo(cli::demo::Args),
+    /// Start, stop or inspect a local cluster of office nodes.
+    Cluster(cli::cluster::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Freebusy(a) => cli::freebusy::run(a, &mut out),
         Command::Suggest(a) => cli::suggest::run(a, &mut out),
         Command::Demo(a) => cli::demo::run(a, &mut out),
+        Command::Cluster(a) => cli::cluster::run(a, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,77 @@
+//! `dms-node`: one office's node. `dms-node --config office.toml`, or with no config the
+//! New York node of the sample cluster (`--office` picks another sample office).
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use node::clock::SystemClock;
+use node::config::{NodeConfig, DEFAULT_BASE_PORT};
+use node::durable::DurableOffice;
+use node::server::{serve, OfficeServer};
+use node::storage::FileStorage;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One office's node of the distributed meeting scheduler.
+#[derive(Parser)]
+#[command(name = "dms-node", version, about)]
+struct Args {
+    /// A config file (see node/src/config.rs); without it, a sample-cluster node.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Without --config: which sample office.
+    #[arg(long, default_value = "ny")]
+    office: String,
+    /// Without --config: the directory holding each office's data.
+    #[arg(long, default_value = "dms-data")]
+    data_root: PathBuf,
+    /// Without --config: the first port of the sample cluster.
+    #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
+    base_port: u16,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let args = Args::parse();
+    let config = match &args.config {
+        Some(p) => NodeConfig::load(p)?,
+        None => NodeConfig::sample(&args.office, &args.data_root, args.base_port)?,
+    };
+    let dir = config.directory()?;
+    let storage = FileStorage::open(&config.data_dir)
+        .with_context(|| format!("opening {}", config.data_dir.display()))?;
+    let mut state = DurableOffice::open(config.office.clone(), storage)?;
+    state.register_directory(&dir)?;
+    tracing::info!(office = %config.office, applied = state.applied(), data = %config.data_dir.display(), "recovered");
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let node_number = config
+        .peers
+        .keys()
+        .position(|o| *o == config.office)
+        .unwrap_or(0) as u32;
+    let server = OfficeServer::new(
+        config.office.clone(),
+        state,
+        dir,
+        config.peers.clone(),
+        Arc::new(SystemClock::new()),
+        node_number,
+    );
+    tracing::info!(office = %config.office, listen = %config.listen, "serving");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = serve(listener, server) => {}
+        _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: stopping"),
+    }
+    // Every acknowledged command is already synced: stopping needs no flush.
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! `dms cluster up|down|status`: a local cluster of the sample company's office nodes on
+//! 127.0.0.1 (one `dms-node` process per office, consecutive ports from 7101), their data
+//! and logs under `--root` (default `dms-cluster/`).
+
+use crate::config::{sample_peers, DEFAULT_BASE_PORT};
+use crate::rpc::connect;
+use crate::sample::{parse_directory, SAMPLE_OFFICES};
+use anyhow::{bail, Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Arguments of `dms cluster`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// `up`, `down` or `status`.
+    pub action: String,
+    /// How many of the sample offices to start (in id order).
+    #[arg(long, default_value_t = 4)]
+    pub offices: usize,
+    /// Where the nodes keep data, logs and pids.
+    #[arg(long, default_value = "dms-cluster")]
+    pub root: PathBuf,
+    /// The first port.
+    #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
+    pub base_port: u16,
+}
+
+/// How long `up` waits for every node to answer.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Runs `dms cluster`.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
+    match args.action.as_str() {
+        "up" => up(args, out),
+        "down" => down(&args.root, out),
+        "status" => status(args, out),
+        other => bail!("unknown action {other:?}: expected up, down or status"),
+    }
+}
+
+fn node_binary() -> Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let path = me.with_file_name(format!("dms-node{}", std::env::consts::EXE_SUFFIX));
+    if !path.exists() {
+        bail!(
+            "{} not found: build it with `cargo build --release --bins`",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
+    let dir = parse_directory(SAMPLE_OFFICES)?;
+    let offices: Vec<_> = dir.offices.keys().take(args.offices).cloned().collect();
+    if offices.is_empty() {
+        bail!("--offices must be at least 1");
+    }
+    std::fs::create_dir_all(&args.root)?;
+    let binary = node_binary()?;
+    let peers = sample_peers(&dir, args.base_port);
+    for office in &offices {
+        let log = std::fs::File::create(args.root.join(format!("{office}.log")))?;
+        let child = Command::new(&binary)
+            .args(["--office", office.as_str(), "--data-root"])
+            .arg(&args.root)
+            .args(["--base-port", &args.base_port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        std::fs::write(
+            args.root.join(format!("{office}.pid")),
+            child.id().to_string(),
+        )?;
+        writeln!(
+            out,
+            "started {office} (pid {}) on {}",
+            child.id(),
+            peers[office]
+        )?;
+    }
+    let rt = tokio::runtime::Runtime::new()?;
+    let deadline = Instant::now() + START_TIMEOUT;
+    for office in &offices {
+        rt.block_on(async {
+            loop {
+                if let Ok(c) = connect(peers[office]).await {
+                    if c.health(tarpc::context::current()).await.is_ok() {
+                        return Ok(());
+                    }
+                }
+                if Instant::now() > deadline {
+                    bail!(
+                        "office {office} did not answer within {START_TIMEOUT:?}; see {}",
+                        args.root.join(format!("{office}.log")).display()
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })?;
+    }
+    writeln!(
+        out,
+        "cluster up: {} offices; `dms cluster down --root {}` stops it",
+        offices.len(),
+        args.root.display()
+    )?;
+    Ok(())
+}
+
+fn down(root: &Path, out: &mut dyn Write) -> Result<()> {
+    let mut stopped = 0;
+    for entry in std::fs::read_dir(root).with_context(|| format!("reading {}", root.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "pid") {
+            let pid = std::fs::read_to_string(&path)?.trim().to_string();
+            let _ = Command::new("kill").arg("-TERM").arg(&pid).status();
+            std::fs::remove_file(&path)?;
+            stopped += 1;
+        }
+    }
+    writeln!(out, "stopped {stopped} node(s)")?;
+    Ok(())
+}
+
+fn status(args: &Args, out: &mut dyn Write) -> Result<()> {
+    let dir = parse_directory(SAMPLE_OFFICES)?;
+    let peers = sample_peers(&dir, args.base_port);
+    let rt = tokio::runtime::Runtime::new()?;
+    for (office, addr) in peers.iter().take(args.offices) {
+        let health = rt.block_on(async {
+            let c = connect(*addr).await.ok()?;
+            c.health(tarpc::context::current()).await.ok()
+        });
+        match health {
+            Some(h) => writeln!(
+                out,
+                "{office} {addr}: up, {} commands applied, {} pending",
+                h.applied, h.pending
+            )?,
+            None => writeln!(out, "{office} {addr}: down")?,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! A node's configuration: `office.toml`, or embedded defaults for the sample company.
+//!
+//! ```toml
+//! office = "ny"                     # which office this node is
+//! listen = "127.0.0.1:7103"         # where it serves
+//! data_dir = "dms-data/ny"          # its log and snapshot
+//! directory = "offices.toml"        # optional: the company (default: the embedded sample)
+//! [peers]                           # every office's address, this one's included
+//! bangalore = "127.0.0.1:7101"
+//! london = "127.0.0.1:7102"
+//! ny = "127.0.0.1:7103"
+//! sydney = "127.0.0.1:7104"
+//! ```
+
+use crate::sample::{parse_directory, SAMPLE_OFFICES};
+use anyhow::{bail, Context, Result};
+use engine::ids::OfficeId;
+use engine::office::Directory;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The first port of the default cluster; offices take consecutive ports in id order.
+pub const DEFAULT_BASE_PORT: u16 = 7101;
+
+/// A node's configuration.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// This node's office.
+    pub office: OfficeId,
+    /// Where to serve.
+    pub listen: SocketAddr,
+    /// Where to keep the log and snapshot.
+    pub data_dir: PathBuf,
+    /// The company's `offices.toml` (default: the embedded sample).
+    #[serde(default)]
+    pub directory: Option<PathBuf>,
+    /// Every office's address.
+    #[serde(default)]
+    pub peers: BTreeMap<OfficeId, SocketAddr>,
+}
+
+impl NodeConfig {
+    /// Reads a config file.
+    pub fn load(path: &Path) -> Result<NodeConfig> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// The default node of `office` in the sample cluster under `root`.
+    pub fn sample(office: &str, root: &Path, base_port: u16) -> Result<NodeConfig> {
+        let dir = parse_directory(SAMPLE_OFFICES)?;
+        let peers = sample_peers(&dir, base_port);
+        let office = OfficeId::new(office);
+        let Some(listen) = peers.get(&office).copied() else {
+            bail!("office {office} is not in the sample company");
+        };
+        Ok(NodeConfig {
+            data_dir: root.join(office.as_str()),
+            office,
+            listen,
+            directory: None,
+            peers,
+        })
+    }
+
+    /// The company directory this node serves.
+    pub fn directory(&self) -> Result<Directory> {
+        match &self.directory {
+            Some(p) => parse_directory(
+                &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            ),
+            None => parse_directory(SAMPLE_OFFICES),
+        }
+    }
+}
+
+/// Every sample office on consecutive loopback ports from `base_port`, in id order.
+pub fn sample_peers(dir: &Directory, base_port: u16) -> BTreeMap<OfficeId, SocketAddr> {
+    dir.offices
+        .keys()
+        .enumerate()
+        .map(|(i, o)| {
+            (
+                o.clone(),
+                SocketAddr::from(([127, 0, 0, 1], base_port + i as u16)),
+            )
+        })
+        .collect()
+}

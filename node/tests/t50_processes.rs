@@ -1,0 +1,173 @@
+//! Real `dms-node` processes on 127.0.0.1: a booking across three offices, `kill -9` of a
+//! participant (a booking that needs it is refused and leaves nothing behind), and its
+//! restart from its files with every acknowledged booking still there.
+
+use engine::calendar::Interval;
+use engine::ids::{MeetingId, OfficeId, ResourceId};
+use engine::recurrence::RecurrenceSet;
+use engine::state::{Attendee, MeetingSpec, Response};
+use engine::time::{Instant, Wall, Zone};
+use node::rpc::{connect, BookReply};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const OFFICES: [&str; 4] = ["bangalore", "london", "ny", "sydney"];
+
+struct Nodes {
+    children: Vec<Option<Child>>,
+    base: u16,
+    root: PathBuf,
+}
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for c in self.children.iter_mut().flatten() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn spawn(office: &str, root: &Path, base: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_dms-node"))
+        .args([
+            "--office",
+            office,
+            "--base-port",
+            &base.to_string(),
+            "--data-root",
+        ])
+        .arg(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn addr(base: u16, office: &str) -> SocketAddr {
+    let i = OFFICES.iter().position(|o| *o == office).unwrap();
+    SocketAddr::from(([127, 0, 0, 1], base + i as u16))
+}
+
+async fn wait_up(a: SocketAddr) {
+    for _ in 0..200 {
+        if let Ok(c) = connect(a).await {
+            if c.health(tarpc::context::current()).await.is_ok() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("node at {a} did not come up");
+}
+
+fn meeting(id: &str, attendees: &[&str], hour: u32) -> MeetingSpec {
+    MeetingSpec {
+        id: MeetingId::new(id),
+        organizer: ResourceId::new("alice"),
+        title: id.into(),
+        attendees: attendees
+            .iter()
+            .map(|a| Attendee {
+                resource: ResourceId::new(*a),
+                required: true,
+                response: Response::NeedsAction,
+            })
+            .collect(),
+        rooms: vec![],
+        duration_secs: 3600,
+        recurrence: RecurrenceSet::single(Wall::from_ymd_hms(2027, 2, 3, hour, 0, 0), Zone::Utc),
+        cancelled: Default::default(),
+    }
+}
+
+async fn busy(base: u16, office: &str, who: &str) -> usize {
+    let c = connect(addr(base, office)).await.unwrap();
+    let day = Interval::new(
+        Instant(Wall::from_ymd_hms(2027, 2, 3, 0, 0, 0).0),
+        Instant(Wall::from_ymd_hms(2027, 2, 4, 0, 0, 0).0),
+    );
+    c.free_busy(tarpc::context::current(), vec![ResourceId::new(who)], day)
+        .await
+        .unwrap()
+        .unwrap()[0]
+        .busy
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_minus_nine_loses_nothing_acknowledged_and_leaves_nothing_half_made() {
+    let base = 21_000 + (std::process::id() % 4_000) as u16 * 4;
+    let root = std::env::temp_dir().join(format!("dms-procs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut nodes = Nodes {
+        children: OFFICES
+            .iter()
+            .map(|o| Some(spawn(o, &root, base)))
+            .collect(),
+        base,
+        root: root.clone(),
+    };
+    for o in OFFICES {
+        wait_up(addr(base, o)).await;
+    }
+    let ny = connect(addr(nodes.base, "ny")).await.unwrap();
+    let reply = ny
+        .book(
+            tarpc::context::current(),
+            meeting("p1", &["dev", "priya"], 9),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
+
+    // kill -9 London.
+    let london = OFFICES.iter().position(|o| *o == "london").unwrap();
+    let mut child = nodes.children[london].take().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // A booking that needs London is refused, and no office keeps a hold for it.
+    let reply = ny
+        .book(
+            tarpc::context::current(),
+            meeting("p2", &["dev", "priya"], 12),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(reply, BookReply::Refused { ref why } if why.contains("london")),
+        "{reply:?}"
+    );
+    assert_eq!(busy(base, "ny", "alice").await, 1, "alice keeps only p1");
+    assert_eq!(
+        busy(base, "bangalore", "priya").await,
+        1,
+        "priya keeps only p1"
+    );
+
+    // London restarts from its files: the acknowledged booking is there.
+    nodes.children[london] = Some(spawn("london", &root, base));
+    wait_up(addr(base, "london")).await;
+    assert_eq!(
+        busy(base, "london", "dev").await,
+        1,
+        "dev's booking was lost"
+    );
+    // And the refused one can now be booked.
+    let reply = ny
+        .book(
+            tarpc::context::current(),
+            meeting("p3", &["dev", "priya"], 12),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
+}
