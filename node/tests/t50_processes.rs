@@ -3,7 +3,7 @@
 //! restart from its files with every acknowledged booking still there.
 
 use engine::calendar::Interval;
-use engine::ids::{MeetingId, OfficeId, ResourceId};
+use engine::ids::{MeetingId, ResourceId};
 use engine::recurrence::RecurrenceSet;
 use engine::state::{Attendee, MeetingSpec, Response};
 use engine::time::{Instant, Wall, Zone};
