@@ -58,6 +58,10 @@ pub trait OfficeRpc {
     async fn commit(txn: TxnId) -> Outcome;
     /// Phase two: release the holds (also for a transaction never seen: presumed abort).
     async fn abort(txn: TxnId) -> Outcome;
+    /// How a transaction this office coordinates ended: `Some(true)` committed,
+    /// `Some(false)` aborted (also for one it never heard of: presumed abort), `None` not
+    /// decided yet.
+    async fn decision(txn: TxnId) -> Option<bool>;
     /// Free/busy of this office's people and rooms.
     async fn free_busy(
         resources: Vec<ResourceId>,

@@ -27,6 +27,10 @@ use tarpc::context::Context;
 pub const PREPARE_DEADLINE: Duration = Duration::from_secs(5);
 /// How often a decision is sent to an office before it is left for the office to ask.
 pub const DECISION_ATTEMPTS: u32 = 5;
+/// How long a participant holds a prepared transaction before asking its coordinator.
+pub const ASK_AFTER_MS: i64 = 3_000;
+/// How often a node looks for prepared transactions to ask about.
+pub const RESOLVE_EVERY: Duration = Duration::from_millis(500);
 
 struct Shared<S: Storage> {
     office: OfficeId,
@@ -36,6 +40,8 @@ struct Shared<S: Storage> {
     hlc: Mutex<Hlc>,
     clock: Arc<dyn Clock>,
     next: Mutex<u64>,
+    /// When this node first saw each undecided transaction it takes part in (monotonic ms).
+    seen: Mutex<BTreeMap<TxnId, i64>>,
 }
 
 /// One office's node.
@@ -70,8 +76,97 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 hlc: Mutex::new(Hlc::new(node_number)),
                 clock,
                 next: Mutex::new(0),
+                seen: Mutex::new(BTreeMap::new()),
             }),
         }
+    }
+
+    /// The office that coordinates `txn` (transaction ids start with it).
+    fn coordinator_of(&self, txn: &TxnId) -> Option<OfficeId> {
+        let s = txn.as_str();
+        self.shared
+            .peers
+            .keys()
+            .filter(|o| s.starts_with(&format!("{o}-")))
+            .max_by_key(|o| o.as_str().len())
+            .cloned()
+    }
+
+    /// After a restart: transactions this office coordinated and never decided are aborted
+    /// (presumed abort) and the other offices told; it returns once they are.
+    pub async fn recover(&self) {
+        let mine: Vec<(TxnId, MeetingSpec)> = {
+            let state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            let st = state.state();
+            st.pending_txns()
+                .filter(|t| self.coordinator_of(t).as_ref() == Some(&self.shared.office))
+                .filter_map(|t| st.pending_meeting(t).map(|m| (t.clone(), m.clone())))
+                .collect()
+        };
+        for (txn, meeting) in mine {
+            let offices = self.offices_of(&meeting).unwrap_or_default();
+            tracing::warn!(txn = %txn, "undecided after restart: aborting");
+            self.decide(&offices, &txn, false).await;
+        }
+    }
+
+    /// Asks coordinators about transactions prepared here long ago, and applies their
+    /// decisions. Runs until the task is dropped.
+    pub async fn resolve_forever(self) {
+        loop {
+            tokio::time::sleep(RESOLVE_EVERY).await;
+            self.resolve_once().await;
+        }
+    }
+
+    /// One pass of [`OfficeServer::resolve_forever`].
+    pub async fn resolve_once(&self) {
+        let now = self.shared.clock.monotonic_ms();
+        let old: Vec<TxnId> = {
+            let state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            let pending: Vec<TxnId> = state.state().pending_txns().cloned().collect();
+            let mut seen = self.shared.seen.lock().unwrap_or_else(|e| e.into_inner());
+            seen.retain(|t, _| pending.contains(t));
+            pending
+                .into_iter()
+                .filter(|t| now - *seen.entry(t.clone()).or_insert(now) >= ASK_AFTER_MS)
+                .filter(|t| {
+                    self.coordinator_of(t)
+                        .is_some_and(|c| c != self.shared.office)
+                })
+                .collect()
+        };
+        for txn in old {
+            let Some(coordinator) = self.coordinator_of(&txn) else {
+                continue;
+            };
+            let Some(addr) = self.shared.peers.get(&coordinator).copied() else {
+                continue;
+            };
+            let Ok(client) = connect(addr).await else {
+                continue;
+            };
+            match client
+                .decision(tarpc::context::current(), txn.clone())
+                .await
+            {
+                Ok(Some(true)) => drop(self.apply(Command::Commit { txn })),
+                Ok(Some(false)) => drop(self.apply(Command::Abort { txn })),
+                _ => {}
+            }
+        }
+    }
+
+    fn offices_of(&self, meeting: &MeetingSpec) -> Result<Vec<OfficeId>, String> {
+        let mut offices: Vec<OfficeId> = meeting
+            .resources()
+            .iter()
+            .map(|r| self.shared.dir.home(r).cloned())
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        offices.sort();
+        offices.dedup();
+        Ok(offices)
     }
 
     /// Logs and applies one command here.
@@ -145,27 +240,29 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             }
             Err(e) => return BookReply::Refused { why: e.to_string() },
         }
-        let mut offices: Vec<OfficeId> = match meeting
-            .resources()
-            .iter()
-            .map(|r| dir.home(r).cloned())
-            .collect()
-        {
+        let offices = match self.offices_of(&meeting) {
             Ok(v) => v,
-            Err(e) => return BookReply::Refused { why: e.to_string() },
+            Err(why) => return BookReply::Refused { why },
         };
-        offices.sort();
-        offices.dedup();
         let txn = self.new_txn();
-        let votes = futures::future::join_all(offices.iter().map(|o| {
+        let prepare = |o: OfficeId| {
             let cmd = Command::Prepare {
                 txn: txn.clone(),
                 meeting: Box::new(meeting.clone()),
                 force,
             };
-            async move { (o.clone(), self.call(o, cmd).await) }
-        }))
-        .await;
+            async move {
+                let vote = self.call(&o, cmd).await;
+                (o, vote)
+            }
+        };
+        // Here first: a participant that later asks about the transaction always finds it.
+        let mut votes = vec![prepare(self.shared.office.clone()).await];
+        let others = offices
+            .iter()
+            .filter(|o| **o != self.shared.office)
+            .cloned();
+        votes.extend(futures::future::join_all(others.map(prepare)).await);
         let mut conflicts = Vec::new();
         let mut overridden = Vec::new();
         let mut refusal = None;
@@ -227,6 +324,23 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         self.apply(Command::Abort { txn })
     }
 
+    async fn decision(self, _: Context, txn: TxnId) -> Option<bool> {
+        let known = {
+            let state = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            let st = state.state();
+            match st.decision(&txn) {
+                Some(d) => return Some(d),
+                None => st.pending_txns().any(|t| *t == txn),
+            }
+        };
+        if known {
+            return None;
+        }
+        // Never heard of it: presumed abort, recorded so that it can never commit.
+        self.apply(Command::Abort { txn });
+        Some(false)
+    }
+
     async fn free_busy(
         self,
         _: Context,
@@ -280,4 +394,18 @@ pub async fn serve<S: Storage + Send + 'static>(
             });
         tokio::spawn(channel);
     }
+}
+
+/// Runs a node: finishes what a crash left undecided, keeps asking coordinators about old
+/// prepared transactions, and serves `listener`, until the task is dropped.
+pub async fn run<S: Storage + Send + 'static>(
+    listener: tokio::net::TcpListener,
+    server: OfficeServer<S>,
+) {
+    let recovering = server.clone();
+    let resolver = tokio::spawn(server.clone().resolve_forever());
+    let recovery = tokio::spawn(async move { recovering.recover().await });
+    serve(listener, server).await;
+    resolver.abort();
+    recovery.abort();
 }

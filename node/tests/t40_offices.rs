@@ -10,7 +10,7 @@ use node::clock::SystemClock;
 use node::durable::DurableOffice;
 use node::rpc::{connect, BookReply};
 use node::sample::{parse_directory, SAMPLE_OFFICES};
-use node::server::{serve, OfficeServer};
+use node::server::{run, OfficeServer};
 use node::storage::FileStorage;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -67,7 +67,7 @@ fn spawn_office(
         Arc::new(SystemClock::new()),
         n,
     );
-    tokio::spawn(serve(listener, server))
+    tokio::spawn(run(listener, server))
 }
 
 fn meeting(
@@ -276,4 +276,109 @@ async fn a_restarted_node_keeps_every_acknowledged_booking() {
         t.abort();
     }
     let _ = std::fs::remove_dir_all(c.root);
+}
+
+fn meeting_at(id: &str, organizer: &str, attendees: &[&str], hour: u32) -> MeetingSpec {
+    meeting(id, organizer, attendees, &[], hour)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_with_an_orphaned_hold_asks_and_the_coordinator_presumes_abort() {
+    let c = start("orphan").await;
+    // A prepare from "ny" that New York never made (as if its coordinator crashed before
+    // preparing locally): London holds dev's time...
+    let london = connect(c.addrs[&OfficeId::new("london")]).await.unwrap();
+    let txn = engine::ids::TxnId::new("ny-1-orphan");
+    let vote = london
+        .prepare(
+            tarpc::context::current(),
+            txn,
+            meeting_at("o1", "alice", &["dev"], 15),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(vote, engine::state::Outcome::Prepared { .. }),
+        "{vote:?}"
+    );
+    assert_eq!(busy_count(&c, "london", "dev").await, 1);
+    // ...then asks New York, which never heard of it: presumed abort, and the hold goes.
+    let mut freed = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if busy_count(&c, "london", "dev").await == 0 {
+            freed = true;
+            break;
+        }
+    }
+    assert!(freed, "the orphaned hold was never resolved");
+    for t in c.tasks {
+        t.abort();
+    }
+    let _ = std::fs::remove_dir_all(c.root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_restarted_mid_transaction_aborts_it_everywhere() {
+    let dir = parse_directory(SAMPLE_OFFICES).unwrap();
+    let root = std::env::temp_dir().join(format!("dms-offices-midtxn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    // New York crashed after preparing locally and at London, before deciding.
+    let txn = engine::ids::TxnId::new("ny-2-midway");
+    let m = meeting_at("mid", "alice", &["dev"], 16);
+    for office in ["ny", "london"] {
+        let mut s = DurableOffice::open(
+            OfficeId::new(office),
+            FileStorage::open(&root.join(office)).unwrap(),
+        )
+        .unwrap();
+        s.register_directory(&dir).unwrap();
+        let cmd = engine::state::Command::Prepare {
+            txn: txn.clone(),
+            meeting: Box::new(m.clone()),
+            force: false,
+        };
+        assert!(matches!(
+            s.submit(&[cmd]).unwrap()[0],
+            engine::state::Outcome::Prepared { .. }
+        ));
+    }
+    let mut listeners = BTreeMap::new();
+    for office in dir.offices.keys() {
+        listeners.insert(
+            office.clone(),
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        );
+    }
+    let addrs: BTreeMap<OfficeId, SocketAddr> = listeners
+        .iter()
+        .map(|(o, l)| (o.clone(), l.local_addr().unwrap()))
+        .collect();
+    let tasks: Vec<_> = listeners
+        .into_iter()
+        .enumerate()
+        .map(|(n, (o, l))| spawn_office(&root, &dir, &addrs, o, l, n as u32))
+        .collect();
+    let c = Cluster {
+        addrs,
+        root: root.clone(),
+        tasks,
+    };
+    let mut done = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if busy_count(&c, "ny", "alice").await == 0 && busy_count(&c, "london", "dev").await == 0 {
+            done = true;
+            break;
+        }
+    }
+    assert!(
+        done,
+        "the undecided transaction still holds time after the restart"
+    );
+    for t in c.tasks {
+        t.abort();
+    }
+    let _ = std::fs::remove_dir_all(root);
 }

@@ -86,6 +86,11 @@ impl OfficeState {
         self.pending.keys()
     }
 
+    /// The meeting an undecided transaction would book.
+    pub fn pending_meeting(&self, txn: &TxnId) -> Option<&MeetingSpec> {
+        self.pending.get(txn).map(|p| &p.meeting)
+    }
+
     /// How a transaction ended here, if it did: `Some(true)` committed.
     pub fn decision(&self, txn: &TxnId) -> Option<bool> {
         self.decided.get(txn).copied()

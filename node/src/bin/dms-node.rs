@@ -6,7 +6,7 @@ use clap::Parser;
 use node::clock::SystemClock;
 use node::config::{NodeConfig, DEFAULT_BASE_PORT};
 use node::durable::DurableOffice;
-use node::server::{serve, OfficeServer};
+use node::server::{run, OfficeServer};
 use node::storage::FileStorage;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -68,7 +68,7 @@ async fn main() -> Result<()> {
     tracing::info!(office = %config.office, listen = %config.listen, "serving");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        _ = serve(listener, server) => {}
+        _ = run(listener, server) => {}
         _ = term.recv() => tracing::info!("SIGTERM: stopping"),
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: stopping"),
     }
