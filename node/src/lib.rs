@@ -1,8 +1,6 @@
 //! # node: the office node, its client, and the `dms` command line
 //!
-//! Today this crate holds the file-based command line and the foundations of the networked
-//! node: its durable storage and its clocks. The tarpc services, the two-phase commit
-//! driver and `dms cluster` are still to come (see the README's status table). Read:
+//! The office node (`dms-node`) and the `dms` command line. Read, from the disk up:
 //! - [`storage`]: the write-ahead log and snapshots behind the `Storage` trait, with the
 //!   conformance suite every backend passes.
 //! - [`durable`]: an office state machine behind its log: log, sync, then apply; replay on open.
