@@ -25,9 +25,14 @@ struct Cluster {
 }
 
 async fn start(name: &str) -> Cluster {
-    let dir = parse_directory(SAMPLE_OFFICES).unwrap();
     let root = std::env::temp_dir().join(format!("dms-offices-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
+    launch(root).await
+}
+
+/// Starts every sample office on an ephemeral port, over whatever data `root` holds.
+async fn launch(root: PathBuf) -> Cluster {
+    let dir = parse_directory(SAMPLE_OFFICES).unwrap();
     let mut listeners = BTreeMap::new();
     for office in dir.offices.keys() {
         listeners.insert(
@@ -39,12 +44,13 @@ async fn start(name: &str) -> Cluster {
         .iter()
         .map(|(o, l)| (o.clone(), l.local_addr().unwrap()))
         .collect();
-    let mut tasks = Vec::new();
-    for (n, (office, listener)) in listeners.into_iter().enumerate() {
-        tasks.push(spawn_office(
-            &root, &dir, &addrs, office, listener, n as u32,
-        ));
-    }
+    let tasks = listeners
+        .into_iter()
+        .enumerate()
+        .map(|(n, (office, listener))| {
+            spawn_office(&root, &dir, &addrs, office, listener, n as u32)
+        })
+        .collect();
     Cluster { addrs, root, tasks }
 }
 
@@ -344,27 +350,7 @@ async fn a_coordinator_restarted_mid_transaction_aborts_it_everywhere() {
             engine::state::Outcome::Prepared { .. }
         ));
     }
-    let mut listeners = BTreeMap::new();
-    for office in dir.offices.keys() {
-        listeners.insert(
-            office.clone(),
-            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        );
-    }
-    let addrs: BTreeMap<OfficeId, SocketAddr> = listeners
-        .iter()
-        .map(|(o, l)| (o.clone(), l.local_addr().unwrap()))
-        .collect();
-    let tasks: Vec<_> = listeners
-        .into_iter()
-        .enumerate()
-        .map(|(n, (o, l))| spawn_office(&root, &dir, &addrs, o, l, n as u32))
-        .collect();
-    let c = Cluster {
-        addrs,
-        root: root.clone(),
-        tasks,
-    };
+    let c = launch(root.clone()).await;
     let mut done = false;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
