@@ -53,6 +53,14 @@ fn t(h: u32, m: u32) -> Instant {
     at(zone("America/New_York"), 2026, 12, 8, h, m)
 }
 
+fn prepare(s: &mut OfficeState, txn: TxnId, m: &MeetingSpec) -> Outcome {
+    s.apply(&Command::Prepare {
+        txn,
+        meeting: Box::new(m.clone()),
+        force: false,
+    })
+}
+
 fn book(s: &mut OfficeState, txn: &str, m: &MeetingSpec, force: bool) -> Outcome {
     let txn = TxnId::new(txn);
     match s.apply(&Command::Prepare {
@@ -80,11 +88,7 @@ fn prepare_holds_commit_books_abort_releases() {
     let m = meeting("m1", &["alice", "bob"], t(10, 0), 60, None);
     let txn = TxnId::new("t1");
     assert!(matches!(
-        s.apply(&Command::Prepare {
-            txn: txn.clone(),
-            meeting: Box::new(m.clone()),
-            force: false
-        }),
+        prepare(&mut s, txn.clone(), &m),
         Outcome::Prepared { .. }
     ));
     assert_eq!(
@@ -93,22 +97,14 @@ fn prepare_holds_commit_books_abort_releases() {
     );
     // A second prepare of the same transaction is a repeat, not a second hold.
     assert!(matches!(
-        s.apply(&Command::Prepare {
-            txn: txn.clone(),
-            meeting: Box::new(m.clone()),
-            force: false
-        }),
+        prepare(&mut s, txn.clone(), &m),
         Outcome::Prepared { .. }
     ));
     assert_eq!(s.calendars()[&ResourceId::new("bob")].len(), 1);
     // A competing transaction sees the hold as a conflict.
     let rival = meeting("m2", &["bob"], t(10, 30), 30, None);
     assert!(matches!(
-        s.apply(&Command::Prepare {
-            txn: TxnId::new("t2"),
-            meeting: Box::new(rival),
-            force: false
-        }),
+        prepare(&mut s, TxnId::new("t2"), &rival),
         Outcome::Conflicts { .. }
     ));
     assert_eq!(
@@ -130,11 +126,7 @@ fn prepare_holds_commit_books_abort_releases() {
 
     let m3 = meeting("m3", &["alice"], t(13, 0), 30, None);
     let t3 = TxnId::new("t3");
-    s.apply(&Command::Prepare {
-        txn: t3.clone(),
-        meeting: Box::new(m3),
-        force: false,
-    });
+    prepare(&mut s, t3.clone(), &m3);
     assert_eq!(
         s.apply(&Command::Abort { txn: t3.clone() }),
         Outcome::Aborted { txn: t3.clone() }
@@ -345,18 +337,10 @@ fn a_change_replaces_the_old_version_only_on_commit() {
     // The new version may overlap the old one: a meeting does not conflict with itself.
     let txn = TxnId::new("t2");
     assert!(matches!(
-        s.apply(&Command::Prepare {
-            txn: txn.clone(),
-            meeting: Box::new(moved.clone()),
-            force: false
-        }),
+        prepare(&mut s, txn.clone(), &moved),
         Outcome::Prepared { .. }
     ));
-    let in_flight = s.apply(&Command::Prepare {
-        txn: TxnId::new("t3"),
-        meeting: Box::new(moved),
-        force: false,
-    });
+    let in_flight = prepare(&mut s, TxnId::new("t3"), &moved);
     assert!(matches!(
         in_flight,
         Outcome::Rejected(Rejection::InProgress { .. })
