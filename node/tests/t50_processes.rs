@@ -171,3 +171,71 @@ async fn kill_minus_nine_loses_nothing_acknowledged_and_leaves_nothing_half_made
         .unwrap();
     assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
 }
+
+/// `dms cluster up`, `dms book` (booked; refused with conflicts and alternatives; booked
+/// with --override and its warning), `dms cluster status`, `dms cluster down`.
+#[test]
+fn the_cli_drives_a_cluster() {
+    let base = (41_000 + (std::process::id() % 4_000) * 4).to_string();
+    let root = std::env::temp_dir().join(format!("dms-cli-cluster-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let dms = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_dms"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    let root_s = root.to_str().unwrap();
+    let (code, text) = dms(&["cluster", "up", "--root", root_s, "--base-port", &base]);
+    struct Down<'a>(
+        &'a dyn Fn(&[&str]) -> (Option<i32>, String),
+        &'a str,
+        &'a str,
+    );
+    impl Drop for Down<'_> {
+        fn drop(&mut self) {
+            (self.0)(&["cluster", "down", "--root", self.1]);
+            let _ = std::fs::remove_dir_all(self.2);
+        }
+    }
+    let _down = Down(&dms, root_s, root_s);
+    assert_eq!(code, Some(0), "{text}");
+    let book = |extra: &[&str]| {
+        let mut a = vec![
+            "book",
+            "--organizer",
+            "alice",
+            "--with",
+            "dev,priya",
+            "--start",
+            "2027-03-02T10:00",
+            "--base-port",
+            &base,
+        ];
+        a.extend_from_slice(extra);
+        dms(&a)
+    };
+    let (code, text) = book(&["--id", "c1"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("booked c1"), "{text}");
+    let (code, text) = book(&["--id", "c2"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("not booked")
+            && text.contains("dev is taken by c1")
+            && text.contains("best alternatives"),
+        "{text}"
+    );
+    let (code, text) = book(&["--id", "c3", "--override"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("booked c3") && text.contains("warning: dev double-booked with c1"),
+        "{text}"
+    );
+    let (_, text) = dms(&["cluster", "status", "--base-port", &base]);
+    assert_eq!(text.matches(": up,").count(), 4, "{text}");
+}

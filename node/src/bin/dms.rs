@@ -24,6 +24,8 @@ enum Command {
     Demo(cli::demo::Args),
     /// Start, stop or inspect a local cluster of office nodes.
     Cluster(cli::cluster::Args),
+    /// Book a meeting on a running cluster.
+    Book(cli::book::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Suggest(a) => cli::suggest::run(a, &mut out),
         Command::Demo(a) => cli::demo::run(a, &mut out),
         Command::Cluster(a) => cli::cluster::run(a, &mut out),
+        Command::Book(a) => cli::book::run(a, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

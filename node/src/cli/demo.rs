@@ -104,7 +104,7 @@ pub fn report() -> Result<String> {
     writeln!(
         s,
         "```\n{}```\n",
-        render(&suggest(&req, &w.dir, &w)?, &w, ny)
+        render(&suggest(&req, &w.dir, &w)?, &w.dir, ny)
     )?;
 
     conflict_and_override(&mut s, &mut w, ny, week)?;
@@ -248,7 +248,7 @@ fn conflict_and_override(s: &mut String, w: &mut World, ny: Zone, week: Interval
     writeln!(
         s,
         "\nThe best alternatives, nearest the wanted time first among equals:\n\n```\n{}```\n",
-        render(&alternatives, w, ny)
+        render(&alternatives, &w.dir, ny)
     )?;
     if let Some(best) = alternatives.candidates.first() {
         let booked = w.book(&design_review(ny, best.start, "design-review"), false)?;
@@ -306,7 +306,11 @@ fn recurring_suggestion(s: &mut String, w: &World, ny: Zone) -> Result<()> {
     req.working_hours_only = true;
     req.max_candidates = 3;
     req.zone = Some(ny);
-    writeln!(s, "```\n{}```", render(&suggest(&req, &w.dir, w)?, w, ny))?;
+    writeln!(
+        s,
+        "```\n{}```",
+        render(&suggest(&req, &w.dir, w)?, &w.dir, ny)
+    )?;
     Ok(())
 }
 

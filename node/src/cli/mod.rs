@@ -6,11 +6,13 @@
 //! - [`expand`]: `dms expand`, the recurrence expansion contract.
 //! - [`freebusy`]: `dms freebusy` over the sample (or a given) directory.
 //! - [`suggest`]: `dms suggest`, ranked and explained meeting times.
+//! - [`book`]: `dms book`, a booking on a running cluster, with conflicts and alternatives.
 //! - [`cluster`]: `dms cluster up|down|status`, a local cluster of office nodes.
 //! - [`demo`]: `dms demo`, the main job of the README's first command.
 //! - [`table`]: plain-text tables for human-readable output.
 //! - [`world`]: the options data-reading commands share (`--data`, `--from`, `--tz`, `--json`).
 
+pub mod book;
 pub mod cluster;
 pub mod demo;
 pub mod expand;

@@ -9,6 +9,7 @@ use crate::sample::World;
 use anyhow::Result;
 use engine::calendar::Interval;
 use engine::ids::{OfficeId, ResourceId};
+use engine::office::Directory;
 use engine::recurrence::Rule;
 use engine::suggest::{suggest, RoomRequest, SuggestRequest, Suggestions};
 use engine::time::format::rfc3339_in;
@@ -107,7 +108,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             serde_json::to_string_pretty(&to_json(&answer, zone))?
         )?;
     } else {
-        write!(out, "{}", render(&answer, &w, zone))?;
+        write!(out, "{}", render(&answer, &w.dir, zone))?;
     }
     Ok(())
 }
@@ -133,7 +134,7 @@ pub fn to_json(a: &Suggestions, zone: Zone) -> serde_json::Value {
 }
 
 /// The answer as a table with reasons, times in `zone`.
-pub fn render(a: &Suggestions, w: &World, zone: Zone) -> String {
+pub fn render(a: &Suggestions, dir: &Directory, zone: Zone) -> String {
     let mut s = String::new();
     if let Some(why) = &a.empty_reason {
         s.push_str(&format!(
@@ -151,7 +152,7 @@ pub fn render(a: &Suggestions, w: &World, zone: Zone) -> String {
             format!("{:.1}", c.score),
             c.room
                 .as_ref()
-                .map(|r| w.dir.name_of(r))
+                .map(|r| dir.name_of(r))
                 .unwrap_or_else(|| "-".into()),
         ]);
     }
