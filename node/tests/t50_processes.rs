@@ -172,6 +172,28 @@ async fn kill_minus_nine_loses_nothing_acknowledged_and_leaves_nothing_half_made
     assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
 }
 
+/// Runs `dms` with `args`: exit code and everything it printed.
+fn dms(args: &[&str]) -> (Option<i32>, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+/// Stops a CLI-started cluster and removes its files, even when a test fails.
+struct ClusterGuard(PathBuf);
+
+impl Drop for ClusterGuard {
+    fn drop(&mut self) {
+        dms(&["cluster", "down", "--root", self.0.to_str().unwrap()]);
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// `dms cluster up`, `dms book` (booked; refused with conflicts and alternatives; booked
 /// with --override and its warning), `dms cluster status`, `dms cluster down`.
 #[test]
@@ -179,30 +201,15 @@ fn the_cli_drives_a_cluster() {
     let base = (41_000 + (std::process::id() % 4_000) * 4).to_string();
     let root = std::env::temp_dir().join(format!("dms-cli-cluster-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    let dms = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_dms"))
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
-        )
-    };
-    let root_s = root.to_str().unwrap();
-    let (code, text) = dms(&["cluster", "up", "--root", root_s, "--base-port", &base]);
-    struct Down<'a>(
-        &'a dyn Fn(&[&str]) -> (Option<i32>, String),
-        &'a str,
-        &'a str,
-    );
-    impl Drop for Down<'_> {
-        fn drop(&mut self) {
-            (self.0)(&["cluster", "down", "--root", self.1]);
-            let _ = std::fs::remove_dir_all(self.2);
-        }
-    }
-    let _down = Down(&dms, root_s, root_s);
+    let (code, text) = dms(&[
+        "cluster",
+        "up",
+        "--root",
+        root.to_str().unwrap(),
+        "--base-port",
+        &base,
+    ]);
+    let _guard = ClusterGuard(root);
     assert_eq!(code, Some(0), "{text}");
     let book = |extra: &[&str]| {
         let mut a = vec![
