@@ -5,7 +5,7 @@ ci:
 	bash .ci/run
 
 demo:
-	cargo run --release --bin dms -- demo --report reports/out/demo.md
+	cargo build --release --bins && target/release/dms demo --cluster --report reports/out/demo.md
 
 test:
 	scripts/test

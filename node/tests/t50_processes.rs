@@ -246,3 +246,32 @@ fn the_cli_drives_a_cluster() {
     let (_, text) = dms(&["cluster", "status", "--base-port", &base]);
     assert_eq!(text.matches(": up,").count(), 4, "{text}");
 }
+
+/// The README's main job: the demo with a real cluster, its report written.
+#[test]
+fn the_main_job_runs_a_cluster_and_writes_its_report() {
+    let base = (45_000 + (std::process::id() % 4_000) * 4).to_string();
+    let report = std::env::temp_dir().join(format!("dms-main-job-{}.md", std::process::id()));
+    let (code, text) = dms(&[
+        "demo",
+        "--cluster",
+        "--base-port",
+        &base,
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    for must in [
+        "booked the sample calendars through the organizers' offices: 14 meetings",
+        "dev is taken by ldn-planning",
+        "booked design-review at 2026-12-08 11:00 -05:00",
+        "warning: london-thames double-booked with ldn-planning",
+        "stopped 4 node(s)",
+    ] {
+        assert!(text.contains(must), "main job output lacks {must:?}");
+    }
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .contains("## The same company on a real cluster"));
+    let _ = std::fs::remove_file(report);
+}

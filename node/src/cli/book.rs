@@ -189,8 +189,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Ranked alternatives from a day before to four days after the wanted start.
-async fn alternatives(
+/// Ranked alternatives from a day before to four days after the wanted start, from every
+/// involved office's free/busy.
+pub async fn alternatives(
     dir: &Directory,
     peers: &BTreeMap<engine::ids::OfficeId, std::net::SocketAddr>,
     meeting: &MeetingSpec,

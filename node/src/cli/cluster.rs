@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Arguments of `dms cluster`.
+/// Arguments of `dms cluster`: `up` starts the nodes and books the sample calendars
+/// through them (unless `--empty`).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// `up`, `down` or `status`.
@@ -25,6 +26,9 @@ pub struct Args {
     /// The first port.
     #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
     pub base_port: u16,
+    /// With `up`: start with empty calendars instead of the sample ones.
+    #[arg(long)]
+    pub empty: bool,
 }
 
 /// How long `up` waits for every node to answer.
@@ -103,6 +107,13 @@ fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
             }
         })?;
     }
+    if !args.empty && offices.len() == dir.offices.len() {
+        let booked = rt.block_on(seed(&peers))?;
+        writeln!(
+            out,
+            "booked the sample calendars through the organizers' offices: {booked} meetings"
+        )?;
+    }
     writeln!(
         out,
         "cluster up: {} offices; `dms cluster down --root {}` stops it",
@@ -110,6 +121,38 @@ fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
         args.root.display()
     )?;
     Ok(())
+}
+
+/// Books every meeting of the sample calendars through its organizer's office node. On a
+/// cluster restarted over the same data, booking a meeting that is already there replaces
+/// it with itself (a meeting never conflicts with its own earlier version).
+async fn seed(
+    peers: &std::collections::BTreeMap<engine::ids::OfficeId, std::net::SocketAddr>,
+) -> Result<usize> {
+    let world = crate::sample::World::new(parse_directory(SAMPLE_OFFICES)?);
+    let mut booked = 0;
+    for (name, text) in crate::sample::SAMPLE_CALENDARS {
+        for series in engine::ical::parse_series(text).with_context(|| name.to_string())? {
+            let spec = world.spec_of(&series)?;
+            let home = world.dir.home(&spec.organizer)?.clone();
+            let client = connect(peers[&home]).await?;
+            match client
+                .book(tarpc::context::current(), spec.clone(), false)
+                .await?
+            {
+                crate::rpc::BookReply::Booked { .. } => booked += 1,
+                crate::rpc::BookReply::Conflicts { conflicts } => bail!(
+                    "sample meeting {} conflicts: {:?}",
+                    spec.id,
+                    conflicts.first()
+                ),
+                crate::rpc::BookReply::Refused { why } => {
+                    bail!("sample meeting {} refused: {why}", spec.id)
+                }
+            }
+        }
+    }
+    Ok(booked)
 }
 
 fn down(root: &Path, out: &mut dyn Write) -> Result<()> {

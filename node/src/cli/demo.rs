@@ -26,6 +26,13 @@ pub struct Args {
     /// Also write the report (Markdown) to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Also run a local cluster of office nodes (`dms-node` processes on 127.0.0.1, ports
+    /// from `--base-port`), book through it, and stop it.
+    #[arg(long)]
+    pub cluster: bool,
+    /// With `--cluster`: the first port.
+    #[arg(long, default_value_t = 7201)]
+    pub base_port: u16,
 }
 
 fn at(zone: Zone, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Instant {
@@ -314,9 +321,102 @@ fn recurring_suggestion(s: &mut String, w: &World, ny: Zone) -> Result<()> {
     Ok(())
 }
 
+/// The cluster part of the demo: nodes up with the sample calendars, a booking refused
+/// for conflicts with its alternatives, the best alternative booked, an override, the
+/// nodes' health, nodes down.
+fn cluster_report(base_port: u16) -> Result<String> {
+    use super::{book, cluster};
+    let root = PathBuf::from("target/dms-demo-cluster");
+    let mut s = String::from("\n## The same company on a real cluster\n\n");
+    let _ = cluster::run(
+        &cluster::Args {
+            action: "down".into(),
+            offices: 4,
+            root: root.clone(),
+            base_port,
+            empty: false,
+        },
+        &mut Vec::new(),
+    );
+    let _ = std::fs::remove_dir_all(&root);
+    let mut buf = Vec::new();
+    let up = cluster::Args {
+        action: "up".into(),
+        offices: 4,
+        root: root.clone(),
+        base_port,
+        empty: false,
+    };
+    cluster::run(&up, &mut buf)?;
+    let result = (|| -> Result<()> {
+        let ny = Zone::parse("America/New_York")?;
+        let wanted = at(ny, 2026, 12, 8, 10, 0);
+        let args = |id: &str, start: Instant, force: bool| book::Args {
+            organizer: "alice".into(),
+            with: "dev,emma".into(),
+            optional: String::new(),
+            room: vec!["london-thames".into()],
+            start: super::timearg::TimeArg::Instant(start),
+            duration: 60,
+            rrule: None,
+            title: "Design review".into(),
+            force,
+            id: Some(id.into()),
+            base_port,
+        };
+        writeln!(buf, "\n$ dms book --organizer alice --with dev,emma --room london-thames --start 2026-12-08T10:00")?;
+        book::run(&args("design-review", wanted, false), &mut buf)?;
+        let dir = crate::sample::parse_directory(crate::sample::SAMPLE_OFFICES)?;
+        let peers = crate::config::sample_peers(&dir, base_port);
+        let spec = design_review(ny, wanted, "design-review");
+        let rt = tokio::runtime::Runtime::new()?;
+        let alts = rt.block_on(book::alternatives(&dir, &peers, &spec, wanted))?;
+        if let Some(best) = alts.candidates.first() {
+            writeln!(
+                buf,
+                "\n$ dms book ... --start {}   (the best alternative)",
+                short(best.start, ny)
+            )?;
+            book::run(&args("design-review", best.start, false), &mut buf)?;
+        }
+        writeln!(buf, "\n$ dms book ... --start 2026-12-08T10:00 --override")?;
+        book::run(&args("design-review-2", wanted, true), &mut buf)?;
+        writeln!(buf, "\n$ dms cluster status")?;
+        cluster::run(
+            &cluster::Args {
+                action: "status".into(),
+                offices: 4,
+                root: root.clone(),
+                base_port,
+                empty: false,
+            },
+            &mut buf,
+        )?;
+        Ok(())
+    })();
+    cluster::run(
+        &cluster::Args {
+            action: "down".into(),
+            offices: 4,
+            root,
+            base_port,
+            empty: false,
+        },
+        &mut buf,
+    )?;
+    result?;
+    s.push_str("```\n");
+    s.push_str(&String::from_utf8_lossy(&buf));
+    s.push_str("```\n");
+    Ok(s)
+}
+
 /// Runs `dms demo`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
-    let text = report()?;
+    let mut text = report()?;
+    if args.cluster {
+        text.push_str(&cluster_report(args.base_port)?);
+    }
     out.write_all(text.as_bytes())?;
     if let Some(path) = &args.report {
         if let Some(dir) = path.parent() {
