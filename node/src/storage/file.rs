@@ -80,8 +80,12 @@ impl FileStorage {
 }
 
 impl Storage for FileStorage {
-    fn append(&mut self, payload: &[u8]) -> Result<Lsn, StorageError> {
-        self.tail.append(payload)
+    fn tail(&self) -> &Tail {
+        &self.tail
+    }
+
+    fn tail_mut(&mut self) -> &mut Tail {
+        &mut self.tail
     }
 
     fn sync(&mut self) -> Result<(), StorageError> {
@@ -89,18 +93,6 @@ impl Storage for FileStorage {
         self.log.sync_data()?;
         self.tail.mark_synced();
         Ok(())
-    }
-
-    fn last_lsn(&self) -> Lsn {
-        self.tail.last_lsn()
-    }
-
-    fn synced_lsn(&self) -> Lsn {
-        self.tail.synced_lsn()
-    }
-
-    fn read_from(&self, from: Lsn) -> Result<Vec<(Lsn, Vec<u8>)>, StorageError> {
-        Ok(self.tail.read_from(from))
     }
 
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError> {

@@ -43,26 +43,18 @@ impl MemoryStorage {
 }
 
 impl Storage for MemoryStorage {
-    fn append(&mut self, payload: &[u8]) -> Result<Lsn, StorageError> {
-        self.tail.append(payload)
+    fn tail(&self) -> &Tail {
+        &self.tail
+    }
+
+    fn tail_mut(&mut self) -> &mut Tail {
+        &mut self.tail
     }
 
     fn sync(&mut self) -> Result<(), StorageError> {
         self.durable.extend_from_slice(self.tail.pending());
         self.tail.mark_synced();
         Ok(())
-    }
-
-    fn last_lsn(&self) -> Lsn {
-        self.tail.last_lsn()
-    }
-
-    fn synced_lsn(&self) -> Lsn {
-        self.tail.synced_lsn()
-    }
-
-    fn read_from(&self, from: Lsn) -> Result<Vec<(Lsn, Vec<u8>)>, StorageError> {
-        Ok(self.tail.read_from(from))
     }
 
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError> {

@@ -34,21 +34,36 @@ pub type Lsn = u64;
 /// The most bytes one record may hold.
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
-/// Where an office keeps its log and its snapshot.
+/// Where an office keeps its log and its snapshot. A backend says where bytes go
+/// (`sync`, snapshots) and hands over its [`tail::Tail`]; appending and reading are the
+/// same for every backend and provided here.
 pub trait Storage {
-    /// Appends a record after the last one; it is durable only after [`Storage::sync`].
-    fn append(&mut self, payload: &[u8]) -> Result<Lsn, StorageError>;
+    /// The in-memory side of the log.
+    fn tail(&self) -> &tail::Tail;
+    /// The in-memory side of the log, to change.
+    fn tail_mut(&mut self) -> &mut tail::Tail;
     /// Makes every record appended so far durable (the group commit).
     fn sync(&mut self) -> Result<(), StorageError>;
-    /// The last record appended (synced or not); 0 when empty.
-    fn last_lsn(&self) -> Lsn;
-    /// The last record known durable; 0 when none.
-    fn synced_lsn(&self) -> Lsn;
-    /// The records from `from` on (those not truncated away), in order.
-    fn read_from(&self, from: Lsn) -> Result<Vec<(Lsn, Vec<u8>)>, StorageError>;
     /// Durably stores a snapshot of the state after record `lsn`, then drops the records
     /// up to `lsn` from the log. `lsn` must be synced.
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError>;
     /// The last snapshot, if any: the record it covers up to, and its bytes.
     fn load_snapshot(&self) -> Result<Option<(Lsn, Vec<u8>)>, StorageError>;
+
+    /// Appends a record after the last one; it is durable only after [`Storage::sync`].
+    fn append(&mut self, payload: &[u8]) -> Result<Lsn, StorageError> {
+        self.tail_mut().append(payload)
+    }
+    /// The last record appended (synced or not); 0 when empty.
+    fn last_lsn(&self) -> Lsn {
+        self.tail().last_lsn()
+    }
+    /// The last record known durable; 0 when none.
+    fn synced_lsn(&self) -> Lsn {
+        self.tail().synced_lsn()
+    }
+    /// The records from `from` on (those not truncated away), in order.
+    fn read_from(&self, from: Lsn) -> Result<Vec<(Lsn, Vec<u8>)>, StorageError> {
+        Ok(self.tail().read_from(from))
+    }
 }
