@@ -2,10 +2,11 @@
 //! two organizers racing for one room (exactly one wins), a refused booking leaving
 //! nothing anywhere, garbage on the port, and a node restarted from its files.
 
-use engine::ids::{MeetingId, OfficeId, ResourceId};
-use engine::recurrence::RecurrenceSet;
-use engine::state::{Attendee, MeetingSpec, Response};
-use engine::time::{Wall, Zone};
+mod common;
+
+use engine::ids::{OfficeId, ResourceId};
+use engine::state::MeetingSpec;
+use engine::time::Wall;
 use node::clock::SystemClock;
 use node::durable::DurableOffice;
 use node::rpc::{connect, BookReply};
@@ -83,23 +84,13 @@ fn meeting(
     rooms: &[&str],
     hour: u32,
 ) -> MeetingSpec {
-    MeetingSpec {
-        id: MeetingId::new(id),
-        organizer: ResourceId::new(organizer),
-        title: id.into(),
-        attendees: attendees
-            .iter()
-            .map(|a| Attendee {
-                resource: ResourceId::new(*a),
-                required: true,
-                response: Response::NeedsAction,
-            })
-            .collect(),
-        rooms: rooms.iter().map(|r| ResourceId::new(*r)).collect(),
-        duration_secs: 3600,
-        recurrence: RecurrenceSet::single(Wall::from_ymd_hms(2027, 1, 12, hour, 0, 0), Zone::Utc),
-        cancelled: Default::default(),
-    }
+    common::meeting(
+        id,
+        organizer,
+        attendees,
+        rooms,
+        Wall::from_ymd_hms(2027, 1, 12, hour, 0, 0),
+    )
 }
 
 async fn busy_count(c: &Cluster, office: &str, who: &str) -> usize {

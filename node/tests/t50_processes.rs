@@ -2,11 +2,12 @@
 //! participant (a booking that needs it is refused and leaves nothing behind), and its
 //! restart from its files with every acknowledged booking still there.
 
+mod common;
+
 use engine::calendar::Interval;
-use engine::ids::{MeetingId, ResourceId};
-use engine::recurrence::RecurrenceSet;
-use engine::state::{Attendee, MeetingSpec, Response};
-use engine::time::{Instant, Wall, Zone};
+use engine::ids::ResourceId;
+use engine::state::MeetingSpec;
+use engine::time::{Instant, Wall};
 use node::rpc::{connect, BookReply};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -66,23 +67,13 @@ async fn wait_up(a: SocketAddr) {
 }
 
 fn meeting(id: &str, attendees: &[&str], hour: u32) -> MeetingSpec {
-    MeetingSpec {
-        id: MeetingId::new(id),
-        organizer: ResourceId::new("alice"),
-        title: id.into(),
-        attendees: attendees
-            .iter()
-            .map(|a| Attendee {
-                resource: ResourceId::new(*a),
-                required: true,
-                response: Response::NeedsAction,
-            })
-            .collect(),
-        rooms: vec![],
-        duration_secs: 3600,
-        recurrence: RecurrenceSet::single(Wall::from_ymd_hms(2027, 2, 3, hour, 0, 0), Zone::Utc),
-        cancelled: Default::default(),
-    }
+    common::meeting(
+        id,
+        "alice",
+        attendees,
+        &[],
+        Wall::from_ymd_hms(2027, 2, 3, hour, 0, 0),
+    )
 }
 
 async fn busy(base: u16, office: &str, who: &str) -> usize {
