@@ -5,6 +5,7 @@
 //! listen = "127.0.0.1:7103"         # where it serves
 //! data_dir = "dms-data/ny"          # its log and snapshot
 //! directory = "offices.toml"        # optional: the company (default: the embedded sample)
+//! notifications = "notes.jsonl"     # optional: the log sink's file (default: in data_dir)
 //! [peers]                           # every office's address, this one's included
 //! bangalore = "127.0.0.1:7101"
 //! london = "127.0.0.1:7102"
@@ -37,6 +38,10 @@ pub struct NodeConfig {
     /// The company's `offices.toml` (default: the embedded sample).
     #[serde(default)]
     pub directory: Option<PathBuf>,
+    /// Where the log sink writes notifications (default: `notifications.jsonl` in the
+    /// data directory).
+    #[serde(default)]
+    pub notifications: Option<PathBuf>,
     /// Every office's address.
     #[serde(default)]
     pub peers: BTreeMap<OfficeId, SocketAddr>,
@@ -63,6 +68,7 @@ impl NodeConfig {
             office,
             listen,
             directory: None,
+            notifications: None,
             peers,
         })
     }

@@ -6,6 +6,7 @@
 //! - [`durable`]: an office state machine behind its log: log, sync, then apply; replay on open.
 //! - [`rpc`]: the tarpc service between offices and its TCP transport.
 //! - [`server`]: an office node: durable state, directory, peers, and the coordinator.
+//! - [`notify`]: where notifications go: the sink trait, a log-file sink, a test sink.
 //! - [`config`]: a node's configuration file, and the sample cluster's defaults.
 //! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
 //! - [`sample`]: the offices, people, rooms and calendars shipped for demos, the loader
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod durable;
+pub mod notify;
 pub mod rpc;
 pub mod sample;
 pub mod server;

@@ -5,8 +5,10 @@
 //! caller may retry any of them after a timeout.
 
 use engine::calendar::{Conflict, FreeBusy, Interval};
-use engine::ids::{OfficeId, ResourceId, TxnId};
-use engine::state::{MeetingSpec, Outcome};
+use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
+use engine::office::Directory;
+use engine::state::{CancelScope, Command, MeetingSpec, Outcome, Response};
+use engine::suggest::{SuggestRequest, Suggestions};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use tarpc::serde_transport;
@@ -16,8 +18,8 @@ use tarpc::tokio_util::codec::length_delimited::LengthDelimitedCodec;
 /// The largest frame accepted on the wire; a larger one closes the connection.
 pub const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
 
-/// What a booking request came to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What a booking (or a change) came to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum BookReply {
     /// Booked at every office; conflicts overridden by force, if any.
     Booked {
@@ -30,6 +32,9 @@ pub enum BookReply {
     Conflicts {
         /// Every conflict.
         conflicts: Vec<Conflict>,
+        /// The best alternative times, from (cached) free/busy of every office involved;
+        /// `None` if they could not be computed.
+        alternatives: Option<Suggestions>,
     },
     /// Not booked anywhere: an office refused or could not be reached.
     Refused {
@@ -38,18 +43,69 @@ pub enum BookReply {
     },
 }
 
-/// A node's view of itself.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A node's view of itself: liveness and counters since it started.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// The office.
     pub office: OfficeId,
-    /// Commands applied.
+    /// Log records applied (the last LSN).
     pub applied: u64,
     /// Transactions prepared here and not yet decided.
     pub pending: usize,
+    /// Effects (deliveries, notifications) not yet carried out.
+    pub outbox: usize,
+    /// The calendars' version.
+    pub version: u64,
+    /// Counters since start.
+    pub metrics: Metrics,
 }
 
-/// An office node's calls.
+/// Counters a node keeps since it started.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Log syncs (group commits).
+    pub syncs: u64,
+    /// Commands logged (so `commands / syncs` is the mean group size).
+    pub commands: u64,
+    /// Bookings and changes this node coordinated that committed.
+    pub booked: u64,
+    /// ... that were refused for conflicts.
+    pub conflicts: u64,
+    /// ... that were refused for another reason.
+    pub refused: u64,
+    /// Free/busy answers served from the cache without asking.
+    pub cache_hits: u64,
+    /// Free/busy revalidated as unchanged by version.
+    pub cache_revalidated: u64,
+    /// Free/busy fetched.
+    pub cache_misses: u64,
+    /// Deliveries acknowledged by other offices.
+    pub delivered: u64,
+    /// Notifications handed to the sink.
+    pub notified: u64,
+}
+
+/// A free/busy answer, or word that the caller's copy is current.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FreeBusyReply {
+    /// The office's calendars are still at the version the caller has.
+    Unchanged {
+        /// The version.
+        version: u64,
+    },
+    /// The answer, at this version.
+    Fresh {
+        /// The office's version.
+        version: u64,
+        /// One per resource asked for, in order.
+        answer: Vec<FreeBusy>,
+    },
+}
+
+/// An office node's calls: between offices (prepare, commit, abort, decision, deliver,
+/// free_busy) and for clients (the rest). Client calls for a meeting go to the office
+/// that owns the acting person: the organizer's for book, update and cancel; the
+/// attendee's for respond.
 #[tarpc::service]
 pub trait OfficeRpc {
     /// Phase one: hold this office's resources for the meeting, or vote no with conflicts.
@@ -62,14 +118,35 @@ pub trait OfficeRpc {
     /// `Some(false)` aborted (also for one it never heard of: presumed abort), `None` not
     /// decided yet.
     async fn decision(txn: TxnId) -> Option<bool>;
-    /// Free/busy of this office's people and rooms.
+    /// A cancellation or answer another office originated; applied once per key.
+    async fn deliver(key: String, command: Command) -> Outcome;
+    /// Free/busy of this office's people and rooms; `Unchanged` if `known` is current.
     async fn free_busy(
         resources: Vec<ResourceId>,
         window: Interval,
-    ) -> Result<Vec<FreeBusy>, String>;
-    /// Books a meeting whose organizer is this office's, across every office it touches.
+        known: Option<u64>,
+    ) -> Result<FreeBusyReply, String>;
+    /// Books a new meeting whose organizer is this office's, across every office it touches.
     async fn book(meeting: MeetingSpec, force: bool) -> BookReply;
-    /// Liveness and basic metrics.
+    /// Replaces a booked meeting with a new version (moved, attendees or rooms changed),
+    /// atomically at every office of either version.
+    async fn update(meeting: MeetingSpec, force: bool) -> BookReply;
+    /// Cancels a meeting this office's organizer booked, at every office it touches.
+    async fn cancel(meeting: MeetingId, scope: CancelScope) -> Outcome;
+    /// Records an answer of one of this office's people, and tells the other offices.
+    async fn respond(meeting: MeetingId, attendee: ResourceId, response: Response) -> Outcome;
+    /// This office's copy of a meeting.
+    async fn meeting(id: MeetingId) -> Option<MeetingSpec>;
+    /// Meetings of one of this office's people or rooms with an instance in `window`.
+    async fn meetings_of(
+        resource: ResourceId,
+        window: Interval,
+    ) -> Result<Vec<MeetingSpec>, String>;
+    /// Ranked, explained times, from every office's (cached) free/busy.
+    async fn suggest(request: SuggestRequest) -> Result<Suggestions, String>;
+    /// The company: offices, people, rooms.
+    async fn directory() -> Directory;
+    /// Liveness and metrics.
     async fn health() -> Health;
 }
 

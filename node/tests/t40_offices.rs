@@ -4,112 +4,14 @@
 
 mod common;
 
-use engine::ids::{OfficeId, ResourceId};
+use common::cluster::{busy_count, launch, meeting, spawn_office, start, Cluster};
+use engine::ids::OfficeId;
 use engine::state::MeetingSpec;
-use engine::time::Wall;
-use node::clock::SystemClock;
 use node::durable::DurableOffice;
 use node::rpc::{connect, BookReply};
 use node::sample::{parse_directory, SAMPLE_OFFICES};
-use node::server::{run, OfficeServer};
 use node::storage::FileStorage;
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
-
-struct Cluster {
-    addrs: BTreeMap<OfficeId, SocketAddr>,
-    root: PathBuf,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-async fn start(name: &str) -> Cluster {
-    let root = std::env::temp_dir().join(format!("dms-offices-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    launch(root).await
-}
-
-/// Starts every sample office on an ephemeral port, over whatever data `root` holds.
-async fn launch(root: PathBuf) -> Cluster {
-    let dir = parse_directory(SAMPLE_OFFICES).unwrap();
-    let mut listeners = BTreeMap::new();
-    for office in dir.offices.keys() {
-        listeners.insert(
-            office.clone(),
-            tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        );
-    }
-    let addrs: BTreeMap<OfficeId, SocketAddr> = listeners
-        .iter()
-        .map(|(o, l)| (o.clone(), l.local_addr().unwrap()))
-        .collect();
-    let tasks = listeners
-        .into_iter()
-        .enumerate()
-        .map(|(n, (office, listener))| {
-            spawn_office(&root, &dir, &addrs, office, listener, n as u32)
-        })
-        .collect();
-    Cluster { addrs, root, tasks }
-}
-
-fn spawn_office(
-    root: &std::path::Path,
-    dir: &engine::office::Directory,
-    addrs: &BTreeMap<OfficeId, SocketAddr>,
-    office: OfficeId,
-    listener: tokio::net::TcpListener,
-    n: u32,
-) -> tokio::task::JoinHandle<()> {
-    let storage = FileStorage::open(&root.join(office.as_str())).unwrap();
-    let mut state = DurableOffice::open(office.clone(), storage).unwrap();
-    state.register_directory(dir).unwrap();
-    let server = OfficeServer::new(
-        office,
-        state,
-        dir.clone(),
-        addrs.clone(),
-        Arc::new(SystemClock::new()),
-        n,
-    );
-    tokio::spawn(run(listener, server))
-}
-
-fn meeting(
-    id: &str,
-    organizer: &str,
-    attendees: &[&str],
-    rooms: &[&str],
-    hour: u32,
-) -> MeetingSpec {
-    common::meeting(
-        id,
-        organizer,
-        attendees,
-        rooms,
-        Wall::from_ymd_hms(2027, 1, 12, hour, 0, 0),
-    )
-}
-
-async fn busy_count(c: &Cluster, office: &str, who: &str) -> usize {
-    let client = connect(c.addrs[&OfficeId::new(office)]).await.unwrap();
-    let window = engine::calendar::Interval::new(
-        engine::time::Instant(Wall::from_ymd_hms(2027, 1, 12, 0, 0, 0).0),
-        engine::time::Instant(Wall::from_ymd_hms(2027, 1, 13, 0, 0, 0).0),
-    );
-    let fb = client
-        .free_busy(
-            tarpc::context::current(),
-            vec![ResourceId::new(who)],
-            window,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    fb[0].busy.len()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn books_across_three_offices_atomically() {
@@ -135,7 +37,7 @@ async fn books_across_three_offices_atomically() {
         .book(tarpc::context::current(), clash, false)
         .await
         .unwrap();
-    let BookReply::Conflicts { conflicts } = reply else {
+    let BookReply::Conflicts { conflicts, .. } = reply else {
         panic!("expected conflicts, got {reply:?}")
     };
     assert!(conflicts.iter().any(|c| c.resource.as_str() == "dev"));
@@ -258,11 +160,13 @@ async fn a_restarted_node_keeps_every_acknowledged_booking() {
         OfficeId::new("london"),
         listener,
         9,
+        c.sinks[&OfficeId::new("london")].clone(),
     ));
     let c2 = Cluster {
         addrs,
         root: c.root.clone(),
         tasks: vec![],
+        sinks: c.sinks.clone(),
     };
     assert_eq!(
         busy_count(&c2, "london", "dev").await,

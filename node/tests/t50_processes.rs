@@ -4,91 +4,11 @@
 
 mod common;
 
-use engine::calendar::Interval;
-use engine::ids::ResourceId;
-use engine::state::MeetingSpec;
-use engine::time::{Instant, Wall};
+use common::procs::{addr, busy, meeting, spawn, wait_up, Nodes, OFFICES};
 use node::rpc::{connect, BookReply};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
-
-const OFFICES: [&str; 4] = ["bangalore", "london", "ny", "sydney"];
-
-struct Nodes {
-    children: Vec<Option<Child>>,
-    base: u16,
-    root: PathBuf,
-}
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        for c in self.children.iter_mut().flatten() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-fn spawn(office: &str, root: &Path, base: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_dms-node"))
-        .args([
-            "--office",
-            office,
-            "--base-port",
-            &base.to_string(),
-            "--data-root",
-        ])
-        .arg(root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn addr(base: u16, office: &str) -> SocketAddr {
-    let i = OFFICES.iter().position(|o| *o == office).unwrap();
-    SocketAddr::from(([127, 0, 0, 1], base + i as u16))
-}
-
-async fn wait_up(a: SocketAddr) {
-    for _ in 0..200 {
-        if let Ok(c) = connect(a).await {
-            if c.health(tarpc::context::current()).await.is_ok() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("node at {a} did not come up");
-}
-
-fn meeting(id: &str, attendees: &[&str], hour: u32) -> MeetingSpec {
-    common::meeting(
-        id,
-        "alice",
-        attendees,
-        &[],
-        Wall::from_ymd_hms(2027, 2, 3, hour, 0, 0),
-    )
-}
-
-async fn busy(base: u16, office: &str, who: &str) -> usize {
-    let c = connect(addr(base, office)).await.unwrap();
-    let day = Interval::new(
-        Instant(Wall::from_ymd_hms(2027, 2, 3, 0, 0, 0).0),
-        Instant(Wall::from_ymd_hms(2027, 2, 4, 0, 0, 0).0),
-    );
-    c.free_busy(tarpc::context::current(), vec![ResourceId::new(who)], day)
-        .await
-        .unwrap()
-        .unwrap()[0]
-        .busy
-        .len()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_minus_nine_loses_nothing_acknowledged_and_leaves_nothing_half_made() {
@@ -100,7 +20,7 @@ async fn kill_minus_nine_loses_nothing_acknowledged_and_leaves_nothing_half_made
     let mut nodes = Nodes {
         children: OFFICES
             .iter()
-            .map(|o| Some(spawn(o, &root, base)))
+            .map(|o| Some(spawn(o, &root, base, None)))
             .collect(),
         base,
         root: root.clone(),
@@ -146,7 +66,7 @@ async fn kill_minus_nine_loses_nothing_acknowledged_and_leaves_nothing_half_made
     );
 
     // London restarts from its files: the acknowledged booking is there.
-    nodes.children[london] = Some(spawn("london", &root, base));
+    nodes.children[london] = Some(spawn("london", &root, base, None));
     wait_up(addr(base, "london")).await;
     assert_eq!(
         busy(base, "london", "dev").await,
@@ -223,7 +143,7 @@ fn the_cli_drives_a_cluster() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("booked c1"), "{text}");
     let (code, text) = book(&["--id", "c2"]);
-    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(code, Some(2), "not booked is a failure exit: {text}");
     assert!(
         text.contains("not booked")
             && text.contains("dev is taken by c1")
@@ -236,8 +156,201 @@ fn the_cli_drives_a_cluster() {
         text.contains("booked c3") && text.contains("warning: dev double-booked with c1"),
         "{text}"
     );
+    let port = ["--base-port", base.as_str()];
+    let run = |args: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend_from_slice(&port);
+        dms(&a)
+    };
+    // priya (Bangalore) declines; the organizer's office (New York) sees it.
+    let (code, text) = run(&["respond", "decline", "--id", "c1", "--as", "priya"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (_, text) = run(&[
+        "calendar",
+        "--person",
+        "alice",
+        "--from",
+        "2027-03-01",
+        "--to",
+        "2027-03-05",
+    ]);
+    assert!(text.contains("c1") && text.contains("c3"), "{text}");
+    // Move c1 an hour later and take dev off it: his calendar loses it.
+    let (code, text) = run(&[
+        "update",
+        "--id",
+        "c1",
+        "--start",
+        "2027-03-02T11:00",
+        "--remove",
+        "dev",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("changed c1"), "{text}");
+    let (_, text) = run(&[
+        "calendar",
+        "--person",
+        "dev",
+        "--from",
+        "2027-03-01",
+        "--to",
+        "2027-03-05",
+    ]);
+    assert!(!text.contains("c1 ") && text.contains("c3"), "{text}");
+    // Cancel c3 everywhere; export alice's calendar as .ics and import it for sam.
+    let (code, text) = run(&["cancel", "--id", "c3"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (_, ics) = run(&[
+        "calendar",
+        "--person",
+        "alice",
+        "--from",
+        "2027-03-01",
+        "--to",
+        "2027-03-05",
+        "--ics",
+    ]);
+    assert!(ics.contains("UID:c1") && !ics.contains("UID:c3"), "{ics}");
+    let file = std::env::temp_dir().join(format!("dms-cli-{}.ics", std::process::id()));
+    std::fs::write(&file, ics.replace("UID:c1", "UID:c1-copy")).unwrap();
+    let (code, text) = run(&[
+        "import",
+        file.to_str().unwrap(),
+        "--person",
+        "tom",
+        "--override",
+    ]);
+    let _ = std::fs::remove_file(&file);
+    // c1-copy is tom's now; the sample meetings in the file keep ids other organizers
+    // hold, and are refused by name.
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("booked c1-copy"), "{text}");
+    assert!(
+        text.contains("is taken by a meeting alice organizes"),
+        "{text}"
+    );
+    let (_, text) = run(&[
+        "freebusy",
+        "--cluster",
+        "--who",
+        "tom",
+        "--from",
+        "2027-03-02",
+        "--to",
+        "2027-03-03",
+    ]);
+    assert!(
+        text.contains("busy") || text.contains("confirmed"),
+        "{text}"
+    );
+    let (code, text) = run(&[
+        "suggest",
+        "--cluster",
+        "--required",
+        "alice,priya",
+        "--from",
+        "2027-03-02",
+        "--to",
+        "2027-03-04",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("#1"), "{text}");
     let (_, text) = dms(&["cluster", "status", "--base-port", &base]);
     assert_eq!(text.matches(": up,").count(), 4, "{text}");
+}
+
+/// `kill -9` (an abort at a failpoint) of the coordinator once every office voted yes and
+/// before it decided, then after it logged a commit and before anyone heard it; both
+/// times it restarts from its files. The first booking ends aborted everywhere, the
+/// second committed everywhere; nothing acknowledged is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_killed_between_prepare_and_commit_ends_all_or_nothing() {
+    let base = 16_000 + (std::process::id() % 1_000) as u16 * 4;
+    let root = std::env::temp_dir().join(format!("dms-coord-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let ny_index = OFFICES.iter().position(|o| *o == "ny").unwrap();
+    let mut nodes = Nodes {
+        children: OFFICES
+            .iter()
+            .map(|o| {
+                let fp = (*o == "ny").then_some("crash-after-prepare");
+                Some(spawn(o, &root, base, fp))
+            })
+            .collect(),
+        base,
+        root: root.clone(),
+    };
+    for o in OFFICES {
+        wait_up(addr(base, o)).await;
+    }
+    let people = [("ny", "alice"), ("london", "dev"), ("bangalore", "priya")];
+    let ny = connect(addr(base, "ny")).await.unwrap();
+    let reply = ny
+        .book(
+            tarpc::context::current(),
+            meeting("k1", &["dev", "priya"], 9),
+            false,
+        )
+        .await;
+    assert!(
+        reply.is_err(),
+        "the coordinator should have died: {reply:?}"
+    );
+    let mut child = nodes.children[ny_index].take().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "{status:?}");
+    // The participants hold k1, prepared, with no decision.
+    assert_eq!(busy(base, "london", "dev").await, 1, "dev's hold");
+    // New York comes back (armed to die after its next commit is logged): presumed abort.
+    nodes.children[ny_index] = Some(spawn("ny", &root, base, Some("crash-after-decision")));
+    wait_up(addr(base, "ny")).await;
+    for _ in 0..100 {
+        if busy(base, "london", "dev").await == 0 && busy(base, "bangalore", "priya").await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (office, who) in people {
+        assert_eq!(busy(base, office, who).await, 0, "{who} kept k1");
+    }
+    // Now a commit is logged and the coordinator dies before telling anyone.
+    let ny = connect(addr(base, "ny")).await.unwrap();
+    let reply = ny
+        .book(
+            tarpc::context::current(),
+            meeting("k2", &["dev", "priya"], 11),
+            false,
+        )
+        .await;
+    assert!(
+        reply.is_err(),
+        "the coordinator should have died: {reply:?}"
+    );
+    let mut child = nodes.children[ny_index].take().unwrap();
+    child.wait().unwrap();
+    nodes.children[ny_index] = Some(spawn("ny", &root, base, None));
+    wait_up(addr(base, "ny")).await;
+    // The participants ask the coordinator (after their wait) and commit.
+    let pending = |office: &'static str| async move {
+        let c = connect(addr(base, office)).await.unwrap();
+        c.health(tarpc::context::current()).await.unwrap().pending
+    };
+    for _ in 0..150 {
+        if pending("london").await == 0 && pending("bangalore").await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for office in ["ny", "london", "bangalore"] {
+        assert_eq!(
+            pending(office).await,
+            0,
+            "{office} still holds k2 undecided"
+        );
+    }
+    for (office, who) in people {
+        assert_eq!(busy(base, office, who).await, 1, "{who} lacks k2");
+    }
 }
 
 /// The README's main job: the demo with a real cluster, its report written.

@@ -2,7 +2,7 @@
 //! durable log records, so they are serializable and carry everything they need.
 
 use super::meeting::{MeetingSpec, Response};
-use crate::ids::{MeetingId, ResourceId, TxnId};
+use crate::ids::{MeetingId, OfficeId, ResourceId, TxnId};
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 
@@ -60,5 +60,28 @@ pub enum Command {
         attendee: ResourceId,
         /// The answer.
         response: Response,
+    },
+    /// Apply `command` here and, if it is not rejected, have it delivered to every
+    /// office in `forward` (through the outbox, deduplicated there by `key`). One log
+    /// record, so the local change and the promise to tell the others are atomic.
+    Originate {
+        /// The deduplication key, unique per origin.
+        key: String,
+        /// The command (a cancellation or an answer).
+        command: Box<Command>,
+        /// The offices that must apply it too.
+        forward: Vec<OfficeId>,
+    },
+    /// A command another office originated: applied once per `key`.
+    Deliver {
+        /// The deduplication key.
+        key: String,
+        /// The command.
+        command: Box<Command>,
+    },
+    /// The node carried out these outbox effects; they leave the outbox.
+    Done {
+        /// Outbox sequence numbers.
+        seqs: Vec<u64>,
     },
 }

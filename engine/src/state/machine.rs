@@ -3,6 +3,7 @@
 use super::command::{CancelScope, Command};
 use super::invariant::{check_calendar, Violation};
 use super::meeting::{MeetingSpec, Response};
+use super::outbox::{Effect, NoticeKind};
 use super::outcome::{Outcome, Rejection};
 use crate::calendar::conflict::find_conflicts;
 use crate::calendar::freebusy::free_busy;
@@ -32,14 +33,26 @@ pub struct OverrideRecord {
 /// The calendars of the people and rooms one office owns.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct OfficeState {
-    office: OfficeId,
-    calendars: BTreeMap<ResourceId, ResourceCalendar>,
-    meetings: BTreeMap<MeetingId, MeetingSpec>,
+    pub(super) office: OfficeId,
+    pub(super) calendars: BTreeMap<ResourceId, ResourceCalendar>,
+    pub(super) meetings: BTreeMap<MeetingId, MeetingSpec>,
     pending: BTreeMap<TxnId, Pending>,
-    in_flight: BTreeMap<MeetingId, TxnId>,
+    pub(super) in_flight: BTreeMap<MeetingId, TxnId>,
     decided: BTreeMap<TxnId, bool>,
     cancelled: BTreeSet<MeetingId>,
-    overrides: Vec<OverrideRecord>,
+    pub(super) overrides: Vec<OverrideRecord>,
+    /// Effects waiting for the node, by sequence number.
+    #[serde(default)]
+    pub(super) outbox: BTreeMap<u64, Effect>,
+    /// The next outbox sequence number.
+    #[serde(default)]
+    pub(super) next_effect: u64,
+    /// Keys of deliveries applied here.
+    #[serde(default)]
+    pub(super) inbox: BTreeSet<String>,
+    /// Bumped by every command that changed something.
+    #[serde(default)]
+    pub(super) version: u64,
 }
 
 impl OfficeState {
@@ -125,14 +138,29 @@ impl OfficeState {
     }
 
     /// The meeting's resources that are this office's.
-    fn local(&self, m: &MeetingSpec) -> Vec<ResourceId> {
+    pub(super) fn local(&self, m: &MeetingSpec) -> Vec<ResourceId> {
         m.resources().into_iter().filter(|r| self.owns(r)).collect()
     }
 
     /// Applies a command. Deterministic: the same commands in the same order give the same
     /// state and outcomes everywhere. Panics only if the invariant breaks (a bug).
     pub fn apply(&mut self, cmd: &Command) -> Outcome {
-        let (outcome, touched) = match cmd {
+        let (outcome, touched) = self.dispatch(cmd);
+        if let Err(v) = self.check(&touched) {
+            panic!("office {}: invariant broken by {cmd:?}: {v}", self.office);
+        }
+        if !matches!(
+            outcome,
+            Outcome::Rejected(_) | Outcome::Duplicate { .. } | Outcome::Done { .. }
+        ) {
+            self.version += 1;
+        }
+        outcome
+    }
+
+    /// Applies a command without the checks: the outcome and the meetings it touched.
+    pub(super) fn dispatch(&mut self, cmd: &Command) -> (Outcome, Vec<MeetingId>) {
+        match cmd {
             Command::Register { resource } => {
                 self.calendars.entry(resource.clone()).or_default();
                 (Outcome::Registered, vec![])
@@ -150,11 +178,14 @@ impl OfficeState {
                 attendee,
                 response,
             } => self.respond(meeting, attendee, *response),
-        };
-        if let Err(v) = self.check(&touched) {
-            panic!("office {}: invariant broken by {cmd:?}: {v}", self.office);
+            Command::Originate {
+                key,
+                command,
+                forward,
+            } => self.originate(key, command, forward),
+            Command::Deliver { key, command } => self.deliver(key, command),
+            Command::Done { seqs } => self.done(seqs),
         }
-        outcome
     }
 
     /// Checks the invariant on the entries of the given meetings (every entry if empty).
@@ -198,6 +229,14 @@ impl OfficeState {
                 m.id
             )));
         }
+        if let Some(old) = self.meetings.get(&m.id) {
+            if old.organizer != m.organizer {
+                return reject(Rejection::BadMeeting(format!(
+                    "meeting id {} is taken by a meeting {} organizes",
+                    m.id, old.organizer
+                )));
+            }
+        }
         if let Some(other) = self.in_flight.get(&m.id) {
             return reject(Rejection::InProgress {
                 meeting: m.id.clone(),
@@ -205,7 +244,9 @@ impl OfficeState {
             });
         }
         let local = self.local(m);
-        if local.is_empty() {
+        // An office may have nothing left in a changed meeting (its people were taken
+        // off): it still takes part, to drop its old entries at commit.
+        if local.is_empty() && !self.meetings.contains_key(&m.id) {
             return reject(Rejection::NotOwned(m.organizer.clone()));
         }
         let instances = match m.instances() {
@@ -289,7 +330,14 @@ impl OfficeState {
             return reject(Rejection::UnknownTxn(txn.clone()));
         };
         let m = p.meeting;
-        for r in self.local(&m) {
+        let previous = self.meetings.get(&m.id).cloned();
+        let mut here = self.local(&m);
+        if let Some(old) = &previous {
+            here.extend(self.local(old));
+            here.sort();
+            here.dedup();
+        }
+        for r in here {
             let cal = self.calendars.get_mut(&r).expect("local");
             // The meeting's previous version, if this was a change, goes.
             cal.remove_where(&m.id, |e| e.txn.as_ref() != Some(txn));
@@ -314,7 +362,12 @@ impl OfficeState {
         self.in_flight.remove(&m.id);
         self.decided.insert(txn.clone(), true);
         let id = m.id.clone();
-        self.meetings.insert(id.clone(), m);
+        self.notify_commit(previous.as_ref(), &m);
+        if self.local(&m).is_empty() {
+            self.meetings.remove(&id);
+        } else {
+            self.meetings.insert(id.clone(), m);
+        }
         (Outcome::Committed { txn: txn.clone() }, vec![id])
     }
 
@@ -356,11 +409,29 @@ impl OfficeState {
                 txn: txn.clone(),
             });
         }
+        if let CancelScope::Instance(t) = scope {
+            if m.cancelled.contains(&t) {
+                let meeting = id.clone();
+                return (
+                    Outcome::Cancelled {
+                        meeting,
+                        removed: 0,
+                    },
+                    vec![],
+                );
+            }
+        }
         let pick = |e: &BusyEntry| match scope {
             CancelScope::Series => true,
             CancelScope::Instance(t) => e.instance == t,
             CancelScope::ThisAndFollowing(t) => e.instance >= t,
         };
+        let people: Vec<ResourceId> = self
+            .local_people(&m)
+            .into_iter()
+            .filter(|p| *p != m.organizer)
+            .collect();
+        self.notify(&m, people, NoticeKind::Cancelled(scope));
         let mut removed = 0;
         for r in self.local(&m) {
             removed += self
@@ -421,9 +492,6 @@ impl OfficeState {
         if !m.attendees.iter().any(|a| &a.resource == who) {
             return reject(Rejection::NotInvited(who.clone()));
         }
-        if !self.owns(who) {
-            return reject(Rejection::NotOwned(who.clone()));
-        }
         if let Some(txn) = self.in_flight.get(id) {
             return reject(Rejection::InProgress {
                 meeting: id.clone(),
@@ -433,6 +501,23 @@ impl OfficeState {
         let m = self.meetings.get_mut(id).expect("present");
         for a in m.attendees.iter_mut().filter(|a| &a.resource == who) {
             a.response = response;
+        }
+        let m = m.clone();
+        if self.owns(&m.organizer) && m.organizer != *who {
+            let kind = NoticeKind::Responded {
+                attendee: who.clone(),
+                response,
+            };
+            self.notify(&m, [m.organizer.clone()], kind);
+        }
+        if !self.owns(who) {
+            // Another office's attendee: only this office's copy of the meeting changes.
+            return (
+                Outcome::Responded {
+                    meeting: id.clone(),
+                },
+                vec![],
+            );
         }
         let instances = m.instances().unwrap_or_default();
         let cal = self.calendars.get_mut(who).expect("owned");

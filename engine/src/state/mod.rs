@@ -9,6 +9,9 @@
 //! - [`machine`]: [`OfficeState`] and `apply`.
 //! - [`invariant`]: the check run after every change: no resource double-booked unless
 //!   the organizer overrode, and then it is recorded.
+//! - [`outbox`]: [`Effect`]s a command leaves for the node (deliveries to other offices,
+//!   [`Notification`]s), durable until done.
+//! - [`messaging`]: `Originate`, `Deliver` (once per key), `Done`, and who is notified.
 //!
 //! Two-phase commit lives in the node; here it is three commands: `Prepare` places holds
 //! (status `Hold`, which block like bookings), `Commit` turns them into bookings, `Abort`
@@ -18,9 +21,12 @@ pub mod command;
 pub mod invariant;
 pub mod machine;
 pub mod meeting;
+pub mod messaging;
+pub mod outbox;
 pub mod outcome;
 
 pub use command::{CancelScope, Command};
 pub use machine::OfficeState;
 pub use meeting::{Attendee, MeetingSpec, Response};
+pub use outbox::{Effect, NoticeKind, Notification};
 pub use outcome::{Outcome, Rejection};

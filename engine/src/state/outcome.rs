@@ -43,6 +43,16 @@ pub enum Outcome {
         /// Meeting.
         meeting: MeetingId,
     },
+    /// A delivery whose key was applied before: nothing changed.
+    Duplicate {
+        /// The key.
+        key: String,
+    },
+    /// Outbox effects removed.
+    Done {
+        /// How many were still there.
+        removed: usize,
+    },
     /// Nothing changed, for the reason given.
     Rejected(Rejection),
 }
@@ -73,6 +83,9 @@ pub enum Rejection {
     /// The meeting breaks a limit or its recurrence cannot be expanded.
     #[error("bad meeting: {0}")]
     BadMeeting(String),
+    /// A command that cannot be originated or delivered (a nested delivery, say).
+    #[error("cannot forward: {0}")]
+    NotForwardable(String),
     /// The attendee is not invited.
     #[error("{0} is not invited")]
     NotInvited(ResourceId),

@@ -6,7 +6,8 @@ use clap::Parser;
 use node::clock::SystemClock;
 use node::config::{NodeConfig, DEFAULT_BASE_PORT};
 use node::durable::DurableOffice;
-use node::server::{run, OfficeServer};
+use node::notify::LogSink;
+use node::server::{run, Failpoint, NodeOptions, OfficeServer};
 use node::storage::FileStorage;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,13 +58,27 @@ async fn main() -> Result<()> {
         .keys()
         .position(|o| *o == config.office)
         .unwrap_or(0) as u32;
-    let server = OfficeServer::new(
+    let notifications = config
+        .notifications
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("notifications.jsonl"));
+    let sink = LogSink::open(&notifications)
+        .with_context(|| format!("opening {}", notifications.display()))?;
+    let options = NodeOptions {
+        sink: Arc::new(sink),
+        failpoint: Failpoint::from_env(),
+    };
+    if let Some(fp) = options.failpoint {
+        tracing::warn!(?fp, "test failpoint armed (DMS_FAILPOINT)");
+    }
+    let server = OfficeServer::with_options(
         config.office.clone(),
         state,
         dir,
         config.peers.clone(),
         Arc::new(SystemClock::new()),
         node_number,
+        options,
     );
     tracing::info!(office = %config.office, listen = %config.listen, "serving");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -26,6 +26,16 @@ enum Command {
     Cluster(cli::cluster::Args),
     /// Book a meeting on a running cluster.
     Book(cli::book::Args),
+    /// Change a booked meeting (move it, add or remove attendees, change rooms).
+    Update(cli::update::Args),
+    /// Cancel a meeting, one instance, or an instance and the following ones.
+    Cancel(cli::cancel::Args),
+    /// Answer an invitation (accept, decline, tentative).
+    Respond(cli::respond::Args),
+    /// Show a person's or room's meetings, or export them as .ics.
+    Calendar(cli::calendar::Args),
+    /// Book every event of an .ics file, with a person as organizer.
+    Import(cli::calendar::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +48,11 @@ fn main() -> ExitCode {
         Command::Demo(a) => cli::demo::run(a, &mut out),
         Command::Cluster(a) => cli::cluster::run(a, &mut out),
         Command::Book(a) => cli::book::run(a, &mut out),
+        Command::Update(a) => cli::update::run(a, &mut out),
+        Command::Cancel(a) => cli::cancel::run(a, &mut out),
+        Command::Respond(a) => cli::respond::run(a, &mut out),
+        Command::Calendar(a) => cli::calendar::run(a, &mut out),
+        Command::Import(a) => cli::calendar::import(a, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

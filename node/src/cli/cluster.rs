@@ -123,9 +123,8 @@ fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Books every meeting of the sample calendars through its organizer's office node. On a
-/// cluster restarted over the same data, booking a meeting that is already there replaces
-/// it with itself (a meeting never conflicts with its own earlier version).
+/// Books every meeting of the sample calendars through its organizer's office node; on a
+/// cluster restarted over the same data, the meetings already there are left as they are.
 async fn seed(
     peers: &std::collections::BTreeMap<engine::ids::OfficeId, std::net::SocketAddr>,
 ) -> Result<usize> {
@@ -136,12 +135,14 @@ async fn seed(
             let spec = world.spec_of(&series)?;
             let home = world.dir.home(&spec.organizer)?.clone();
             let client = connect(peers[&home]).await?;
-            match client
-                .book(tarpc::context::current(), spec.clone(), false)
-                .await?
-            {
+            let ctx = tarpc::context::current;
+            if client.meeting(ctx(), spec.id.clone()).await?.is_some() {
+                booked += 1;
+                continue;
+            }
+            match client.book(ctx(), spec.clone(), false).await? {
                 crate::rpc::BookReply::Booked { .. } => booked += 1,
-                crate::rpc::BookReply::Conflicts { conflicts } => bail!(
+                crate::rpc::BookReply::Conflicts { conflicts, .. } => bail!(
                     "sample meeting {} conflicts: {:?}",
                     spec.id,
                     conflicts.first()
@@ -180,11 +181,29 @@ fn status(args: &Args, out: &mut dyn Write) -> Result<()> {
             c.health(tarpc::context::current()).await.ok()
         });
         match health {
-            Some(h) => writeln!(
-                out,
-                "{office} {addr}: up, {} commands applied, {} pending",
-                h.applied, h.pending
-            )?,
+            Some(h) => {
+                let m = &h.metrics;
+                writeln!(
+                    out,
+                    "{office} {addr}: up, {} log records, {} pending, outbox {}; \
+                     coordinated {} booked / {} conflicts / {} refused; \
+                     {} commands in {} syncs; {} delivered, {} notified; \
+                     free/busy cache {} hits / {} revalidated / {} fetched",
+                    h.applied,
+                    h.pending,
+                    h.outbox,
+                    m.booked,
+                    m.conflicts,
+                    m.refused,
+                    m.commands,
+                    m.syncs,
+                    m.delivered,
+                    m.notified,
+                    m.cache_hits,
+                    m.cache_revalidated,
+                    m.cache_misses
+                )?
+            }
             None => writeln!(out, "{office} {addr}: down")?,
         }
     }

@@ -349,8 +349,12 @@ fn cluster_report(base_port: u16) -> Result<String> {
     };
     cluster::run(&up, &mut buf)?;
     let result = (|| -> Result<()> {
+        use super::remote::{ClusterOpts, Remote};
+        use super::{calendar, cancel, respond, update};
         let ny = Zone::parse("America/New_York")?;
         let wanted = at(ny, 2026, 12, 8, 10, 0);
+        let cluster = ClusterOpts { base_port };
+        let remote = Remote::new(&cluster)?;
         let args = |id: &str, start: Instant, force: bool| book::Args {
             organizer: "alice".into(),
             with: "dev,emma".into(),
@@ -362,25 +366,84 @@ fn cluster_report(base_port: u16) -> Result<String> {
             title: "Design review".into(),
             force,
             id: Some(id.into()),
-            base_port,
+            cluster: cluster.clone(),
         };
         writeln!(buf, "\n$ dms book --organizer alice --with dev,emma --room london-thames --start 2026-12-08T10:00")?;
-        book::run(&args("design-review", wanted, false), &mut buf)?;
-        let dir = crate::sample::parse_directory(crate::sample::SAMPLE_OFFICES)?;
-        let peers = crate::config::sample_peers(&dir, base_port);
-        let spec = design_review(ny, wanted, "design-review");
-        let rt = tokio::runtime::Runtime::new()?;
-        let alts = rt.block_on(book::alternatives(&dir, &peers, &spec, wanted))?;
-        if let Some(best) = alts.candidates.first() {
+        let first = book::meeting_of(&args("design-review", wanted, false), &remote)?;
+        let reply = book::book(&remote, &first, false)?;
+        let best = match &reply {
+            crate::rpc::BookReply::Conflicts { alternatives, .. } => alternatives
+                .as_ref()
+                .and_then(|a| a.candidates.first().map(|c| c.start)),
+            _ => None,
+        };
+        if let Err(e) = book::print_reply(&remote, &first, reply, "booked", &mut buf) {
+            writeln!(buf, "dms: {e}")?;
+        }
+        if let Some(best) = best {
             writeln!(
                 buf,
                 "\n$ dms book ... --start {}   (the best alternative)",
-                short(best.start, ny)
+                short(best, ny)
             )?;
-            book::run(&args("design-review", best.start, false), &mut buf)?;
+            book::run(&args("design-review", best, false), &mut buf)?;
         }
-        writeln!(buf, "\n$ dms book ... --start 2026-12-08T10:00 --override")?;
+        writeln!(
+            buf,
+            "\n$ dms book ... --id design-review-2 --start 2026-12-08T10:00 --override"
+        )?;
         book::run(&args("design-review-2", wanted, true), &mut buf)?;
+        writeln!(buf, "\n$ dms respond decline --id design-review --as emma")?;
+        respond::run(
+            &respond::Args {
+                answer: "decline".into(),
+                id: "design-review".into(),
+                who: "emma".into(),
+                cluster: cluster.clone(),
+            },
+            &mut buf,
+        )?;
+        writeln!(buf, "\n$ dms update --id design-review --add priya")?;
+        update::run(
+            &update::Args {
+                id: "design-review".into(),
+                start: None,
+                duration: None,
+                add: "priya".into(),
+                remove: String::new(),
+                room: vec![],
+                force: false,
+                cluster: cluster.clone(),
+            },
+            &mut buf,
+        )?;
+        writeln!(buf, "\n$ dms cancel --id design-review-2")?;
+        cancel::run(
+            &cancel::Args {
+                id: "design-review-2".into(),
+                instance: None,
+                from: None,
+                cluster: cluster.clone(),
+            },
+            &mut buf,
+        )?;
+        writeln!(
+            buf,
+            "\n$ dms calendar --person dev --from 2026-12-07 --to 2026-12-12"
+        )?;
+        let day = |d| super::timearg::TimeArg::Instant(at(ny, 2026, 12, d, 0, 0));
+        calendar::run(
+            &calendar::Args {
+                person: "dev".into(),
+                from: Some(day(7)),
+                to: Some(day(12)),
+                ics: false,
+                cluster: cluster.clone(),
+            },
+            &mut buf,
+        )?;
+        // Deliveries and notifications go out in the background: give them a moment.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
         writeln!(buf, "\n$ dms cluster status")?;
         cluster::run(
             &cluster::Args {

@@ -1,9 +1,11 @@
 //! `dms freebusy --who alice,priya [--from T] [--to T] [--tz Z] [--json]`: busy periods
 //! of people and rooms in any office, merged per status, shown in one zone. Titles are
-//! never shown: free/busy is what other offices may see.
+//! never shown: free/busy is what other offices may see. With `--cluster`, read from the
+//! running nodes.
 
 use super::table::Table;
 use super::world::{resources, short, Common};
+use crate::rpc::FreeBusyReply;
 use anyhow::Result;
 use engine::time::format::rfc3339_in;
 use serde_json::json;
@@ -27,11 +29,27 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let zone = args.common.zone(&w, who.first())?;
     let window = args.common.window(zone)?;
     let mut all = Vec::new();
+    let remote = args.common.remote()?;
     for r in &who {
-        let fb = w
-            .home_state(r)
-            .and_then(|s| s.free_busy(r, window))
-            .ok_or_else(|| anyhow::anyhow!("no calendar for {r}"))?;
+        let fb = match &remote {
+            Some(remote) => {
+                let home = remote.home(r)?;
+                let ctx = tarpc::context::current();
+                match remote
+                    .block_on(home.free_busy(ctx, vec![r.clone()], window, None))?
+                    .map_err(anyhow::Error::msg)?
+                {
+                    FreeBusyReply::Fresh { mut answer, .. } if answer.len() == 1 => {
+                        answer.remove(0)
+                    }
+                    other => anyhow::bail!("unexpected answer for {r}: {other:?}"),
+                }
+            }
+            None => w
+                .home_state(r)
+                .and_then(|s| s.free_busy(r, window))
+                .ok_or_else(|| anyhow::anyhow!("no calendar for {r}"))?,
+        };
         all.push(fb);
     }
     if args.common.json {

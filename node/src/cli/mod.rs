@@ -6,18 +6,28 @@
 //! - [`expand`]: `dms expand`, the recurrence expansion contract.
 //! - [`freebusy`]: `dms freebusy` over the sample (or a given) directory.
 //! - [`suggest`]: `dms suggest`, ranked and explained meeting times.
+//! - [`remote`]: reaching a running cluster (options, directory, the owning office's node).
 //! - [`book`]: `dms book`, a booking on a running cluster, with conflicts and alternatives.
+//! - [`update`]: `dms update`, moving a meeting or changing its attendees or rooms.
+//! - [`cancel`]: `dms cancel`, a whole meeting, one instance, or this and the following.
+//! - [`respond`]: `dms respond`, an invitee's answer.
+//! - [`calendar`]: `dms calendar` (a person's meetings, or their .ics) and `dms import`.
 //! - [`cluster`]: `dms cluster up|down|status`, a local cluster of office nodes.
 //! - [`demo`]: `dms demo`, the main job of the README's first command.
 //! - [`table`]: plain-text tables for human-readable output.
 //! - [`world`]: the options data-reading commands share (`--data`, `--from`, `--tz`, `--json`).
 
 pub mod book;
+pub mod calendar;
+pub mod cancel;
 pub mod cluster;
 pub mod demo;
 pub mod expand;
 pub mod freebusy;
+pub mod remote;
+pub mod respond;
 pub mod suggest;
 pub mod table;
 pub mod timearg;
+pub mod update;
 pub mod world;

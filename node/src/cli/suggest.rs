@@ -1,12 +1,13 @@
 //! `dms suggest --required alice,dev --duration 60 [...]`: the best times, ranked by the
 //! engine's documented score, each with every attendee's local time and the reasons; or,
-//! when there is none, why.
+//! when there is none, why. With `--cluster`, a node computes them from every office's
+//! free/busy.
 
 use super::table::Table;
 use super::timearg::{parse_time_arg, TimeArg};
 use super::world::{resources, short, Common};
 use crate::sample::World;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use engine::calendar::Interval;
 use engine::ids::{OfficeId, ResourceId};
 use engine::office::Directory;
@@ -100,7 +101,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let zone = args.common.zone(&w, first.as_ref())?;
     let window = args.common.window(zone)?;
     let req = request(args, &w, zone, window)?;
-    let answer = suggest(&req, &w.dir, &w)?;
+    let answer = match args.common.remote()? {
+        Some(remote) => {
+            let node = remote.home(first.as_ref().context("--required is empty")?)?;
+            remote
+                .block_on(node.suggest(tarpc::context::current(), req))?
+                .map_err(anyhow::Error::msg)?
+        }
+        None => suggest(&req, &w.dir, &w)?,
+    };
     if args.common.json {
         writeln!(
             out,

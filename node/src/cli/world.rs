@@ -27,18 +27,38 @@ pub struct Common {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Ask the running cluster (`dms cluster up`) instead of reading files.
+    #[arg(long, conflicts_with = "data")]
+    pub cluster: bool,
+    /// With --cluster: the cluster's first port.
+    #[arg(long, default_value_t = crate::config::DEFAULT_BASE_PORT)]
+    pub base_port: u16,
 }
 
 /// The sample week: Monday 2026-12-07.
 pub const SAMPLE_WEEK: &str = "2026-12-07";
 
 impl Common {
-    /// The world to read.
+    /// The world to read (with --cluster, only its directory is used).
     pub fn world(&self) -> Result<World> {
         match &self.data {
             Some(d) => World::load(d),
+            None if self.cluster => Ok(World::new(crate::sample::parse_directory(
+                crate::sample::SAMPLE_OFFICES,
+            )?)),
             None => World::sample(),
         }
+    }
+
+    /// With --cluster, the cluster.
+    pub fn remote(&self) -> Result<Option<super::remote::Remote>> {
+        self.cluster
+            .then(|| {
+                super::remote::Remote::new(&super::remote::ClusterOpts {
+                    base_port: self.base_port,
+                })
+            })
+            .transpose()
     }
 
     /// The zone to show times in.

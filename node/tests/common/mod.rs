@@ -1,6 +1,9 @@
 //! Helpers shared by the node's integration tests.
 #![allow(dead_code)]
 
+pub mod cluster;
+pub mod procs;
+
 use engine::ids::{MeetingId, ResourceId};
 use engine::recurrence::RecurrenceSet;
 use engine::state::{Attendee, MeetingSpec, Response};

@@ -1,0 +1,147 @@
+//! Commands between offices and the outbox: `Originate` (apply here, promise delivery to
+//! the others), `Deliver` (apply once per key), `Done` (effects carried out), and the
+//! notifications that commits, cancellations and answers leave for this office's people.
+
+use super::command::Command;
+use super::machine::OfficeState;
+use super::meeting::MeetingSpec;
+use super::outbox::{Effect, NoticeKind, Notification};
+use super::outcome::{Outcome, Rejection};
+use crate::ids::{MeetingId, OfficeId, ResourceId};
+
+impl OfficeState {
+    /// Effects waiting for the node, oldest first.
+    pub fn outbox(&self) -> impl Iterator<Item = (u64, &Effect)> {
+        self.outbox.iter().map(|(seq, e)| (*seq, e))
+    }
+
+    /// A number that grows whenever a command changes anything here (calendars included):
+    /// readers cache free/busy against it.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether a delivery with this key was applied here.
+    pub fn delivered(&self, key: &str) -> bool {
+        self.inbox.contains(key)
+    }
+
+    pub(super) fn originate(
+        &mut self,
+        key: &str,
+        cmd: &Command,
+        forward: &[OfficeId],
+    ) -> (Outcome, Vec<MeetingId>) {
+        if !forwardable(cmd) {
+            return not_forwardable(cmd);
+        }
+        let (outcome, touched) = self.dispatch(cmd);
+        if matches!(outcome, Outcome::Rejected(_)) {
+            return (outcome, touched);
+        }
+        let here = self.office.clone();
+        for to in forward.iter().filter(|o| **o != here) {
+            self.push(Effect::Send {
+                to: to.clone(),
+                key: key.to_string(),
+                command: cmd.clone(),
+            });
+        }
+        (outcome, touched)
+    }
+
+    pub(super) fn deliver(&mut self, key: &str, cmd: &Command) -> (Outcome, Vec<MeetingId>) {
+        if !forwardable(cmd) {
+            return not_forwardable(cmd);
+        }
+        if self.inbox.contains(key) {
+            let key = key.to_string();
+            return (Outcome::Duplicate { key }, vec![]);
+        }
+        let (outcome, touched) = self.dispatch(cmd);
+        // A meeting in the middle of a change is not a final answer: the sender retries,
+        // so the key is not spent.
+        if !matches!(outcome, Outcome::Rejected(Rejection::InProgress { .. })) {
+            self.inbox.insert(key.to_string());
+        }
+        (outcome, touched)
+    }
+
+    pub(super) fn done(&mut self, seqs: &[u64]) -> (Outcome, Vec<MeetingId>) {
+        let removed = seqs
+            .iter()
+            .filter(|s| self.outbox.remove(s).is_some())
+            .count();
+        (Outcome::Done { removed }, vec![])
+    }
+
+    fn push(&mut self, effect: Effect) -> u64 {
+        let seq = self.next_effect;
+        self.next_effect += 1;
+        self.outbox.insert(seq, effect);
+        seq
+    }
+
+    /// The meeting's people (organizer and attendees, not rooms) whose calendars are here.
+    pub(super) fn local_people(&self, m: &MeetingSpec) -> Vec<ResourceId> {
+        let mut v: Vec<ResourceId> = std::iter::once(&m.organizer)
+            .chain(m.attendees.iter().map(|a| &a.resource))
+            .filter(|r| self.owns(r))
+            .cloned()
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Queues one notification per person.
+    pub(super) fn notify(
+        &mut self,
+        m: &MeetingSpec,
+        people: impl IntoIterator<Item = ResourceId>,
+        kind: NoticeKind,
+    ) {
+        for to in people {
+            let seq = self.next_effect;
+            self.push(Effect::Notify(Notification {
+                key: format!("{}#{seq}", self.office),
+                to,
+                meeting: m.id.clone(),
+                title: m.title.clone(),
+                start: m.recurrence.start(),
+                kind: kind.clone(),
+            }));
+        }
+    }
+
+    /// The notifications a commit leaves: invited (new meeting), changed (new version),
+    /// and cancelled for the people a change took off. The organizer is not told.
+    pub(super) fn notify_commit(&mut self, previous: Option<&MeetingSpec>, m: &MeetingSpec) {
+        let now: Vec<ResourceId> = self
+            .local_people(m)
+            .into_iter()
+            .filter(|p| *p != m.organizer)
+            .collect();
+        let Some(old) = previous else {
+            self.notify(m, now, NoticeKind::Invited);
+            return;
+        };
+        let dropped: Vec<ResourceId> = self
+            .local_people(old)
+            .into_iter()
+            .filter(|p| *p != m.organizer && !now.contains(p))
+            .collect();
+        self.notify(m, now, NoticeKind::Changed);
+        let scope = super::command::CancelScope::Series;
+        self.notify(old, dropped, NoticeKind::Cancelled(scope));
+    }
+}
+
+fn forwardable(cmd: &Command) -> bool {
+    matches!(cmd, Command::Cancel { .. } | Command::Respond { .. })
+}
+
+fn not_forwardable(cmd: &Command) -> (Outcome, Vec<MeetingId>) {
+    let why = format!("only cancellations and answers travel between offices, not {cmd:?}");
+    (Outcome::Rejected(Rejection::NotForwardable(why)), vec![])
+}

@@ -1,0 +1,207 @@
+//! `dms calendar --person P [--from T] [--to T] [--ics]`: a person's (or room's) meetings
+//! from their office's node, as a table in their zone or as an .ics file other calendar
+//! software reads (with each meeting's recurrence and cancelled instances); and
+//! `dms import --person P FILE.ics`: books every event of a file with them as organizer.
+
+use super::book::print_reply;
+use super::remote::{ClusterOpts, Remote};
+use super::table::Table;
+use super::timearg::{parse_time_arg, TimeArg};
+use super::world::short;
+use anyhow::{Context, Result};
+use engine::calendar::Interval;
+use engine::ical::{export_events, parse_series, Event};
+use engine::ids::{MeetingId, ResourceId};
+use engine::state::{Attendee, MeetingSpec, Response};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The domain of the addresses in exported files.
+pub const MAIL_DOMAIN: &str = "dms.example";
+
+/// Arguments of `dms calendar`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Whose calendar (a person or a room).
+    #[arg(long)]
+    pub person: String,
+    /// Start of the window (default: the sample week, 2026-12-07).
+    #[arg(long, value_parser = parse_time_arg)]
+    pub from: Option<TimeArg>,
+    /// End of the window (default: 90 days after --from).
+    #[arg(long, value_parser = parse_time_arg)]
+    pub to: Option<TimeArg>,
+    /// Print an iCalendar file instead of a table.
+    #[arg(long)]
+    pub ics: bool,
+    /// Where the cluster is.
+    #[command(flatten)]
+    pub cluster: ClusterOpts,
+}
+
+/// Arguments of `dms import`.
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The .ics file.
+    pub file: PathBuf,
+    /// The organizer of every imported meeting.
+    #[arg(long)]
+    pub person: String,
+    /// Book over conflicts.
+    #[arg(long = "override")]
+    pub force: bool,
+    /// Where the cluster is.
+    #[command(flatten)]
+    pub cluster: ClusterOpts,
+}
+
+/// A meeting as a VEVENT.
+pub fn event_of(m: &MeetingSpec) -> Event {
+    let addr = |r: &ResourceId| format!("mailto:{r}@{MAIL_DOMAIN}");
+    let mut recurrence = m.recurrence.clone();
+    recurrence.exdates.extend(m.cancelled.iter().copied());
+    Event {
+        uid: m.id.to_string(),
+        summary: Some(m.title.clone()),
+        description: None,
+        location: m.rooms.first().map(|r| r.to_string()),
+        organizer: Some(addr(&m.organizer)),
+        attendees: m
+            .attendees
+            .iter()
+            .map(|a| &a.resource)
+            .chain(&m.rooms)
+            .map(addr)
+            .collect(),
+        status: Some("CONFIRMED".into()),
+        sequence: 0,
+        all_day: false,
+        duration_secs: m.duration_secs,
+        recurrence,
+        recurrence_id: None,
+        line: 0,
+    }
+}
+
+/// Runs `dms calendar`.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
+    let remote = Remote::new(&args.cluster)?;
+    let who = remote.resource(&args.person)?;
+    let zone = remote.dir.zone_of(&who)?;
+    let from = match args.from {
+        Some(t) => t.resolve(zone),
+        None => parse_time_arg(super::world::SAMPLE_WEEK)
+            .map_err(anyhow::Error::msg)?
+            .resolve(zone),
+    };
+    let to = args
+        .to
+        .map_or(from.plus_secs(90 * 86_400), |t| t.resolve(zone));
+    anyhow::ensure!(to > from, "--to must be after --from");
+    let home = remote.home(&who)?;
+    let window = Interval::new(from, to);
+    let meetings = remote
+        .block_on(home.meetings_of(tarpc::context::current(), who.clone(), window))?
+        .map_err(anyhow::Error::msg)?;
+    if args.ics {
+        let events: Vec<Event> = meetings.iter().map(event_of).collect();
+        write!(out, "{}", export_events(&events))?;
+        return Ok(());
+    }
+    let mut t = Table::new(&[
+        "meeting",
+        "title",
+        "first start",
+        "repeats",
+        "organizer",
+        "answer",
+    ]);
+    for m in &meetings {
+        t.row(vec![
+            m.id.to_string(),
+            m.title.clone(),
+            short(m.recurrence.start(), zone),
+            m.recurrence
+                .rrules
+                .first()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "-".into()),
+            m.organizer.to_string(),
+            format!("{:?}", m.response_of(&who)).to_lowercase(),
+        ]);
+    }
+    writeln!(
+        out,
+        "{} meeting(s) of {who} (times in {zone})",
+        meetings.len()
+    )?;
+    write!(out, "{}", t.render())?;
+    Ok(())
+}
+
+/// Runs `dms import`: one booking per event; fails (after trying all) if any was not booked.
+pub fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
+    let remote = Remote::new(&args.cluster)?;
+    let organizer = remote.resource(&args.person)?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let series = parse_series(&text).with_context(|| args.file.display().to_string())?;
+    let zone = remote.dir.zone_of(&organizer)?;
+    let (mut booked, mut total) = (0, 0);
+    for s in &series {
+        let Some(master) = &s.master else {
+            continue;
+        };
+        if master.is_cancelled() {
+            continue;
+        }
+        let mut recurrence = master.recurrence.clone();
+        if recurrence.zone == engine::time::Zone::Floating {
+            recurrence.zone = zone;
+        }
+        let mut attendees = Vec::new();
+        let mut rooms = Vec::new();
+        for a in &master.attendees {
+            let local = a.rsplit(':').next().unwrap_or(a);
+            let id = ResourceId::new(local.split('@').next().unwrap_or(local));
+            if remote.dir.rooms.contains_key(&id) {
+                rooms.push(id);
+            } else if remote.dir.people.contains_key(&id) && id != organizer {
+                attendees.push(Attendee {
+                    resource: id,
+                    required: true,
+                    response: Response::NeedsAction,
+                });
+            } else if id != organizer {
+                writeln!(out, "note: {a} is not in the company; left off {}", s.uid)?;
+            }
+        }
+        let meeting = MeetingSpec {
+            id: MeetingId::new(s.uid.clone()),
+            organizer: organizer.clone(),
+            title: master.summary.clone().unwrap_or_default(),
+            attendees,
+            rooms,
+            duration_secs: master.duration_secs,
+            recurrence,
+            cancelled: Default::default(),
+        };
+        total += 1;
+        let reply = super::book::book(&remote, &meeting, args.force)?;
+        match print_reply(&remote, &meeting, reply, "booked", out) {
+            Ok(()) => booked += 1,
+            Err(e) => writeln!(out, "{}: {e:#}", meeting.id)?,
+        }
+    }
+    writeln!(
+        out,
+        "imported {booked} of {total} meeting(s) from {}",
+        args.file.display()
+    )?;
+    anyhow::ensure!(
+        booked == total,
+        "{} meeting(s) not imported",
+        total - booked
+    );
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `dms cancel --id M [--instance T | --from T]`: cancels a whole meeting, one instance, or
+//! an instance and every later one, through the organizer's office; every invitee's
+//! office applies it (once) and tells its people.
+
+use super::remote::{ClusterOpts, Remote};
+use super::timearg::{parse_time_arg, TimeArg};
+use anyhow::{bail, Result};
+use engine::state::{CancelScope, Outcome};
+use std::io::Write;
+
+/// Arguments of `dms cancel`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The meeting.
+    #[arg(long)]
+    pub id: String,
+    /// Cancel only the instance that starts then (its original start).
+    #[arg(long, value_parser = parse_time_arg, conflicts_with = "from")]
+    pub instance: Option<TimeArg>,
+    /// Cancel the instance that starts then and every later one.
+    #[arg(long, value_parser = parse_time_arg)]
+    pub from: Option<TimeArg>,
+    /// Where the cluster is.
+    #[command(flatten)]
+    pub cluster: ClusterOpts,
+}
+
+/// Runs `dms cancel`.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
+    let remote = Remote::new(&args.cluster)?;
+    let m = remote.meeting(&args.id)?;
+    let zone = m.recurrence.zone;
+    let scope = match (args.instance, args.from) {
+        (Some(t), _) => CancelScope::Instance(t.resolve(zone)),
+        (None, Some(t)) => CancelScope::ThisAndFollowing(t.resolve(zone)),
+        (None, None) => CancelScope::Series,
+    };
+    let home = remote.home(&m.organizer)?;
+    let outcome = remote.block_on(home.cancel(tarpc::context::current(), m.id.clone(), scope))?;
+    match outcome {
+        Outcome::Cancelled { meeting, removed } => {
+            writeln!(
+                out,
+                "cancelled {meeting} ({scope:?}): {removed} entries removed at {}; the other offices are told",
+                remote.dir.home(&m.organizer)?
+            )?;
+            Ok(())
+        }
+        Outcome::Rejected(r) => bail!("not cancelled: {r}"),
+        other => bail!("unexpected answer {other:?}"),
+    }
+}

@@ -1,0 +1,95 @@
+//! Where notifications go: the [`NotificationSink`] trait, a [`LogSink`] (JSON lines in a
+//! file, one per notification, deduplicated by key so a notification resent after a crash
+//! is written once), a [`TracingSink`] (the node's log) and a [`MemorySink`] for tests.
+//! Email and webhook sinks implement the same trait later.
+
+use engine::state::Notification;
+use std::collections::BTreeSet;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Something that tells people. `send` may be called again for a key it has seen (the
+/// node resends what it cannot prove was sent); a sink drops such repeats.
+pub trait NotificationSink: Send + Sync {
+    /// Delivers one notification; an error makes the node retry later.
+    fn send(&self, n: &Notification) -> Result<(), String>;
+}
+
+/// Notifications as lines in the node's tracing log.
+pub struct TracingSink;
+
+impl NotificationSink for TracingSink {
+    fn send(&self, n: &Notification) -> Result<(), String> {
+        tracing::info!(key = %n.key, to = %n.to, meeting = %n.meeting, kind = ?n.kind, "notification");
+        Ok(())
+    }
+}
+
+/// Notifications appended to a file as JSON lines, each key once.
+pub struct LogSink {
+    path: PathBuf,
+    seen: Mutex<BTreeSet<String>>,
+}
+
+impl LogSink {
+    /// Opens (or creates) the file, remembering the keys already in it.
+    pub fn open(path: &Path) -> std::io::Result<LogSink> {
+        let mut seen = BTreeSet::new();
+        if let Ok(f) = std::fs::File::open(path) {
+            for line in std::io::BufReader::new(f).lines() {
+                let line = line?;
+                if let Ok(n) = serde_json::from_str::<Notification>(&line) {
+                    seen.insert(n.key);
+                }
+            }
+        }
+        Ok(LogSink {
+            path: path.to_path_buf(),
+            seen: Mutex::new(seen),
+        })
+    }
+}
+
+impl NotificationSink for LogSink {
+    fn send(&self, n: &Notification) -> Result<(), String> {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.contains(&n.key) {
+            return Ok(());
+        }
+        let line = serde_json::to_string(n).map_err(|e| e.to_string())?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        writeln!(f, "{line}")
+            .and_then(|_| f.sync_data())
+            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        seen.insert(n.key.clone());
+        Ok(())
+    }
+}
+
+/// Notifications kept in memory, every call recorded (repeats included), for tests.
+#[derive(Default)]
+pub struct MemorySink {
+    sent: Mutex<Vec<Notification>>,
+}
+
+impl MemorySink {
+    /// Everything sent so far.
+    pub fn sent(&self) -> Vec<Notification> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl NotificationSink for MemorySink {
+    fn send(&self, n: &Notification) -> Result<(), String> {
+        self.sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(n.clone());
+        Ok(())
+    }
+}

@@ -1,0 +1,192 @@
+//! The [`OfficeRpc`] calls of an office node.
+
+use super::{lock, OfficeServer};
+use crate::rpc::{BookReply, FreeBusyReply, Health, OfficeRpc};
+use crate::storage::Storage;
+use engine::calendar::Interval;
+use engine::ids::{MeetingId, ResourceId, TxnId};
+use engine::office::Directory;
+use engine::state::{CancelScope, Command, MeetingSpec, Outcome, Rejection, Response};
+use engine::suggest::{SuggestRequest, Suggestions};
+use tarpc::context::Context;
+
+/// The widest window `meetings_of` answers for.
+pub const MAX_LIST_WINDOW_SECS: i64 = 3 * 366 * 86_400;
+
+impl<S: Storage + Send + 'static> OfficeServer<S> {
+    /// Applies `cmd` here and promises it to every other office of the meeting.
+    async fn originate(&self, meeting: &MeetingId, cmd: Command) -> Outcome {
+        let copy = lock(&self.shared.state).state().meeting(meeting).cloned();
+        let Some(copy) = copy else {
+            return Outcome::Rejected(Rejection::UnknownMeeting(meeting.clone()));
+        };
+        let forward = match self.offices_of(&copy) {
+            Ok(v) => v,
+            Err(why) => return Outcome::Rejected(Rejection::BadMeeting(why)),
+        };
+        let key = self.new_id();
+        self.apply(Command::Originate {
+            key,
+            command: Box::new(cmd),
+            forward,
+        })
+        .await
+    }
+
+    fn wrong_office(&self, who: &ResourceId, what: &str) -> Option<Outcome> {
+        match self.shared.dir.home(who) {
+            Ok(home) if *home == self.shared.office => None,
+            Ok(home) => Some(Outcome::Rejected(Rejection::BadMeeting(format!(
+                "{what} through office {home}, {who}'s"
+            )))),
+            Err(e) => Some(Outcome::Rejected(Rejection::BadMeeting(e.to_string()))),
+        }
+    }
+}
+
+impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
+    async fn prepare(self, _: Context, txn: TxnId, meeting: MeetingSpec, force: bool) -> Outcome {
+        self.apply(Command::Prepare {
+            txn,
+            meeting: Box::new(meeting),
+            force,
+        })
+        .await
+    }
+
+    async fn commit(self, _: Context, txn: TxnId) -> Outcome {
+        self.apply(Command::Commit { txn }).await
+    }
+
+    async fn abort(self, _: Context, txn: TxnId) -> Outcome {
+        self.apply(Command::Abort { txn }).await
+    }
+
+    async fn decision(self, _: Context, txn: TxnId) -> Option<bool> {
+        let known = {
+            let state = lock(&self.shared.state);
+            let st = state.state();
+            match st.decision(&txn) {
+                Some(d) => return Some(d),
+                None => st.pending_txns().any(|t| *t == txn),
+            }
+        };
+        if known {
+            return None;
+        }
+        // Never heard of it: presumed abort, recorded so that it can never commit.
+        self.apply(Command::Abort { txn }).await;
+        Some(false)
+    }
+
+    async fn deliver(self, _: Context, key: String, command: Command) -> Outcome {
+        self.apply(Command::Deliver {
+            key,
+            command: Box::new(command),
+        })
+        .await
+    }
+
+    async fn free_busy(
+        self,
+        _: Context,
+        resources: Vec<ResourceId>,
+        window: Interval,
+        known: Option<u64>,
+    ) -> Result<FreeBusyReply, String> {
+        if known.is_some_and(|v| v == lock(&self.shared.state).state().version()) {
+            let version = known.unwrap_or_default();
+            return Ok(FreeBusyReply::Unchanged { version });
+        }
+        let (version, answer) = self.local_free_busy(&resources, window)?;
+        Ok(FreeBusyReply::Fresh { version, answer })
+    }
+
+    async fn book(self, _: Context, meeting: MeetingSpec, force: bool) -> BookReply {
+        self.coordinate(meeting, force, false).await
+    }
+
+    async fn update(self, _: Context, meeting: MeetingSpec, force: bool) -> BookReply {
+        self.coordinate(meeting, force, true).await
+    }
+
+    async fn cancel(self, _: Context, meeting: MeetingId, scope: CancelScope) -> Outcome {
+        let organizer = lock(&self.shared.state)
+            .state()
+            .meeting(&meeting)
+            .map(|m| m.organizer.clone());
+        let Some(organizer) = organizer else {
+            return Outcome::Rejected(Rejection::UnknownMeeting(meeting));
+        };
+        if let Some(wrong) = self.wrong_office(&organizer, "cancel") {
+            return wrong;
+        }
+        let cmd = Command::Cancel {
+            meeting: meeting.clone(),
+            scope,
+        };
+        self.originate(&meeting, cmd).await
+    }
+
+    async fn respond(
+        self,
+        _: Context,
+        meeting: MeetingId,
+        attendee: ResourceId,
+        response: Response,
+    ) -> Outcome {
+        if let Some(wrong) = self.wrong_office(&attendee, "answer") {
+            return wrong;
+        }
+        let cmd = Command::Respond {
+            meeting: meeting.clone(),
+            attendee,
+            response,
+        };
+        self.originate(&meeting, cmd).await
+    }
+
+    async fn meeting(self, _: Context, id: MeetingId) -> Option<MeetingSpec> {
+        lock(&self.shared.state).state().meeting(&id).cloned()
+    }
+
+    async fn meetings_of(
+        self,
+        _: Context,
+        resource: ResourceId,
+        window: Interval,
+    ) -> Result<Vec<MeetingSpec>, String> {
+        if window.len_secs() > MAX_LIST_WINDOW_SECS {
+            return Err(format!(
+                "window longer than {} days",
+                MAX_LIST_WINDOW_SECS / 86_400
+            ));
+        }
+        let state = lock(&self.shared.state);
+        let cal = state.state().calendars().get(&resource).ok_or_else(|| {
+            format!(
+                "{resource} is not on office {}'s calendars",
+                self.shared.office
+            )
+        })?;
+        let mut ids: Vec<&MeetingId> = cal.overlapping(window).iter().map(|e| &e.meeting).collect();
+        ids.sort();
+        ids.dedup();
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| state.state().meeting(id).cloned())
+            .collect())
+    }
+
+    async fn suggest(self, _: Context, request: SuggestRequest) -> Result<Suggestions, String> {
+        self.suggest_for(&request).await
+    }
+
+    async fn directory(self, _: Context) -> Directory {
+        self.shared.dir.clone()
+    }
+
+    async fn health(self, _: Context) -> Health {
+        OfficeServer::health(&self)
+    }
+}

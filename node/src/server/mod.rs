@@ -1,0 +1,307 @@
+//! [`OfficeServer`]: one office's node: its durable state machine, the directory, the
+//! other offices, and the coordinator of its organizers' bookings.
+//!
+//! - [`group`]: every command goes through one group commit: concurrent callers' commands
+//!   share one log sync.
+//! - [`peers`]: one pooled connection per other office, reopened when it breaks.
+//! - [`commit`]: two-phase commit for bookings and changes, coordinated here.
+//! - [`resolve`]: recovery after a restart, and asking coordinators about old holds.
+//! - [`outbox`]: carrying out the outbox: deliveries to other offices, notifications.
+//! - [`cache`]: other offices' free/busy, cached by version, for suggestions only.
+//! - `busy`: free/busy across offices (through the cache) and suggestions over it.
+//! - [`handlers`]: the [`OfficeRpc`](crate::rpc::OfficeRpc) calls.
+
+mod busy;
+pub mod cache;
+mod commit;
+mod group;
+mod handlers;
+mod outbox;
+pub mod peers;
+mod resolve;
+
+use crate::clock::{Clock, Hlc};
+use crate::durable::DurableOffice;
+use crate::notify::{NotificationSink, TracingSink};
+use crate::rpc::{Health, Metrics};
+use crate::storage::Storage;
+use cache::FreeBusyCache;
+use engine::ids::{OfficeId, ResourceId, TxnId};
+use engine::office::Directory;
+use engine::state::MeetingSpec;
+use group::Queue;
+use peers::Peers;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long a coordinator waits for one office's vote.
+pub const PREPARE_DEADLINE: Duration = Duration::from_secs(5);
+/// How often a decision is sent to an office before it is left for the office to ask.
+pub const DECISION_ATTEMPTS: u32 = 5;
+/// How long a participant holds a prepared transaction before asking its coordinator.
+pub const ASK_AFTER_MS: i64 = 3_000;
+/// How often a node looks for prepared transactions to ask about.
+pub const RESOLVE_EVERY: Duration = Duration::from_millis(500);
+
+/// A test-only crash point: the node aborts its process there, as `kill -9` would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failpoint {
+    /// The coordinator dies once every office voted yes, before it logs its decision.
+    CrashAfterPrepare,
+    /// The coordinator dies right after logging a commit, before any office hears it.
+    CrashAfterDecision,
+}
+
+impl Failpoint {
+    /// Reads `DMS_FAILPOINT` (`crash-after-prepare`, `crash-after-decision`).
+    pub fn from_env() -> Option<Failpoint> {
+        match std::env::var("DMS_FAILPOINT").ok()?.as_str() {
+            "crash-after-prepare" => Some(Failpoint::CrashAfterPrepare),
+            "crash-after-decision" => Some(Failpoint::CrashAfterDecision),
+            _ => None,
+        }
+    }
+}
+
+/// What a node is given besides its state: where notifications go, and crash points.
+pub struct NodeOptions {
+    /// The notification sink.
+    pub sink: Arc<dyn NotificationSink>,
+    /// A crash point (tests only).
+    pub failpoint: Option<Failpoint>,
+}
+
+impl Default for NodeOptions {
+    fn default() -> Self {
+        NodeOptions {
+            sink: Arc::new(TracingSink),
+            failpoint: None,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    syncs: AtomicU64,
+    commands: AtomicU64,
+    booked: AtomicU64,
+    conflicts: AtomicU64,
+    refused: AtomicU64,
+    cache_hits: AtomicU64,
+    cache_revalidated: AtomicU64,
+    cache_misses: AtomicU64,
+    delivered: AtomicU64,
+    notified: AtomicU64,
+}
+
+fn bump(c: &AtomicU64, n: u64) {
+    c.fetch_add(n, Ordering::Relaxed);
+}
+
+struct Shared<S: Storage> {
+    office: OfficeId,
+    state: Mutex<DurableOffice<S>>,
+    queue: Mutex<Queue>,
+    dir: Directory,
+    peers: Peers,
+    hlc: Mutex<Hlc>,
+    clock: Arc<dyn Clock>,
+    next: Mutex<u64>,
+    /// When this node first saw each undecided transaction it takes part in (monotonic ms).
+    seen: Mutex<BTreeMap<TxnId, i64>>,
+    cache: Mutex<FreeBusyCache>,
+    options: NodeOptions,
+    counters: Counters,
+    /// Wakes the outbox worker.
+    wake: tokio::sync::Notify,
+}
+
+/// One office's node.
+pub struct OfficeServer<S: Storage> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S: Storage> Clone for OfficeServer<S> {
+    fn clone(&self) -> Self {
+        OfficeServer {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// Locks a mutex, also after a panic elsewhere (the data is a log-backed state machine
+/// whose every change is complete or absent).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<S: Storage + Send + 'static> OfficeServer<S> {
+    /// A node for `office` over its durable state, knowing every office's address, with
+    /// default options (notifications to the tracing log).
+    pub fn new(
+        office: OfficeId,
+        state: DurableOffice<S>,
+        dir: Directory,
+        peers: BTreeMap<OfficeId, SocketAddr>,
+        clock: Arc<dyn Clock>,
+        node_number: u32,
+    ) -> OfficeServer<S> {
+        Self::with_options(
+            office,
+            state,
+            dir,
+            peers,
+            clock,
+            node_number,
+            NodeOptions::default(),
+        )
+    }
+
+    /// [`OfficeServer::new`] with options.
+    pub fn with_options(
+        office: OfficeId,
+        state: DurableOffice<S>,
+        dir: Directory,
+        peers: BTreeMap<OfficeId, SocketAddr>,
+        clock: Arc<dyn Clock>,
+        node_number: u32,
+        options: NodeOptions,
+    ) -> OfficeServer<S> {
+        OfficeServer {
+            shared: Arc::new(Shared {
+                office,
+                state: Mutex::new(state),
+                queue: Mutex::new(Queue::default()),
+                dir,
+                peers: Peers::new(peers),
+                hlc: Mutex::new(Hlc::new(node_number)),
+                clock,
+                next: Mutex::new(0),
+                seen: Mutex::new(BTreeMap::new()),
+                cache: Mutex::new(FreeBusyCache::default()),
+                options,
+                counters: Counters::default(),
+                wake: tokio::sync::Notify::new(),
+            }),
+        }
+    }
+
+    /// The office that coordinates `txn` (transaction ids start with it).
+    fn coordinator_of(&self, txn: &TxnId) -> Option<OfficeId> {
+        let s = txn.as_str();
+        self.shared
+            .peers
+            .offices()
+            .filter(|o| s.starts_with(&format!("{o}-")))
+            .max_by_key(|o| o.as_str().len())
+            .cloned()
+    }
+
+    /// The offices whose calendars a meeting touches, in id order.
+    fn offices_of(&self, meeting: &MeetingSpec) -> Result<Vec<OfficeId>, String> {
+        self.home_offices(&meeting.resources())
+    }
+
+    fn home_offices(&self, resources: &[ResourceId]) -> Result<Vec<OfficeId>, String> {
+        let mut offices: Vec<OfficeId> = resources
+            .iter()
+            .map(|r| self.shared.dir.home(r).cloned())
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        offices.sort();
+        offices.dedup();
+        Ok(offices)
+    }
+
+    /// A new id, unique across the company and across restarts: office, hybrid logical
+    /// time, counter. Transactions and cancellation keys use it.
+    fn new_id(&self) -> String {
+        let ts = lock(&self.shared.hlc).now(self.shared.clock.wall_ms());
+        let mut next = lock(&self.shared.next);
+        *next += 1;
+        format!(
+            "{}-{}.{}-{}",
+            self.shared.office, ts.wall_ms, ts.logical, *next
+        )
+    }
+
+    fn health(&self) -> Health {
+        let c = &self.shared.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let state = lock(&self.shared.state);
+        Health {
+            office: self.shared.office.clone(),
+            applied: state.applied(),
+            pending: state.state().pending_txns().count(),
+            outbox: state.state().outbox().count(),
+            version: state.state().version(),
+            metrics: Metrics {
+                syncs: get(&c.syncs),
+                commands: get(&c.commands),
+                booked: get(&c.booked),
+                conflicts: get(&c.conflicts),
+                refused: get(&c.refused),
+                cache_hits: get(&c.cache_hits),
+                cache_revalidated: get(&c.cache_revalidated),
+                cache_misses: get(&c.cache_misses),
+                delivered: get(&c.delivered),
+                notified: get(&c.notified),
+            },
+        }
+    }
+}
+
+/// Serves `server` on `listener` until the task is dropped. A connection sending garbage
+/// or oversized frames is closed; the others go on.
+pub async fn serve<S: Storage + Send + 'static>(
+    listener: tokio::net::TcpListener,
+    server: OfficeServer<S>,
+) {
+    use crate::rpc::OfficeRpc;
+    use futures::StreamExt;
+    use tarpc::server::{BaseChannel, Channel};
+    loop {
+        let Ok((conn, _)) = listener.accept().await else {
+            continue;
+        };
+        let framed = tokio_util::codec::Framed::new(conn, crate::rpc::codec());
+        let transport =
+            tarpc::serde_transport::new(framed, tarpc::tokio_serde::formats::Bincode::default());
+        let channel = BaseChannel::with_defaults(transport)
+            .execute(server.clone().serve())
+            .for_each(|f| async {
+                tokio::spawn(f);
+            });
+        tokio::spawn(channel);
+    }
+}
+
+/// Runs a node: finishes what a crash left undecided, keeps asking coordinators about old
+/// prepared transactions, carries out its outbox, and serves `listener`, until the task
+/// is dropped.
+pub async fn run<S: Storage + Send + 'static>(
+    listener: tokio::net::TcpListener,
+    server: OfficeServer<S>,
+) {
+    let recovering = server.clone();
+    let _workers = AbortOnDrop(vec![
+        tokio::spawn(server.clone().resolve_forever()),
+        tokio::spawn(server.clone().outbox_forever()),
+        tokio::spawn(async move { recovering.recover().await }),
+    ]);
+    serve(listener, server).await;
+}
+
+/// Stops a node's background tasks when the node's task ends or is dropped.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
