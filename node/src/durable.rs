@@ -24,17 +24,23 @@ pub enum DurableError {
     },
 }
 
+/// How many log records a durable office lets accumulate before it snapshots its state
+/// and truncates the log (bounding both the log file and the records kept in memory).
+pub const SNAPSHOT_EVERY: u64 = 50_000;
+
 /// An office's state, kept durable by its storage.
 pub struct DurableOffice<S: Storage> {
     state: OfficeState,
     storage: S,
     applied: Lsn,
+    snapshot_lsn: Lsn,
+    snapshot_every: u64,
 }
 
 impl<S: Storage> DurableOffice<S> {
     /// Opens the office from its storage: the snapshot, then every logged command after it.
     pub fn open(office: OfficeId, storage: S) -> Result<DurableOffice<S>, DurableError> {
-        let (mut state, mut applied) = match storage.load_snapshot()? {
+        let (mut state, snapshot_lsn) = match storage.load_snapshot()? {
             Some((lsn, bytes)) => {
                 let state = serde_json::from_slice(&bytes).map_err(|e| DurableError::Decode {
                     lsn: 0,
@@ -44,6 +50,7 @@ impl<S: Storage> DurableOffice<S> {
             }
             None => (OfficeState::new(office), 0),
         };
+        let mut applied = snapshot_lsn;
         for (lsn, bytes) in storage.read_from(applied + 1)? {
             let cmd: Command =
                 serde_json::from_slice(&bytes).map_err(|e| DurableError::Decode {
@@ -57,12 +64,26 @@ impl<S: Storage> DurableOffice<S> {
             state,
             storage,
             applied,
+            snapshot_lsn,
+            snapshot_every: SNAPSHOT_EVERY,
         })
     }
 
     /// Logs a batch of commands, syncs once, then applies them in order; the outcomes are
     /// those of durable commands only.
     pub fn submit(&mut self, batch: &[Command]) -> Result<Vec<Outcome>, DurableError> {
+        self.submit_with(batch, true)
+    }
+
+    /// [`DurableOffice::submit`], with the sync left to the next batch that syncs when
+    /// `sync` is false: for commands whose loss in a crash is repaired by redoing them
+    /// (an outbox `Done`; a participant's commit or abort, which it asks its coordinator
+    /// about again). The log is sequential, so a later sync makes them durable too.
+    pub fn submit_with(
+        &mut self,
+        batch: &[Command],
+        sync: bool,
+    ) -> Result<Vec<Outcome>, DurableError> {
         for cmd in batch {
             let bytes = serde_json::to_vec(cmd).map_err(|e| DurableError::Decode {
                 lsn: self.storage.last_lsn() + 1,
@@ -70,19 +91,27 @@ impl<S: Storage> DurableOffice<S> {
             })?;
             self.storage.append(&bytes)?;
         }
-        self.storage.sync()?;
+        if sync {
+            self.storage.sync()?;
+        }
         let outcomes = batch.iter().map(|c| self.state.apply(c)).collect();
-        self.applied = self.storage.synced_lsn();
+        self.applied = self.storage.last_lsn();
+        if self.applied - self.snapshot_lsn >= self.snapshot_every {
+            self.snapshot()?;
+        }
         Ok(outcomes)
     }
 
     /// Writes a snapshot of the state and drops the log it covers.
     pub fn snapshot(&mut self) -> Result<(), DurableError> {
+        // The state includes records not synced yet: they must be durable first.
+        self.storage.sync()?;
         let bytes = serde_json::to_vec(&self.state).map_err(|e| DurableError::Decode {
             lsn: 0,
             why: e.to_string(),
         })?;
         self.storage.save_snapshot(self.applied, &bytes)?;
+        self.snapshot_lsn = self.applied;
         Ok(())
     }
 
@@ -108,6 +137,11 @@ impl<S: Storage> DurableOffice<S> {
             self.submit(&cmds)?;
         }
         Ok(())
+    }
+
+    /// Snapshots after every `n` log records instead of [`SNAPSHOT_EVERY`].
+    pub fn set_snapshot_every(&mut self, n: u64) {
+        self.snapshot_every = n.max(1);
     }
 
     /// The state.

@@ -11,10 +11,12 @@
 //! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
 //! - [`sample`]: the offices, people, rooms and calendars shipped for demos, the loader
 //!   of a directory of the same form, and `World`, which books across offices in-process.
+//! - [`bench`]: the load benchmark (`dms bench`), side by side with PostgreSQL.
 //! - [`cli`]: one module per `dms` subcommand (`expand`, `freebusy`, `suggest`, `demo`).
 
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;

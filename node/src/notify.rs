@@ -14,6 +14,12 @@ use std::sync::Mutex;
 pub trait NotificationSink: Send + Sync {
     /// Delivers one notification; an error makes the node retry later.
     fn send(&self, n: &Notification) -> Result<(), String>;
+
+    /// Delivers several; one result each, in order. Sinks that can share work across a
+    /// batch (one file sync, one connection) override it.
+    fn send_all(&self, ns: &[&Notification]) -> Vec<Result<(), String>> {
+        ns.iter().map(|n| self.send(n)).collect()
+    }
 }
 
 /// Notifications as lines in the node's tracing log.
@@ -53,21 +59,42 @@ impl LogSink {
 
 impl NotificationSink for LogSink {
     fn send(&self, n: &Notification) -> Result<(), String> {
+        self.send_all(&[n]).pop().unwrap_or(Ok(()))
+    }
+
+    /// Appends the new ones and syncs the file once.
+    fn send_all(&self, ns: &[&Notification]) -> Vec<Result<(), String>> {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.contains(&n.key) {
-            return Ok(());
+        let mut text = String::new();
+        let mut fresh = Vec::new();
+        for n in ns {
+            if seen.contains(&n.key) || fresh.contains(&&n.key) {
+                continue;
+            }
+            match serde_json::to_string(n) {
+                Ok(line) => {
+                    text.push_str(&line);
+                    text.push('\n');
+                    fresh.push(&n.key);
+                }
+                Err(e) => return vec![Err(e.to_string()); ns.len()],
+            }
         }
-        let line = serde_json::to_string(n).map_err(|e| e.to_string())?;
-        let mut f = std::fs::OpenOptions::new()
+        if text.is_empty() {
+            return vec![Ok(()); ns.len()];
+        }
+        let written = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)
-            .map_err(|e| format!("{}: {e}", self.path.display()))?;
-        writeln!(f, "{line}")
-            .and_then(|_| f.sync_data())
-            .map_err(|e| format!("{}: {e}", self.path.display()))?;
-        seen.insert(n.key.clone());
-        Ok(())
+            .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_data()));
+        match written {
+            Ok(()) => {
+                seen.extend(fresh.into_iter().cloned());
+                vec![Ok(()); ns.len()]
+            }
+            Err(e) => vec![Err(format!("{}: {e}", self.path.display())); ns.len()],
+        }
     }
 }
 

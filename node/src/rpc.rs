@@ -110,10 +110,14 @@ pub enum FreeBusyReply {
 pub trait OfficeRpc {
     /// Phase one: hold this office's resources for the meeting, or vote no with conflicts.
     async fn prepare(txn: TxnId, meeting: MeetingSpec, force: bool) -> Outcome;
+    /// Phase one for many transactions at once (one log sync), votes in order.
+    async fn prepare_many(prepares: Vec<(TxnId, MeetingSpec, bool)>) -> Vec<Outcome>;
     /// Phase two: make the holds bookings.
     async fn commit(txn: TxnId) -> Outcome;
     /// Phase two: release the holds (also for a transaction never seen: presumed abort).
     async fn abort(txn: TxnId) -> Outcome;
+    /// Phase two for many transactions at once (commit if `true`), in order.
+    async fn decide_many(decisions: Vec<(TxnId, bool)>) -> Vec<Outcome>;
     /// How a transaction this office coordinates ended: `Some(true)` committed,
     /// `Some(false)` aborted (also for one it never heard of: presumed abort), `None` not
     /// decided yet.
@@ -160,6 +164,8 @@ pub fn codec() -> LengthDelimitedCodec {
 /// Connects a client to the node at `addr`.
 pub async fn connect(addr: SocketAddr) -> std::io::Result<OfficeRpcClient> {
     let conn = tokio::net::TcpStream::connect(addr).await?;
+    // Small request/response frames: send each at once (no Nagle delay).
+    conn.set_nodelay(true)?;
     let transport = serde_transport::new(
         tokio_util::codec::Framed::new(conn, codec()),
         Bincode::default(),

@@ -154,3 +154,58 @@ fn an_acknowledged_booking_survives_crashes_and_snapshots() {
     }
     assert_eq!(office.state().calendars()[&ResourceId::new("bob")].len(), 1);
 }
+
+#[test]
+fn lazy_commands_are_lost_in_a_crash_until_a_later_sync_carries_them() {
+    let mut office = fresh();
+    let cmds = commands(1, &[0], 9, true);
+    office.submit(&cmds[..1]).unwrap();
+    // The commit is logged lazily: applied at once, not durable.
+    office.submit_with(&cmds[1..], false).unwrap();
+    assert!(office.state().meeting(&MeetingId::new("m1")).is_some());
+    let mut storage = office.into_storage();
+    storage.crash(0);
+    let mut office = DurableOffice::open(OfficeId::new("ny"), storage).unwrap();
+    assert!(office.state().meeting(&MeetingId::new("m1")).is_none());
+    assert_eq!(
+        office.state().pending_txns().count(),
+        1,
+        "the hold is still there"
+    );
+    // Lazily again, then a synced batch: both durable.
+    office.submit_with(&cmds[1..], false).unwrap();
+    office.submit(&commands(2, &[1], 10, true)).unwrap();
+    let mut storage = office.into_storage();
+    storage.crash(0);
+    let office = DurableOffice::open(OfficeId::new("ny"), storage).unwrap();
+    for m in ["m1", "m2"] {
+        assert!(
+            office.state().meeting(&MeetingId::new(m)).is_some(),
+            "{m} lost"
+        );
+    }
+}
+
+#[test]
+fn the_log_is_snapshotted_and_truncated_as_it_grows() {
+    let mut office = fresh();
+    office.set_snapshot_every(10);
+    for k in 0..30 {
+        office
+            .submit(&commands(k, &[k % 3], 8 + (k / 3) as u32 % 12, true))
+            .unwrap();
+    }
+    let want = json(office.state());
+    let storage = office.into_storage();
+    let (lsn, _) = storage
+        .load_snapshot()
+        .unwrap()
+        .expect("a snapshot was taken");
+    assert!(lsn >= 50, "snapshot at {lsn}");
+    assert!(
+        storage.read_from(0).unwrap().len() < 20,
+        "the log was truncated"
+    );
+    let office = DurableOffice::open(OfficeId::new("ny"), storage).unwrap();
+    assert_eq!(json(office.state()), want);
+}

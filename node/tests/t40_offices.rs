@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::cluster::{busy_count, launch, meeting, spawn_office, start, Cluster};
+use common::cluster::{busy_count, busy_settles, launch, meeting, spawn_office, start, Cluster};
 use engine::ids::OfficeId;
 use engine::state::MeetingSpec;
 use node::durable::DurableOffice;
@@ -42,7 +42,7 @@ async fn books_across_three_offices_atomically() {
     };
     assert!(conflicts.iter().any(|c| c.resource.as_str() == "dev"));
     assert_eq!(
-        busy_count(&c, "sydney", "tom").await,
+        busy_settles(&c, "sydney", "tom", 0).await,
         0,
         "a refused booking left a hold"
     );
@@ -100,7 +100,7 @@ async fn two_organizers_racing_for_one_room_exactly_one_wins() {
         total_wins += wins;
         // With no-wait holds both may lose a race; the room holds exactly the winners.
         assert_eq!(
-            busy_count(&c, "bangalore", "blr-cubbon").await,
+            busy_settles(&c, "bangalore", "blr-cubbon", total_wins).await,
             total_wins,
             "round {round}"
         );

@@ -36,6 +36,8 @@ enum Command {
     Calendar(cli::calendar::Args),
     /// Book every event of an .ics file, with a person as organizer.
     Import(cli::calendar::ImportArgs),
+    /// The load benchmark (optionally side by side with PostgreSQL).
+    Bench(cli::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Respond(a) => cli::respond::run(a, &mut out),
         Command::Calendar(a) => cli::calendar::run(a, &mut out),
         Command::Import(a) => cli::calendar::import(a, &mut out),
+        Command::Bench(a) => cli::bench::run(a, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,10 +13,12 @@
 //! - [`respond`]: `dms respond`, an invitee's answer.
 //! - [`calendar`]: `dms calendar` (a person's meetings, or their .ics) and `dms import`.
 //! - [`cluster`]: `dms cluster up|down|status`, a local cluster of office nodes.
+//! - [`bench`]: `dms bench`, the load benchmark.
 //! - [`demo`]: `dms demo`, the main job of the README's first command.
 //! - [`table`]: plain-text tables for human-readable output.
 //! - [`world`]: the options data-reading commands share (`--data`, `--from`, `--tz`, `--json`).
 
+pub mod bench;
 pub mod book;
 pub mod calendar;
 pub mod cancel;

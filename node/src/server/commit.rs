@@ -1,9 +1,9 @@
 //! Two-phase commit for bookings and changes, coordinated by the organizer's office.
 //!
-//! Prepare here first (so a participant that later asks about the transaction always finds
-//! it), then at every other office in parallel, each vote bounded by a deadline. The
-//! decision is this office's own commit or abort, logged before any other office hears
-//! it; then it goes to every other office, retried. Contention is no-wait: a prepare that
+//! Prepare at every office in parallel, this one included, each vote bounded by a
+//! deadline. The decision is this office's own commit or abort, logged (synced) before
+//! any other office hears it; the organizer gets the answer then, and the decision goes
+//! to every other office in the background, retried (an office that misses it asks). Contention is no-wait: a prepare that
 //! meets a hold or a booking votes no at once, so nothing waits on anything (no deadlock)
 //! and nothing retries by itself (no livelock); the organizer gets the conflicts and the
 //! best alternatives. A meeting whose calendars are all here is prepared and committed in
@@ -20,7 +20,13 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// Sends one command of the protocol to `office` (here, or over the network).
     pub(super) async fn call(&self, office: &OfficeId, cmd: Command) -> Result<Outcome, String> {
         if office == &self.shared.office {
-            return Ok(self.apply(cmd).await);
+            // The coordinator's own prepare needs no sync of its own: the decision record
+            // after it syncs it, and if a crash loses it first, no decision was made and
+            // every office presumes abort.
+            return Ok(match cmd {
+                Command::Prepare { .. } => self.apply_lazy(cmd).await,
+                other => self.apply(other).await,
+            });
         }
         let ctx = || {
             let mut ctx = tarpc::context::current();
@@ -33,13 +39,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 txn,
                 meeting,
                 force,
-            } => {
-                let call = |c: OfficeRpcClient| {
-                    let (txn, meeting) = (txn.clone(), (*meeting).clone());
-                    async move { c.prepare(ctx(), txn, meeting, force).await }
-                };
-                peers.call(office, call).await
-            }
+            } => self.prepare_at(office, (txn, *meeting, force)).await,
             Command::Commit { txn } => {
                 let call = |c: OfficeRpcClient| {
                     let txn = txn.clone();
@@ -127,9 +127,11 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 (o, vote)
             }
         };
-        let mut votes = vec![vote(self.shared.office.clone()).await];
-        let others = offices.iter().filter(|o| **o != self.shared.office);
-        votes.extend(futures::future::join_all(others.cloned().map(vote)).await);
+        // Every office at once, this one included. A participant that asks about the
+        // transaction before this office's own prepare is logged gets "never heard of
+        // it": a presumed abort, recorded here, which then makes the local prepare fail
+        // (already decided) and the booking abort: safe either way.
+        let votes = futures::future::join_all(offices.iter().cloned().map(vote)).await;
         let mut conflicts = Vec::new();
         let mut overridden = Vec::new();
         let mut refusal = None;
@@ -147,7 +149,10 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             tracing::error!(txn = %txn, "failpoint crash-after-prepare");
             std::process::abort();
         }
-        self.decide(&offices, &txn, commit).await;
+        // The answer waits for the decision to be durable here, not for the other
+        // offices to hear it: they are told in the background, and ask if they miss it.
+        self.log_decision(&txn, commit).await;
+        self.post(&offices, &txn, commit);
         self.answer(
             &meeting, &offices, txn, commit, refusal, conflicts, overridden,
         )
@@ -224,27 +229,43 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// Logs the decision here first, then tells every other office, retrying; an office
     /// that stays unreachable asks later (see `resolve`).
     pub(super) async fn decide(&self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
-        let cmd = || {
-            if commit {
-                Command::Commit { txn: txn.clone() }
-            } else {
-                Command::Abort { txn: txn.clone() }
-            }
-        };
-        self.apply(cmd()).await;
+        self.log_decision(txn, commit).await;
+        self.tell(offices, txn, commit).await;
+    }
+
+    /// A commit is synced before anyone hears of it; an abort is not (lost, it is
+    /// presumed anyway).
+    async fn log_decision(&self, txn: &TxnId, commit: bool) {
+        if commit {
+            self.apply(decision(txn, commit)).await;
+        } else {
+            self.apply_lazy(decision(txn, commit)).await;
+        }
         if commit && self.shared.options.failpoint == Some(Failpoint::CrashAfterDecision) {
             tracing::error!(txn = %txn, "failpoint crash-after-decision");
             std::process::abort();
         }
+    }
+
+    /// Sends a logged decision to every other office, retrying a few times.
+    async fn tell(&self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
         let others = offices.iter().filter(|o| **o != self.shared.office);
         futures::future::join_all(others.map(|o| async move {
             for attempt in 0..DECISION_ATTEMPTS {
-                if self.call(o, cmd()).await.is_ok() {
+                if self.call(o, decision(txn, commit)).await.is_ok() {
                     return;
                 }
                 tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
             }
         }))
         .await;
+    }
+}
+
+fn decision(txn: &TxnId, commit: bool) -> Command {
+    if commit {
+        Command::Commit { txn: txn.clone() }
+    } else {
+        Command::Abort { txn: txn.clone() }
     }
 }

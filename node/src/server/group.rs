@@ -1,7 +1,8 @@
 //! Group commit across concurrent callers. Each caller queues its commands and waits; the
 //! first caller to find no one committing becomes the leader and, until the queue is
 //! empty, takes everything queued, logs it with one sync, applies it, and hands every
-//! caller its outcomes. Commands queued while a sync runs share the next one.
+//! caller its outcomes. Commands queued while a sync runs share the next one. A batch of
+//! only lazy commands (see `apply_lazy`) is logged without a sync of its own.
 //!
 //! The leader's loop has no await in it, so a cancelled request can never leave the queue
 //! without a leader.
@@ -11,7 +12,7 @@ use crate::storage::Storage;
 use engine::state::{Command, Outcome, Rejection};
 use tokio::sync::oneshot;
 
-type Waiter = (Vec<Command>, oneshot::Sender<Vec<Outcome>>);
+type Waiter = (Vec<Command>, bool, oneshot::Sender<Vec<Outcome>>);
 
 /// Commands waiting for the next sync.
 #[derive(Default)]
@@ -29,13 +30,31 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             .unwrap_or_else(|| storage_failed("no outcome"))
     }
 
+    /// Logs and applies one command whose loss in a crash is repaired by redoing it, so
+    /// it does not wait for a sync of its own (see `DurableOffice::submit_with`).
+    pub(super) async fn apply_lazy(&self, cmd: Command) -> Outcome {
+        self.enqueue(vec![cmd], false)
+            .await
+            .pop()
+            .unwrap_or_else(|| storage_failed("no outcome"))
+    }
+
+    /// [`OfficeServer::apply_lazy`] for several commands, in order.
+    pub(super) async fn apply_all_lazy(&self, cmds: Vec<Command>) -> Vec<Outcome> {
+        self.enqueue(cmds, false).await
+    }
+
     /// Logs `cmds` (in one sync, with whatever else is queued) and applies them in order.
     pub(super) async fn apply_all(&self, cmds: Vec<Command>) -> Vec<Outcome> {
+        self.enqueue(cmds, true).await
+    }
+
+    async fn enqueue(&self, cmds: Vec<Command>, sync: bool) -> Vec<Outcome> {
         let n = cmds.len();
         let (tx, rx) = oneshot::channel();
         let lead = {
             let mut q = lock(&self.shared.queue);
-            q.waiting.push((cmds, tx));
+            q.waiting.push((cmds, sync, tx));
             !std::mem::replace(&mut q.leading, true)
         };
         if lead {
@@ -57,15 +76,19 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 }
                 std::mem::take(&mut q.waiting)
             };
-            let all: Vec<Command> = batch.iter().flat_map(|(c, _)| c.iter().cloned()).collect();
-            let result = lock(&self.shared.state).submit(&all);
-            bump(&self.shared.counters.syncs, 1);
+            let all: Vec<Command> = batch
+                .iter()
+                .flat_map(|(c, _, _)| c.iter().cloned())
+                .collect();
+            let sync = batch.iter().any(|(_, s, _)| *s);
+            let result = lock(&self.shared.state).submit_with(&all, sync);
+            bump(&self.shared.counters.syncs, u64::from(sync));
             bump(&self.shared.counters.commands, all.len() as u64);
             let mut outcomes = match result {
                 Ok(o) => o.into_iter(),
                 Err(e) => vec![storage_failed(&e.to_string()); all.len()].into_iter(),
             };
-            for (cmds, tx) in batch {
+            for (cmds, _, tx) in batch {
                 let mine: Vec<Outcome> = outcomes.by_ref().take(cmds.len()).collect();
                 let _ = tx.send(mine);
             }

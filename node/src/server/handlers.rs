@@ -54,12 +54,46 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         .await
     }
 
+    /// Logged without a sync of its own: if a crash loses it, the hold is still prepared
+    /// here and this office asks the coordinator, which keeps every decision.
     async fn commit(self, _: Context, txn: TxnId) -> Outcome {
-        self.apply(Command::Commit { txn }).await
+        self.apply_lazy(Command::Commit { txn }).await
     }
 
+    /// As `commit`: a lost abort leaves a hold this office asks about again.
     async fn abort(self, _: Context, txn: TxnId) -> Outcome {
-        self.apply(Command::Abort { txn }).await
+        self.apply_lazy(Command::Abort { txn }).await
+    }
+
+    async fn prepare_many(
+        self,
+        _: Context,
+        prepares: Vec<(TxnId, MeetingSpec, bool)>,
+    ) -> Vec<Outcome> {
+        let cmds = prepares
+            .into_iter()
+            .map(|(txn, meeting, force)| Command::Prepare {
+                txn,
+                meeting: Box::new(meeting),
+                force,
+            })
+            .collect();
+        self.apply_all(cmds).await
+    }
+
+    /// Logged as one group without a sync of its own, as `commit`.
+    async fn decide_many(self, _: Context, decisions: Vec<(TxnId, bool)>) -> Vec<Outcome> {
+        let cmds = decisions
+            .into_iter()
+            .map(|(txn, commit)| {
+                if commit {
+                    Command::Commit { txn }
+                } else {
+                    Command::Abort { txn }
+                }
+            })
+            .collect();
+        self.apply_all_lazy(cmds).await
     }
 
     async fn decision(self, _: Context, txn: TxnId) -> Option<bool> {

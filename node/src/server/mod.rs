@@ -5,6 +5,8 @@
 //!   share one log sync.
 //! - [`peers`]: one pooled connection per other office, reopened when it breaks.
 //! - [`commit`]: two-phase commit for bookings and changes, coordinated here.
+//! - [`prepares`]: prepares for other offices, batched per office.
+//! - `decisions`: decisions for other offices, batched per office.
 //! - [`resolve`]: recovery after a restart, and asking coordinators about old holds.
 //! - [`outbox`]: carrying out the outbox: deliveries to other offices, notifications.
 //! - [`cache`]: other offices' free/busy, cached by version, for suggestions only.
@@ -14,10 +16,12 @@
 mod busy;
 pub mod cache;
 mod commit;
+mod decisions;
 mod group;
 mod handlers;
 mod outbox;
 pub mod peers;
+pub mod prepares;
 mod resolve;
 
 use crate::clock::{Clock, Hlc};
@@ -105,6 +109,8 @@ struct Shared<S: Storage> {
     office: OfficeId,
     state: Mutex<DurableOffice<S>>,
     queue: Mutex<Queue>,
+    mailboxes: Mutex<decisions::Mailboxes>,
+    prepares: Mutex<prepares::PrepareQueues>,
     dir: Directory,
     peers: Peers,
     hlc: Mutex<Hlc>,
@@ -175,6 +181,8 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 office,
                 state: Mutex::new(state),
                 queue: Mutex::new(Queue::default()),
+                mailboxes: Mutex::new(decisions::Mailboxes::default()),
+                prepares: Mutex::new(prepares::PrepareQueues::default()),
                 dir,
                 peers: Peers::new(peers),
                 hlc: Mutex::new(Hlc::new(node_number)),
@@ -267,6 +275,7 @@ pub async fn serve<S: Storage + Send + 'static>(
         let Ok((conn, _)) = listener.accept().await else {
             continue;
         };
+        let _ = conn.set_nodelay(true);
         let framed = tokio_util::codec::Framed::new(conn, crate::rpc::codec());
         let transport =
             tarpc::serde_transport::new(framed, tarpc::tokio_serde::formats::Bincode::default());

@@ -6,7 +6,7 @@
 
 use super::{bump, lock, OfficeServer};
 use crate::storage::Storage;
-use engine::state::{Command, Effect, Outcome, Rejection};
+use engine::state::{Command, Effect, Notification, Outcome, Rejection};
 use std::time::Duration;
 
 /// The longest the outbox waits between passes.
@@ -31,48 +31,52 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         if waiting.is_empty() {
             return 0;
         }
-        let sends = waiting.iter().map(|(seq, effect)| async move {
-            match effect {
-                Effect::Notify(n) => match self.shared.options.sink.send(n) {
-                    Ok(()) => {
-                        bump(&self.shared.counters.notified, 1);
+        let notes: Vec<(u64, &Notification)> = waiting
+            .iter()
+            .filter_map(|(seq, e)| match e {
+                Effect::Notify(n) => Some((*seq, n)),
+                Effect::Send { .. } => None,
+            })
+            .collect();
+        let batch: Vec<&Notification> = notes.iter().map(|(_, n)| *n).collect();
+        let results = self.shared.options.sink.send_all(&batch);
+        let mut seqs = Vec::new();
+        for ((seq, n), result) in notes.iter().zip(results) {
+            match result {
+                Ok(()) => seqs.push(*seq),
+                Err(e) => tracing::warn!(key = %n.key, "notification not sent: {e}"),
+            }
+        }
+        bump(&self.shared.counters.notified, seqs.len() as u64);
+        let sends = waiting.iter().filter_map(|(seq, effect)| match effect {
+            Effect::Send { to, key, command } => Some(async move {
+                let answer = self
+                    .shared
+                    .peers
+                    .call(to, |c| {
+                        let (key, command) = (key.clone(), command.clone());
+                        async move { c.deliver(tarpc::context::current(), key, command).await }
+                    })
+                    .await;
+                match answer {
+                    Ok(Outcome::Rejected(Rejection::InProgress { .. })) | Err(_) => None,
+                    Ok(outcome) => {
+                        if let Outcome::Rejected(r) = &outcome {
+                            tracing::warn!(key, office = %to, "delivered, refused: {r}");
+                        }
+                        bump(&self.shared.counters.delivered, 1);
                         Some(*seq)
                     }
-                    Err(e) => {
-                        tracing::warn!(key = %n.key, "notification not sent: {e}");
-                        None
-                    }
-                },
-                Effect::Send { to, key, command } => {
-                    let answer = self
-                        .shared
-                        .peers
-                        .call(to, |c| {
-                            let (key, command) = (key.clone(), command.clone());
-                            async move { c.deliver(tarpc::context::current(), key, command).await }
-                        })
-                        .await;
-                    match answer {
-                        Ok(Outcome::Rejected(Rejection::InProgress { .. })) | Err(_) => None,
-                        Ok(outcome) => {
-                            if let Outcome::Rejected(r) = &outcome {
-                                tracing::warn!(key, office = %to, "delivered, refused: {r}");
-                            }
-                            bump(&self.shared.counters.delivered, 1);
-                            Some(*seq)
-                        }
-                    }
                 }
-            }
+            }),
+            Effect::Notify(_) => None,
         });
-        let seqs: Vec<u64> = futures::future::join_all(sends)
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
+        seqs.extend(futures::future::join_all(sends).await.into_iter().flatten());
         let n = seqs.len();
         if n > 0 {
-            self.apply(Command::Done { seqs }).await;
+            // Lost in a crash, an effect is carried out again: receivers and sinks
+            // drop repeats by key. So `Done` needs no sync of its own.
+            self.apply_lazy(Command::Done { seqs }).await;
         }
         n
     }

@@ -99,3 +99,17 @@ pub async fn busy(base: u16, office: &str, who: &str) -> usize {
         other => panic!("{other:?}"),
     }
 }
+
+/// [`busy`] once it equals `want`, or its value after 5 s (decisions reach the other
+/// offices just after the organizer's answer).
+pub async fn busy_settles(base: u16, office: &str, who: &str, want: usize) -> usize {
+    let mut got = busy(base, office, who).await;
+    for _ in 0..100 {
+        if got == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        got = busy(base, office, who).await;
+    }
+    got
+}

@@ -1,0 +1,137 @@
+//! The `dms` side of the benchmark: writes the company and one config per office under a
+//! root, starts one `dms-node` process per office (file storage, fsync on every group
+//! commit), books the workload through each organizer's office with closed-loop clients
+//! (one connection per office each), and stops the nodes.
+
+use super::workload::{Booking, OFFICES};
+use super::{closed_loop, report::Measured, Verdict};
+use crate::rpc::{connect, BookReply, OfficeRpcClient};
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Node processes, killed when dropped.
+pub struct Nodes(Vec<Child>);
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Nodes {
+    /// CPU seconds (user + system) the nodes used so far, where `/proc` tells (Linux,
+    /// 100 ticks a second); `None` elsewhere.
+    pub fn cpu_secs(&self) -> Option<f64> {
+        let mut ticks = 0u64;
+        for c in &self.0 {
+            let stat = std::fs::read_to_string(format!("/proc/{}/stat", c.id())).ok()?;
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            ticks += fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        }
+        Some(ticks as f64 / 100.0)
+    }
+}
+
+fn addr(base_port: u16, i: usize) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], base_port + i as u16))
+}
+
+/// Starts the three offices' nodes over fresh data under `root`.
+pub fn start(root: &Path, company: &str, base_port: u16) -> Result<Nodes> {
+    let _ = std::fs::remove_dir_all(root);
+    std::fs::create_dir_all(root)?;
+    let offices = root.join("offices.toml");
+    std::fs::write(&offices, company)?;
+    let bin = std::env::current_exe()?.with_file_name("dms-node");
+    if !bin.exists() {
+        bail!("{} not found: cargo build --release --bins", bin.display());
+    }
+    let mut peers = String::from("[peers]\n");
+    for (i, (o, _)) in OFFICES.iter().enumerate() {
+        peers.push_str(&format!("{o} = \"{}\"\n", addr(base_port, i)));
+    }
+    let mut children = Vec::new();
+    for (i, (o, _)) in OFFICES.iter().enumerate() {
+        let config: PathBuf = root.join(format!("{o}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "office = \"{o}\"\nlisten = \"{}\"\ndata_dir = \"{}\"\ndirectory = \"{}\"\n{peers}",
+                addr(base_port, i),
+                root.join(o).display(),
+                offices.display()
+            ),
+        )?;
+        let log = std::fs::File::create(root.join(format!("{o}.log")))?;
+        children.push(
+            Command::new(&bin)
+                .arg("--config")
+                .arg(&config)
+                .env("RUST_LOG", "warn")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .with_context(|| format!("starting {}", bin.display()))?,
+        );
+    }
+    Ok(Nodes(children))
+}
+
+/// Waits until every node answers.
+pub async fn wait_up(base_port: u16) -> Result<()> {
+    for (i, (office, _)) in OFFICES.iter().enumerate() {
+        let mut up = false;
+        for _ in 0..400 {
+            if let Ok(c) = connect(addr(base_port, i)).await {
+                if c.health(tarpc::context::current()).await.is_ok() {
+                    up = true;
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if !up {
+            bail!("node {office} did not come up");
+        }
+    }
+    Ok(())
+}
+
+/// Books the workload with `clients` closed-loop clients.
+pub async fn run(work: Arc<Vec<Booking>>, clients: usize, base_port: u16) -> Result<Measured> {
+    let n = work.len();
+    let make = |_| async move {
+        let mut conns = BTreeMap::new();
+        for (i, (o, _)) in OFFICES.iter().enumerate() {
+            conns.insert(o.to_string(), connect(addr(base_port, i)).await?);
+        }
+        Ok::<BTreeMap<String, OfficeRpcClient>, anyhow::Error>(conns)
+    };
+    let op = move |conns: Arc<BTreeMap<String, OfficeRpcClient>>, i: usize| {
+        let work = work.clone();
+        async move {
+            let b = &work[i];
+            let Some(client) = conns.get(b.office()) else {
+                return Verdict::Error;
+            };
+            match client
+                .book(tarpc::context::current(), b.spec(), false)
+                .await
+            {
+                Ok(BookReply::Booked { .. }) => Verdict::Booked,
+                Ok(BookReply::Conflicts { .. }) => Verdict::Conflict,
+                _ => Verdict::Error,
+            }
+        }
+    };
+    closed_loop(n, clients, make, op).await
+}

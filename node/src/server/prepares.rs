@@ -1,0 +1,121 @@
+//! Prepares for another office, sent in batches: one queue per office; a prepare that
+//! finds fewer than [`MAX_IN_FLIGHT`] senders for its office starts one, which sends
+//! everything queued in one `prepare_many` call, hands each waiter its vote, and goes on
+//! while prepares keep arriving. With the senders busy, prepares wait in the queue, so
+//! under load the batches grow by themselves (as group commit does) and an office gets a
+//! few messages per round trip instead of one per booking; an idle system sends a
+//! prepare at once.
+
+use super::{lock, OfficeServer, PREPARE_DEADLINE};
+use crate::storage::Storage;
+use engine::ids::{OfficeId, TxnId};
+use engine::state::{MeetingSpec, Outcome};
+use std::collections::BTreeMap;
+use tokio::sync::oneshot;
+
+/// The most prepares one message carries.
+pub const MAX_PREPARES_PER_CALL: usize = 256;
+/// The most attendees and rooms, summed over its meetings, one message carries (so that
+/// a batch stays far below the frame limit).
+pub const MAX_RESOURCES_PER_CALL: usize = 8_000;
+
+/// One prepare: the transaction, the meeting, and whether to book over conflicts.
+pub type PrepareItem = (TxnId, MeetingSpec, bool);
+
+type Waiter = (PrepareItem, oneshot::Sender<Result<Outcome, String>>);
+
+/// How many batches may be in flight to one office at a time.
+pub const MAX_IN_FLIGHT: usize = 4;
+
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<Waiter>,
+    senders: usize,
+}
+
+/// Prepares waiting, by office.
+#[derive(Default)]
+pub(super) struct PrepareQueues(BTreeMap<OfficeId, Queue>);
+
+impl<S: Storage + Send + 'static> OfficeServer<S> {
+    /// `office`'s vote on one prepare, sent with whatever else is queued for it.
+    pub(super) async fn prepare_at(
+        &self,
+        office: &OfficeId,
+        item: PrepareItem,
+    ) -> Result<Outcome, String> {
+        let (tx, rx) = oneshot::channel();
+        let start = {
+            let mut queues = lock(&self.shared.prepares);
+            let q = queues.0.entry(office.clone()).or_default();
+            q.waiting.push((item, tx));
+            let start = q.senders < MAX_IN_FLIGHT;
+            q.senders += usize::from(start);
+            start
+        };
+        if start {
+            // A task of its own: a cancelled booking must not stop everyone's batch.
+            tokio::spawn(self.clone().send_prepares(office.clone()));
+        }
+        rx.await
+            .unwrap_or_else(|_| Err(format!("office {office}: prepare dropped")))
+    }
+
+    async fn send_prepares(self, office: OfficeId) {
+        loop {
+            let batch: Vec<Waiter> = {
+                let mut queues = lock(&self.shared.prepares);
+                let q = queues.0.entry(office.clone()).or_default();
+                if q.waiting.is_empty() {
+                    q.senders -= 1;
+                    return;
+                }
+                // At least one, then while both limits hold.
+                let mut resources = 0;
+                let n = q
+                    .waiting
+                    .iter()
+                    .take(MAX_PREPARES_PER_CALL)
+                    .take_while(|((_, m, _), _)| {
+                        resources += m.attendees.len() + m.rooms.len() + 1;
+                        resources <= MAX_RESOURCES_PER_CALL
+                    })
+                    .count()
+                    .max(1);
+                q.waiting.drain(..n).collect()
+            };
+            let items: Vec<PrepareItem> = batch.iter().map(|(i, _)| i.clone()).collect();
+            let n = items.len();
+            let votes = self
+                .shared
+                .peers
+                .call(&office, |c| {
+                    let items = items.clone();
+                    async move {
+                        let mut ctx = tarpc::context::current();
+                        ctx.deadline = std::time::Instant::now() + PREPARE_DEADLINE;
+                        c.prepare_many(ctx, items).await
+                    }
+                })
+                .await;
+            match votes {
+                Ok(votes) if votes.len() == n => {
+                    for ((_, tx), vote) in batch.into_iter().zip(votes) {
+                        let _ = tx.send(Ok(vote));
+                    }
+                }
+                Ok(votes) => {
+                    let why = format!("office {office}: {} votes for {n} prepares", votes.len());
+                    for (_, tx) in batch {
+                        let _ = tx.send(Err(why.clone()));
+                    }
+                }
+                Err(why) => {
+                    for (_, tx) in batch {
+                        let _ = tx.send(Err(why.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
