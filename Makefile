@@ -1,5 +1,5 @@
 # One target per check. `make` alone runs what CI runs.
-.PHONY: ci demo test fmt clippy oracle bench fuzz golden
+.PHONY: ci demo test fmt clippy oracle bench bench-load fuzz golden
 
 ci:
 	bash .ci/run
@@ -22,6 +22,10 @@ oracle:
 
 bench:
 	cargo bench -p dms-engine
+
+# The load benchmark against PostgreSQL (installs and starts it); report in reports/out/.
+bench-load:
+	scripts/bench-load
 
 golden:
 	UPDATE_GOLDEN=1 cargo test -p dms-engine

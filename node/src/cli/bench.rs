@@ -13,7 +13,7 @@ use std::sync::Arc;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// How many bookings.
-    #[arg(long, default_value_t = 5_000)]
+    #[arg(long, default_value_t = 12_000)]
     pub bookings: usize,
     /// Concurrent closed-loop clients, one run per value (each system gets the same).
     #[arg(long, value_delimiter = ',', default_value = "16,32,96")]

@@ -4,6 +4,7 @@
 
 use super::remote::{ClusterOpts, Remote};
 use super::timearg::{parse_time_arg, TimeArg};
+use super::world::short;
 use anyhow::{bail, Result};
 use engine::state::{CancelScope, Outcome};
 use std::io::Write;
@@ -39,9 +40,16 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let outcome = remote.block_on(home.cancel(tarpc::context::current(), m.id.clone(), scope))?;
     match outcome {
         Outcome::Cancelled { meeting, removed } => {
+            let what = match scope {
+                CancelScope::Series => "the whole meeting".to_string(),
+                CancelScope::Instance(t) => format!("the instance at {}", short(t, zone)),
+                CancelScope::ThisAndFollowing(t) => format!("from {} on", short(t, zone)),
+            };
             writeln!(
                 out,
-                "cancelled {meeting} ({scope:?}): {removed} entries removed at {}; the other offices are told",
+                "cancelled {meeting}, {what}: {removed} calendar entr{} removed at {}; \
+                 the other offices are told",
+                if removed == 1 { "y" } else { "ies" },
                 remote.dir.home(&m.organizer)?
             )?;
             Ok(())
