@@ -268,6 +268,60 @@ fn the_cli_drives_a_cluster() {
     assert_eq!(text.matches(": up,").count(), 4, "{text}");
 }
 
+/// Two organizers in different offices (New York, London) race for one room in a third
+/// (Bangalore), five times, on real processes: each time exactly one wins, and the other
+/// gets the conflict and alternatives; the room holds exactly the winners.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clients_racing_for_one_room_exactly_one_wins() {
+    let base = 12_000 + (std::process::id() % 1_000) as u16 * 4;
+    let root = std::env::temp_dir().join(format!("dms-race-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let _nodes = Nodes {
+        children: OFFICES
+            .iter()
+            .map(|o| Some(spawn(o, &root, base, None)))
+            .collect(),
+        base,
+        root: root.clone(),
+    };
+    for o in OFFICES {
+        wait_up(addr(base, o)).await;
+    }
+    let ny = connect(addr(base, "ny")).await.unwrap();
+    let london = connect(addr(base, "london")).await.unwrap();
+    for round in 0..5u32 {
+        let mut a = meeting(&format!("ra{round}"), &[], 2 + 2 * round);
+        a.rooms = vec![engine::ids::ResourceId::new("blr-cubbon")];
+        let mut b = a.clone();
+        b.id = engine::ids::MeetingId::new(format!("rb{round}"));
+        b.organizer = engine::ids::ResourceId::new("dev");
+        let (ra, rb) = tokio::join!(
+            ny.book(tarpc::context::current(), a, false),
+            london.book(tarpc::context::current(), b, false)
+        );
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        let won = |r: &BookReply| matches!(r, BookReply::Booked { .. });
+        assert_eq!(
+            usize::from(won(&ra)) + usize::from(won(&rb)),
+            1,
+            "round {round}: {ra:?} / {rb:?}"
+        );
+        let loser = if won(&ra) { rb } else { ra };
+        let BookReply::Conflicts {
+            conflicts,
+            alternatives,
+        } = loser
+        else {
+            panic!("round {round}: the loser got {loser:?}");
+        };
+        assert!(conflicts
+            .iter()
+            .any(|c| c.resource.as_str() == "blr-cubbon"));
+        assert!(alternatives.is_some_and(|a| !a.candidates.is_empty()));
+    }
+    assert_eq!(busy_settles(base, "bangalore", "blr-cubbon", 5).await, 5);
+}
+
 /// `kill -9` (an abort at a failpoint) of the coordinator once every office voted yes and
 /// before it decided, then after it logged a commit and before anyone heard it; both
 /// times it restarts from its files. The first booking ends aborted everywhere, the

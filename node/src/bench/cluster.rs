@@ -106,16 +106,26 @@ pub async fn wait_up(base_port: u16) -> Result<()> {
     Ok(())
 }
 
-/// Books the workload with `clients` closed-loop clients.
-pub async fn run(work: Arc<Vec<Booking>>, clients: usize, base_port: u16) -> Result<Measured> {
+/// Books the workload with `clients` closed-loop clients sharing `connections` pooled
+/// connections to each office (tarpc multiplexes calls on a connection, as an
+/// application server's client pool would).
+pub async fn run(
+    work: Arc<Vec<Booking>>,
+    clients: usize,
+    connections: usize,
+    base_port: u16,
+) -> Result<Measured> {
     let n = work.len();
-    let make = |_| async move {
+    let mut pools: Vec<BTreeMap<String, OfficeRpcClient>> = Vec::new();
+    for _ in 0..connections.clamp(1, clients) {
         let mut conns = BTreeMap::new();
         for (i, (o, _)) in OFFICES.iter().enumerate() {
             conns.insert(o.to_string(), connect(addr(base_port, i)).await?);
         }
-        Ok::<BTreeMap<String, OfficeRpcClient>, anyhow::Error>(conns)
-    };
+        pools.push(conns);
+    }
+    let pools = &pools;
+    let make = |i: usize| async move { Ok::<_, anyhow::Error>(pools[i % pools.len()].clone()) };
     let op = move |conns: Arc<BTreeMap<String, OfficeRpcClient>>, i: usize| {
         let work = work.clone();
         async move {

@@ -18,6 +18,9 @@ pub struct Args {
     /// Concurrent closed-loop clients, one run per value (each system gets the same).
     #[arg(long, value_delimiter = ',', default_value = "16,32,96")]
     pub clients: Vec<usize>,
+    /// dms: pooled connections to each office, shared by the clients.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
     /// People per office.
     #[arg(long, default_value_t = 500)]
     pub people: usize,
@@ -55,7 +58,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         let nodes = cluster::start(&args.root, &company, args.base_port)?;
         let dms = rt.block_on(async {
             cluster::wait_up(args.base_port).await?;
-            cluster::run(work.clone(), clients, args.base_port).await
+            cluster::run(work.clone(), clients, args.connections, args.base_port).await
         });
         let node_cpu = nodes.cpu_secs();
         drop(nodes);
@@ -76,12 +79,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         "Seed {}, {} bookings (1-3 attendees from any of 3 offices, a room half the time, \
          on half-hour slots in 8 weeks), {} people and {} rooms per office, closed-loop \
          clients (the same number for each system), everything on 127.0.0.1 on this machine \
-         ({} cores). dms: 3 `dms-node` processes, file storage, fsync on every group commit.",
+         ({} cores). dms: 3 `dms-node` processes, file storage, fsync on every group commit, \
+         {} pooled connections to each office shared by the clients; PostgreSQL: one \
+         connection per client.",
         args.seed,
         args.bookings,
         args.people,
         workload::ROOMS_PER_OFFICE,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        args.connections
     );
     if !settings.is_empty() {
         setup.push_str(&format!(" {settings}, one statement per booking."));
