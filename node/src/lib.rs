@@ -16,7 +16,9 @@
 
 #![deny(missing_docs)]
 
+#[cfg(not(madsim))]
 pub mod bench;
+#[cfg(not(madsim))]
 pub mod cli;
 pub mod clock;
 pub mod config;
