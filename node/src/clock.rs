@@ -5,6 +5,7 @@
 //!   leases and timeouts, never compared across nodes).
 //! - [`SystemClock`]: the real clocks.
 //! - [`ManualClock`]: a clock tests and the simulator move by hand, with a skew.
+//! - [`SkewedClock`]: another clock, off by a fixed skew and running fast or slow (drift).
 //! - [`Hlc`]: a hybrid logical clock: timestamps that order causally related events
 //!   across nodes whatever their wall clocks say, and stay close to wall time.
 
@@ -82,6 +83,39 @@ impl Clock for ManualClock {
     }
     fn monotonic_ms(&self) -> i64 {
         self.now_ms.load(Ordering::SeqCst)
+    }
+}
+
+/// Another clock, off by `skew_ms` and running `drift_ppm` parts per million fast (or
+/// slow, if negative): how the simulator gives each node its own wrong clock.
+pub struct SkewedClock {
+    inner: Arc<dyn Clock>,
+    skew_ms: i64,
+    drift_ppm: i64,
+}
+
+impl SkewedClock {
+    /// `inner`, skewed and drifting.
+    pub fn new(inner: Arc<dyn Clock>, skew_ms: i64, drift_ppm: i64) -> SkewedClock {
+        SkewedClock {
+            inner,
+            skew_ms,
+            drift_ppm,
+        }
+    }
+
+    fn drifted(&self, ms: i64) -> i64 {
+        ms + ms * self.drift_ppm / 1_000_000
+    }
+}
+
+impl Clock for SkewedClock {
+    fn wall_ms(&self) -> i64 {
+        let since_start = self.inner.monotonic_ms();
+        self.inner.wall_ms() + self.skew_ms + self.drifted(since_start) - since_start
+    }
+    fn monotonic_ms(&self) -> i64 {
+        self.drifted(self.inner.monotonic_ms())
     }
 }
 
@@ -170,6 +204,18 @@ mod tests {
         c.set_skew(-500);
         c.advance(10);
         assert_eq!((c.wall_ms(), c.monotonic_ms()), (510, 1_010));
+    }
+
+    #[test]
+    fn a_skewed_clock_is_off_by_its_skew_and_drifts() {
+        let true_time = ManualClock::new(0);
+        let base = true_time.clone();
+        true_time.advance(1_000); // the inner clock's monotonic start is 0 here
+        let c = SkewedClock::new(Arc::new(base), 250, 1_000); // 0.1% fast
+        assert_eq!((c.wall_ms(), c.monotonic_ms()), (1_000 + 250 + 1, 1_001));
+        true_time.advance(1_000_000);
+        assert_eq!(c.monotonic_ms(), 1_001_000 + 1_001);
+        assert_eq!(c.wall_ms(), 1_001_000 + 250 + 1_001);
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! The storage conformance suite, run against every backend.
 
 use node::storage::conformance::run_all;
-use node::storage::{FileStorage, MemoryStorage};
+use node::storage::{Disk, FileStorage, MemoryStorage};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[test]
 fn memory_storage_conforms() {
     run_all(&MemoryStorage::new);
+}
+
+#[test]
+fn simulated_disk_storage_conforms() {
+    run_all(&|| Disk::new().open());
 }
 
 #[test]

@@ -1,14 +1,18 @@
 //! [`SimCluster`]: the sample company's offices, one simulated host each (10.0.0.1 and
-//! up, in office-id order, port 7000), every node the production `OfficeServer` over
-//! in-memory storage.
+//! up, in office-id order, port 7000), each with its own seeded clock error (up to 30 s
+//! of skew and 500 ppm of drift: madsim gives all hosts one clock, so the node's `Clock`
+//! carries it), every node the production `OfficeServer` over a
+//! simulated [`Disk`] that outlives it: [`SimCluster::crash`] kills a host, crashes its
+//! disk (unsynced writes lost, the last one maybe torn) and restarts it from the disk.
 
 use engine::ids::OfficeId;
+use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::Handle;
-use node::clock::SystemClock;
+use node::clock::{SkewedClock, SystemClock};
 use node::durable::DurableOffice;
 use node::sample::{parse_directory, SAMPLE_OFFICES};
 use node::server::{run, OfficeServer};
-use node::storage::MemoryStorage;
+use node::storage::Disk;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,6 +26,10 @@ pub struct SimCluster {
     pub addrs: BTreeMap<OfficeId, SocketAddr>,
     /// Each office's host.
     pub nodes: BTreeMap<OfficeId, madsim::runtime::NodeHandle>,
+    /// Each office's disk.
+    pub disks: BTreeMap<OfficeId, Disk>,
+    /// Each office's clock error: skew (ms) and drift (ppm).
+    pub clocks: BTreeMap<OfficeId, (i64, i64)>,
 }
 
 impl SimCluster {
@@ -36,7 +44,16 @@ impl SimCluster {
             .collect();
         let handle = Handle::current();
         let mut nodes = BTreeMap::new();
+        let mut disks = BTreeMap::new();
+        let mut clocks = BTreeMap::new();
         for (n, (office, addr)) in addrs.iter().enumerate() {
+            let disk = Disk::new();
+            let error = (
+                thread_rng().gen_range(-30_000..=30_000),
+                thread_rng().gen_range(-500..=500),
+            );
+            clocks.insert(office.clone(), error);
+            disks.insert(office.clone(), disk.clone());
             let (office2, dir2, addrs2, addr2) =
                 (office.clone(), dir.clone(), addrs.clone(), *addr);
             let node = handle
@@ -45,16 +62,21 @@ impl SimCluster {
                 .ip(addr.ip())
                 .init(move || {
                     let (office, dir, addrs) = (office2.clone(), dir2.clone(), addrs2.clone());
+                    let storage = disk.open();
                     async move {
-                        let mut state = DurableOffice::open(office.clone(), MemoryStorage::new())
-                            .expect("memory storage opens");
+                        let mut state = DurableOffice::open(office.clone(), storage)
+                            .expect("the disk's log decodes");
                         state.register_directory(&dir).expect("registers");
                         let server = OfficeServer::new(
                             office,
                             state,
                             dir,
                             addrs,
-                            Arc::new(SystemClock::new()),
+                            Arc::new(SkewedClock::new(
+                                Arc::new(SystemClock::new()),
+                                error.0,
+                                error.1,
+                            )),
                             n as u32,
                         );
                         let listener = tokio::net::TcpListener::bind(addr2).await.expect("binds");
@@ -64,6 +86,22 @@ impl SimCluster {
                 .build();
             nodes.insert(office.clone(), node);
         }
-        SimCluster { addrs, nodes }
+        SimCluster {
+            addrs,
+            nodes,
+            disks,
+            clocks,
+        }
+    }
+
+    /// Kills `office`'s host, keeps it down for `down`, crashes its disk (unsynced writes
+    /// lost but for `torn` bytes), and restarts it from the disk.
+    pub async fn crash(&self, office: &OfficeId, down: std::time::Duration, torn: usize) {
+        let handle = Handle::current();
+        let id = self.nodes[office].id();
+        handle.kill(id);
+        self.disks[office].crash(torn);
+        madsim::time::sleep(down).await;
+        handle.restart(id);
     }
 }

@@ -1,6 +1,7 @@
 //! One seeded run: the sample company on simulated hosts, three client hosts booking
 //! concurrently (seeded meetings across offices, contending for a few hours), a seeded
-//! fault plan that cuts offices off the network and heals them, then quiescence and the
+//! fault plan that cuts offices off the network and heals them, and crashes offices
+//! (their disks losing unsynced writes) and restarts them; then quiescence and the
 //! checks. The run's trace (every reply, the final state of every office) hashes to a
 //! number that must be the same for the same seed.
 
@@ -48,6 +49,8 @@ pub struct Report {
     pub calls: Vec<(MeetingSpec, Seen)>,
     /// Partitions injected.
     pub partitions: usize,
+    /// Crashes (with restarts) injected.
+    pub crashes: usize,
     /// Everything that happened, in order, as text.
     pub trace: String,
     /// Broken checks (empty when the run is correct).
@@ -103,27 +106,45 @@ pub fn run(seed: u64) -> Report {
 /// The simulation itself, inside a runtime made for `seed`.
 pub async fn simulate(seed: u64) -> Report {
     let start = madsim::time::Instant::now();
-    let cluster = SimCluster::start();
+    let cluster = std::sync::Arc::new(SimCluster::start());
     let handle = Handle::current();
     let dir = node::sample::parse_directory(node::sample::SAMPLE_OFFICES).expect("sample");
     let mut trace = String::new();
-    // The fault plan: cut a random office off for a while, a few times.
+    for (o, (skew, drift)) in &cluster.clocks {
+        let _ = writeln!(trace, "clock {o} skew={skew}ms drift={drift}ppm");
+    }
+    // Messages take 1 ms to a seeded maximum of up to 100 ms (so they overtake each other
+    // across connections).
+    let max_latency = thread_rng().gen_range(2..100);
+    NetSim::current().update_config(|c| {
+        c.send_latency = Duration::from_millis(1)..Duration::from_millis(max_latency);
+    });
+    let _ = writeln!(trace, "latency 1..{max_latency}ms");
+    // The fault plan: a few times, cut a random office off the network for a while, or
+    // crash it (its disk loses unsynced writes, the last one maybe torn) and restart it.
     let offices: Vec<OfficeId> = cluster.addrs.keys().cloned().collect();
     let node_ids: Vec<_> = offices.iter().map(|o| cluster.nodes[o].id()).collect();
     let faults = handle.create_node().name("faults").build().spawn({
-        let node_ids = node_ids.clone();
+        let (node_ids, offices, cluster) = (node_ids.clone(), offices.clone(), cluster.clone());
         async move {
-            let mut n = 0;
-            for _ in 0..thread_rng().gen_range(1..4) {
+            let (mut partitions, mut crashes) = (0, 0);
+            for _ in 0..thread_rng().gen_range(1..5) {
                 madsim::time::sleep(Duration::from_millis(thread_rng().gen_range(0..3_000))).await;
-                let victim = node_ids[thread_rng().gen_range(0..node_ids.len())];
-                NetSim::current().clog_node(victim);
-                madsim::time::sleep(Duration::from_millis(thread_rng().gen_range(500..8_000)))
-                    .await;
-                NetSim::current().unclog_node(victim);
-                n += 1;
+                let victim = thread_rng().gen_range(0..node_ids.len());
+                if thread_rng().gen_bool(0.5) {
+                    NetSim::current().clog_node(node_ids[victim]);
+                    madsim::time::sleep(Duration::from_millis(thread_rng().gen_range(500..8_000)))
+                        .await;
+                    NetSim::current().unclog_node(node_ids[victim]);
+                    partitions += 1;
+                } else {
+                    let down = Duration::from_millis(thread_rng().gen_range(100..5_000));
+                    let torn = thread_rng().gen_range(0..64);
+                    cluster.crash(&offices[victim], down, torn).await;
+                    crashes += 1;
+                }
             }
-            n
+            (partitions, crashes)
         }
     });
     let mut clients = Vec::new();
@@ -176,7 +197,7 @@ pub async fn simulate(seed: u64) -> Report {
     for c in clients {
         calls.extend(c.await.expect("a client ended"));
     }
-    let partitions = faults.await.expect("the fault plan ended");
+    let (partitions, crashes) = faults.await.expect("the fault plan ended");
     // Heal, then give participants time to ask about old holds.
     for id in &node_ids {
         NetSim::current().unclog_node(*id);
@@ -204,6 +225,7 @@ pub async fn simulate(seed: u64) -> Report {
         seed,
         calls,
         partitions,
+        crashes,
         trace,
         violations,
         simulated_secs: start.elapsed().as_secs_f64(),

@@ -1,4 +1,5 @@
-//! Seeded runs with network partitions, every one checked (atomicity, durability of
+//! Seeded runs with network partitions and crashes (disks losing unsynced writes), every
+//! one checked (atomicity, durability of
 //! acknowledged bookings, nothing left undecided); a seed run twice gives the same trace.
 //! `SIM_SEEDS=N` runs N seeds (default 20); a failure prints the command that replays it.
 #![cfg(madsim)]
@@ -14,21 +15,26 @@ fn seeds() -> u64 {
 
 #[test]
 fn every_seed_keeps_bookings_atomic_and_durable() {
-    let (mut ops, mut partitions, mut simulated) = (0, 0, 0.0);
+    let (mut ops, mut partitions, mut crashes, mut simulated) = (0, 0, 0, 0.0);
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
     let started = std::time::Instant::now();
     for seed in 0..seeds() {
         let r = run(seed);
         assert!(
             r.violations.is_empty(),
-            "seed {seed}: {:#?}\nreplay: SIM_SEED={seed} cargo test --test t20_seeds replay -- --nocapture (in sim/, with RUSTFLAGS=\"--cfg madsim\")",
+            "seed {seed}: {:#?}\nreplay (from the project root): RUSTFLAGS=\"--cfg madsim\" SIM_SEED={seed} cargo test --manifest-path sim/Cargo.toml --target-dir target/sim --test t20_seeds replay -- --nocapture",
             r.violations
         );
         ops += r.calls.len();
+        for (_, s) in &r.calls {
+            *seen.entry(format!("{s:?}").to_lowercase()).or_default() += 1;
+        }
         partitions += r.partitions;
+        crashes += r.crashes;
         simulated += r.simulated_secs;
     }
     println!(
-        "{} seeds, {ops} bookings checked, {partitions} partitions, {simulated:.0} simulated s in {:.1} wall s",
+        "{} seeds, {ops} bookings checked ({seen:?}), {partitions} partitions, {crashes} crashes, {simulated:.0} simulated s in {:.1} wall s",
         seeds(),
         started.elapsed().as_secs_f64()
     );

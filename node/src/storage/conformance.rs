@@ -186,6 +186,21 @@ impl Backend for super::MemoryStorage {
     }
 }
 
+impl Backend for super::DiskStorage {
+    fn crash(self, torn: usize) -> Self {
+        let disk = self.disk().clone();
+        drop(self);
+        disk.crash(torn);
+        disk.open()
+    }
+    fn damage(self, garbage: &[u8]) -> Self {
+        let disk = self.disk().clone();
+        drop(self);
+        disk.damage(garbage);
+        disk.open()
+    }
+}
+
 impl Backend for super::FileStorage {
     fn crash(self, torn: usize) -> Self {
         let dir = self.dir().to_path_buf();

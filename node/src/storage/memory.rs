@@ -36,10 +36,16 @@ impl MemoryStorage {
     }
 
     fn recover(&mut self) {
-        let (records, valid) = decode_prefix(&self.durable, None);
-        self.durable.truncate(valid);
-        self.tail = Tail::recovered(records, self.snapshot.as_ref().map_or(0, |s| s.0));
+        self.tail = recover_log(&mut self.durable, self.snapshot.as_ref().map_or(0, |s| s.0));
     }
+}
+
+/// Reads the valid prefix of a log's bytes, cuts the rest off, and returns the tail of the
+/// records after the snapshot at `base`.
+pub(super) fn recover_log(durable: &mut Vec<u8>, base: Lsn) -> Tail {
+    let (records, valid) = decode_prefix(durable, None);
+    durable.truncate(valid);
+    Tail::recovered(records, base)
 }
 
 impl Storage for MemoryStorage {

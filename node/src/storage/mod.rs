@@ -9,6 +9,7 @@
 //! - [`tail`]: [`tail::Tail`], the in-memory side every backend shares.
 //! - [`memory`]: [`MemoryStorage`], with crash semantics (unsynced records are lost).
 //! - [`file`]: [`FileStorage`], a log file plus a snapshot file in a directory.
+//! - [`disk`]: [`disk::Disk`], a simulated disk that outlives its node, crashed from outside.
 //! - [`conformance`]: the suite every backend must pass.
 //!
 //! Contract: `append` buffers, `sync` makes everything appended so far durable (one fsync
@@ -18,12 +19,14 @@
 //! ever read.
 
 pub mod conformance;
+pub mod disk;
 pub mod error;
 pub mod file;
 pub mod memory;
 pub mod record;
 pub mod tail;
 
+pub use disk::{Disk, DiskStorage};
 pub use error::StorageError;
 pub use file::FileStorage;
 pub use memory::MemoryStorage;

@@ -1,0 +1,137 @@
+//! [`Disk`] and [`DiskStorage`]: a simulated disk that outlives the node using it. The
+//! node gets a [`DiskStorage`] from [`Disk::open`]; whoever runs the simulation keeps the
+//! [`Disk`], kills the node, and calls [`Disk::crash`]: what was synced survives, what was
+//! only written is lost but for a torn prefix of it (a write cut short), which recovery
+//! cuts. A storage opened before a crash can no longer write to the disk.
+
+use super::memory::recover_log;
+use super::tail::Tail;
+use super::{Lsn, Storage, StorageError};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Debug, Default)]
+struct Platters {
+    durable: Vec<u8>,
+    written: Vec<u8>,
+    snapshot: Option<(Lsn, Vec<u8>)>,
+    generation: u64,
+}
+
+/// A disk, shared by the simulation (which crashes it) and the node's storage.
+#[derive(Clone, Debug, Default)]
+pub struct Disk(Arc<Mutex<Platters>>);
+
+impl Disk {
+    /// An empty disk.
+    pub fn new() -> Disk {
+        Disk::default()
+    }
+
+    fn platters(&self) -> MutexGuard<'_, Platters> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The node's storage on this disk, recovered from what is on it.
+    pub fn open(&self) -> DiskStorage {
+        let mut p = self.platters();
+        let base = p.snapshot.as_ref().map_or(0, |s| s.0);
+        let tail = recover_log(&mut p.durable, base);
+        p.written.clear();
+        DiskStorage {
+            disk: self.clone(),
+            tail,
+            generation: p.generation,
+        }
+    }
+
+    /// The machine died: written, unsynced bytes are lost, except their first `torn`.
+    /// Storages opened before this can no longer write.
+    pub fn crash(&self, torn: usize) {
+        let mut p = self.platters();
+        let torn = torn.min(p.written.len());
+        let kept: Vec<u8> = p.written[..torn].to_vec();
+        p.durable.extend_from_slice(&kept);
+        p.written.clear();
+        p.generation += 1;
+    }
+
+    /// Appends raw bytes to the durable log, as a damaged disk might hold.
+    pub fn damage(&self, garbage: &[u8]) {
+        self.platters().durable.extend_from_slice(garbage);
+    }
+
+    /// Bytes synced so far (the log after the last snapshot).
+    pub fn durable_len(&self) -> usize {
+        self.platters().durable.len()
+    }
+}
+
+/// A node's storage on a [`Disk`].
+#[derive(Debug)]
+pub struct DiskStorage {
+    disk: Disk,
+    tail: Tail,
+    generation: u64,
+}
+
+impl DiskStorage {
+    fn live(&self) -> Result<MutexGuard<'_, Platters>, StorageError> {
+        let p = self.disk.platters();
+        if p.generation != self.generation {
+            return Err(StorageError::Io(std::io::Error::other(
+                "the disk crashed since this storage was opened",
+            )));
+        }
+        Ok(p)
+    }
+
+    /// The disk under this storage.
+    pub fn disk(&self) -> &Disk {
+        &self.disk
+    }
+}
+
+impl Storage for DiskStorage {
+    fn tail(&self) -> &Tail {
+        &self.tail
+    }
+
+    fn tail_mut(&mut self) -> &mut Tail {
+        &mut self.tail
+    }
+
+    /// Also writes the record (unsynced) to the disk, where a crash may tear it.
+    fn append(&mut self, payload: &[u8]) -> Result<Lsn, StorageError> {
+        let before = self.tail.pending().len();
+        let lsn = self.tail.append(payload)?;
+        let bytes = self.tail.pending()[before..].to_vec();
+        if let Ok(mut p) = self.live() {
+            p.written.extend_from_slice(&bytes);
+        }
+        Ok(lsn)
+    }
+
+    fn sync(&mut self) -> Result<(), StorageError> {
+        {
+            let mut p = self.live()?;
+            let pending = self.tail.pending().to_vec();
+            p.durable.extend_from_slice(&pending);
+            p.written.clear();
+        }
+        self.tail.mark_synced();
+        Ok(())
+    }
+
+    fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError> {
+        self.tail.check_snapshot(lsn)?;
+        let kept = self.tail.cover(lsn);
+        let mut p = self.live()?;
+        p.snapshot = Some((lsn, state.to_vec()));
+        p.durable = kept;
+        Ok(())
+    }
+
+    fn load_snapshot(&self) -> Result<Option<(Lsn, Vec<u8>)>, StorageError> {
+        Ok(self.disk.platters().snapshot.clone())
+    }
+}
