@@ -283,3 +283,36 @@ fn only_cancellations_and_answers_travel() {
     ny.apply(&nested);
     assert_eq!(ny.version(), version, "a rejection changes nothing");
 }
+
+#[test]
+fn a_cancellation_arriving_before_the_commit_waits_for_it() {
+    // Found by the simulator: the decision and the cancellation travel separately, so a
+    // participant may hear of the cancellation while the booking is still prepared.
+    let mut ny = office("ny", &["alice"]);
+    let m = meeting(&["olivia", "alice"]);
+    ny.apply(&Command::Prepare {
+        txn: TxnId::new("london-1"),
+        meeting: Box::new(m.clone()),
+        force: false,
+    });
+    let deliver = Command::Deliver {
+        key: "london:c1".into(),
+        command: Box::new(Command::Cancel {
+            meeting: m.id.clone(),
+            scope: CancelScope::Series,
+        }),
+    };
+    assert!(matches!(
+        ny.apply(&deliver),
+        Outcome::Rejected(Rejection::InProgress { .. })
+    ));
+    assert!(!ny.delivered("london:c1"), "the key is not spent");
+    ny.apply(&Command::Commit {
+        txn: TxnId::new("london-1"),
+    });
+    assert!(matches!(
+        ny.apply(&deliver),
+        Outcome::Cancelled { removed: 1, .. }
+    ));
+    assert!(ny.meeting(&m.id).is_none());
+}

@@ -1,52 +1,30 @@
-//! One seeded run: the sample company on simulated hosts, three client hosts booking
-//! concurrently (seeded meetings across offices, contending for a few hours), a seeded
+//! One seeded run: the sample company on simulated hosts, three client hosts booking,
+//! cancelling and answering concurrently (see [`crate::workload`]), a seeded
 //! fault plan that cuts offices off the network and heals them, and crashes offices
 //! (their disks losing unsynced writes) and restarts them; then quiescence and the
 //! checks. The run's trace (every reply, the final state of every office) hashes to a
 //! number that must be the same for the same seed.
 
+use crate::check::check;
 use crate::cluster::SimCluster;
-use engine::ids::{MeetingId, OfficeId, ResourceId};
-use engine::recurrence::RecurrenceSet;
-use engine::state::{Attendee, MeetingSpec, Response};
-use engine::time::{Wall, Zone};
+use crate::workload::{client, Op, Seen};
+use engine::ids::OfficeId;
 use madsim::net::NetSim;
 use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::{Handle, Runtime};
-use node::rpc::{connect, BookReply};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
 
-/// People who book, across the four offices.
-pub const PEOPLE: [&str; 8] = [
-    "alice", "bob", "dev", "emma", "priya", "rahul", "tom", "uma",
-];
 /// Client hosts.
 pub const CLIENTS: usize = 3;
-/// Bookings per client.
-pub const BOOKINGS_PER_CLIENT: usize = 8;
-
-/// What a booking call came to, as the client saw it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seen {
-    /// Booked.
-    Booked,
-    /// Refused for conflicts.
-    Conflicts,
-    /// Refused otherwise (an office unreachable, say).
-    Refused,
-    /// No answer (the call failed): it may or may not have happened.
-    Unknown,
-}
 
 /// What one run did and found.
 #[derive(Debug)]
 pub struct Report {
     /// The seed.
     pub seed: u64,
-    /// Every booking and what its client saw.
-    pub calls: Vec<(MeetingSpec, Seen)>,
+    /// Every call and what its client saw.
+    pub calls: Vec<(Op, Seen)>,
     /// Partitions injected.
     pub partitions: usize,
     /// Crashes (with restarts) injected.
@@ -65,29 +43,6 @@ impl Report {
         self.trace.bytes().fold(0xcbf29ce484222325u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
         })
-    }
-}
-
-fn meeting(id: String, who: &[&str], day: u32, hour: u32) -> MeetingSpec {
-    MeetingSpec {
-        id: MeetingId::new(id),
-        organizer: ResourceId::new(who[0]),
-        title: "sim".into(),
-        attendees: who[1..]
-            .iter()
-            .map(|a| Attendee {
-                resource: ResourceId::new(*a),
-                required: true,
-                response: Response::NeedsAction,
-            })
-            .collect(),
-        rooms: vec![],
-        duration_secs: 3600,
-        recurrence: RecurrenceSet::single(
-            Wall::from_ymd_hms(2027, 1, 11 + day, hour, 0, 0),
-            Zone::Utc,
-        ),
-        cancelled: Default::default(),
     }
 }
 
@@ -156,42 +111,7 @@ pub async fn simulate(seed: u64) -> Report {
             .name(format!("client-{c}"))
             .ip([10, 0, 1, c as u8 + 1].into())
             .build();
-        clients.push(host.spawn(async move {
-            madsim::time::sleep(Duration::from_millis(100)).await;
-            let mut calls = Vec::new();
-            for k in 0..BOOKINGS_PER_CLIENT {
-                let mut who: Vec<&str> = Vec::new();
-                for _ in 0..thread_rng().gen_range(2..4) {
-                    let p = PEOPLE[thread_rng().gen_range(0..PEOPLE.len())];
-                    if !who.contains(&p) {
-                        who.push(p);
-                    }
-                }
-                let m = meeting(
-                    format!("c{c}-{k}"),
-                    &who,
-                    thread_rng().gen_range(0..2),
-                    thread_rng().gen_range(9..13),
-                );
-                let home = dir.home(&m.organizer).expect("known").clone();
-                let seen = match connect(addrs[&home]).await {
-                    Err(_) => Seen::Unknown,
-                    Ok(client) => {
-                        let mut ctx = tarpc::context::current();
-                        ctx.deadline = std::time::Instant::now() + Duration::from_secs(20);
-                        match client.book(ctx, m.clone(), false).await {
-                            Ok(BookReply::Booked { .. }) => Seen::Booked,
-                            Ok(BookReply::Conflicts { .. }) => Seen::Conflicts,
-                            Ok(BookReply::Refused { .. }) => Seen::Refused,
-                            Err(_) => Seen::Unknown,
-                        }
-                    }
-                };
-                calls.push((m, seen));
-                madsim::time::sleep(Duration::from_millis(thread_rng().gen_range(0..200))).await;
-            }
-            calls
-        }));
+        clients.push(host.spawn(client(c, addrs, dir)));
     }
     let mut calls = Vec::new();
     for c in clients {
@@ -203,8 +123,8 @@ pub async fn simulate(seed: u64) -> Report {
         NetSim::current().unclog_node(*id);
     }
     madsim::time::sleep(Duration::from_secs(30)).await;
-    for (m, seen) in &calls {
-        let _ = writeln!(trace, "{} {:?}", m.id, seen);
+    for (op, seen) in &calls {
+        let _ = writeln!(trace, "{op:?} {seen:?}");
     }
     let checker = handle
         .create_node()
@@ -230,75 +150,4 @@ pub async fn simulate(seed: u64) -> Report {
         violations,
         simulated_secs: start.elapsed().as_secs_f64(),
     }
-}
-
-/// After quiescence: nothing is left undecided; a booking the client saw succeed is at
-/// every office it touches; one it saw refused is at none; one without an answer is at
-/// all or none of them.
-async fn check(
-    addrs: &BTreeMap<OfficeId, std::net::SocketAddr>,
-    dir: &engine::office::Directory,
-    calls: &[(MeetingSpec, Seen)],
-    trace: &mut String,
-) -> Vec<String> {
-    let mut v = Vec::new();
-    let mut clients = BTreeMap::new();
-    for (o, a) in addrs {
-        match connect(*a).await {
-            Ok(c) => {
-                clients.insert(o.clone(), c);
-            }
-            Err(e) => v.push(format!("office {o} unreachable after healing: {e}")),
-        }
-    }
-    for (o, c) in &clients {
-        match c.health(tarpc::context::current()).await {
-            Ok(h) => {
-                let _ = writeln!(
-                    trace,
-                    "{o} applied={} version={} pending={}",
-                    h.applied, h.version, h.pending
-                );
-                if h.pending != 0 {
-                    v.push(format!(
-                        "office {o}: {} transactions still undecided",
-                        h.pending
-                    ));
-                }
-            }
-            Err(e) => v.push(format!("office {o}: health: {e}")),
-        }
-    }
-    for (m, seen) in calls {
-        let mut offices: Vec<OfficeId> = m
-            .resources()
-            .iter()
-            .filter_map(|r| dir.home(r).ok().cloned())
-            .collect();
-        offices.sort();
-        offices.dedup();
-        let mut present = Vec::new();
-        for o in &offices {
-            let Some(c) = clients.get(o) else { continue };
-            match c.meeting(tarpc::context::current(), m.id.clone()).await {
-                Ok(found) => present.push(found.is_some()),
-                Err(e) => v.push(format!("office {o}: meeting {}: {e}", m.id)),
-            }
-        }
-        let all = present.iter().all(|p| *p);
-        let none = present.iter().all(|p| !*p);
-        match seen {
-            Seen::Booked if !all => v.push(format!(
-                "{} was acknowledged but is missing at an office: {present:?}",
-                m.id
-            )),
-            Seen::Conflicts | Seen::Refused if !none => v.push(format!(
-                "{} was refused but is booked somewhere: {present:?}",
-                m.id
-            )),
-            Seen::Unknown if !all && !none => v.push(format!("{} is half-made: {present:?}", m.id)),
-            _ => {}
-        }
-    }
-    v
 }

@@ -34,7 +34,7 @@ fn every_seed_keeps_bookings_atomic_and_durable() {
         simulated += r.simulated_secs;
     }
     println!(
-        "{} seeds, {ops} bookings checked ({seen:?}), {partitions} partitions, {crashes} crashes, {simulated:.0} simulated s in {:.1} wall s",
+        "{} seeds, {ops} operations checked ({seen:?}), {partitions} partitions, {crashes} crashes, {simulated:.0} simulated s in {:.1} wall s",
         seeds(),
         started.elapsed().as_secs_f64()
     );

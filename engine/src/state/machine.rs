@@ -424,15 +424,18 @@ impl OfficeState {
                 vec![],
             );
         }
-        let Some(m) = self.meetings.get(id).cloned() else {
-            return reject(Rejection::UnknownMeeting(id.clone()));
-        };
+        // In flight first: a cancellation that reaches an office before the commit of the
+        // meeting's booking (the decision travels separately) must wait for it, not be
+        // spent on a meeting that is not there yet.
         if let Some(txn) = self.in_flight.get(id) {
             return reject(Rejection::InProgress {
                 meeting: id.clone(),
                 txn: txn.clone(),
             });
         }
+        let Some(m) = self.meetings.get(id).cloned() else {
+            return reject(Rejection::UnknownMeeting(id.clone()));
+        };
         if let CancelScope::Instance(t) = scope {
             if m.cancelled.contains(&t) {
                 let meeting = id.clone();
@@ -510,17 +513,18 @@ impl OfficeState {
         who: &ResourceId,
         response: Response,
     ) -> (Outcome, Vec<MeetingId>) {
-        let Some(m) = self.meetings.get(id) else {
-            return reject(Rejection::UnknownMeeting(id.clone()));
-        };
-        if !m.attendees.iter().any(|a| &a.resource == who) {
-            return reject(Rejection::NotInvited(who.clone()));
-        }
+        // In flight first, as for a cancellation.
         if let Some(txn) = self.in_flight.get(id) {
             return reject(Rejection::InProgress {
                 meeting: id.clone(),
                 txn: txn.clone(),
             });
+        }
+        let Some(m) = self.meetings.get(id) else {
+            return reject(Rejection::UnknownMeeting(id.clone()));
+        };
+        if !m.attendees.iter().any(|a| &a.resource == who) {
+            return reject(Rejection::NotInvited(who.clone()));
         }
         let m = self.meetings.get_mut(id).expect("present");
         for a in m.attendees.iter_mut().filter(|a| &a.resource == who) {

@@ -2,11 +2,14 @@
 //! [`OUTBOX_EVERY`]), sends each waiting delivery to its office and each notification to
 //! the sink, and logs `Done` for those that went through. A delivery is retried until the
 //! receiver gives a final answer (anything but "meeting being changed"); receivers apply
-//! each key once, so a resend after a lost answer or a crash changes nothing.
+//! each key once, so a resend after a lost answer or a crash changes nothing. Deliveries
+//! to one office go in the order they were made, one at a time.
 
 use super::{bump, lock, OfficeServer};
 use crate::storage::Storage;
+use engine::ids::OfficeId;
 use engine::state::{Command, Effect, Notification, Outcome, Rejection};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The longest the outbox waits between passes.
@@ -48,30 +51,31 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             }
         }
         bump(&self.shared.counters.notified, seqs.len() as u64);
-        let sends = waiting.iter().filter_map(|(seq, effect)| match effect {
-            Effect::Send { to, key, command } => Some(async move {
-                let answer = self
-                    .shared
-                    .peers
-                    .call(to, |c| {
-                        let (key, command) = (key.clone(), command.clone());
-                        async move { c.deliver(tarpc::context::current(), key, command).await }
-                    })
-                    .await;
-                match answer {
-                    Ok(Outcome::Rejected(Rejection::InProgress { .. })) | Err(_) => None,
-                    Ok(outcome) => {
-                        if let Outcome::Rejected(r) = &outcome {
-                            tracing::warn!(key, office = %to, "delivered, refused: {r}");
-                        }
-                        bump(&self.shared.counters.delivered, 1);
-                        Some(*seq)
-                    }
+        // Deliveries keep their order per office (an attendee who declines, then accepts,
+        // must end accepted everywhere): each office's are sent one after the other and
+        // the first that does not go through holds back the ones after it.
+        let mut queues: BTreeMap<&OfficeId, Vec<(u64, &String, &Command)>> = BTreeMap::new();
+        for (seq, effect) in &waiting {
+            if let Effect::Send { to, key, command } = effect {
+                queues.entry(to).or_default().push((*seq, key, command));
+            }
+        }
+        let per_office = queues.into_iter().map(|(to, queue)| async move {
+            let mut done = Vec::new();
+            for (seq, key, command) in queue {
+                if !self.deliver_one(to, key, command).await {
+                    break;
                 }
-            }),
-            Effect::Notify(_) => None,
+                done.push(seq);
+            }
+            done
         });
-        seqs.extend(futures::future::join_all(sends).await.into_iter().flatten());
+        seqs.extend(
+            futures::future::join_all(per_office)
+                .await
+                .into_iter()
+                .flatten(),
+        );
         let n = seqs.len();
         if n > 0 {
             // Lost in a crash, an effect is carried out again: receivers and sinks
@@ -79,5 +83,27 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             self.apply_lazy(Command::Done { seqs }).await;
         }
         n
+    }
+
+    /// Sends one delivery; whether the office gave a final answer.
+    async fn deliver_one(&self, to: &OfficeId, key: &str, command: &Command) -> bool {
+        let answer = self
+            .shared
+            .peers
+            .call(to, |c| {
+                let (key, command) = (key.to_string(), command.clone());
+                async move { c.deliver(tarpc::context::current(), key, command).await }
+            })
+            .await;
+        match answer {
+            Ok(Outcome::Rejected(Rejection::InProgress { .. })) | Err(_) => false,
+            Ok(outcome) => {
+                if let Outcome::Rejected(r) = &outcome {
+                    tracing::warn!(key, office = %to, "delivered, refused: {r}");
+                }
+                bump(&self.shared.counters.delivered, 1);
+                true
+            }
+        }
     }
 }
