@@ -7,10 +7,8 @@ mod common;
 use common::{at, zone};
 use engine::calendar::{BusyStatus, Interval};
 use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
-use engine::recurrence::{RecurrenceSet, Rule};
-use engine::state::{
-    Attendee, CancelScope, Command, MeetingSpec, OfficeState, Outcome, Rejection, Response,
-};
+use engine::recurrence::Rule;
+use engine::state::{CancelScope, Command, MeetingSpec, OfficeState, Outcome, Rejection, Response};
 use engine::time::Instant;
 use proptest::prelude::*;
 
@@ -26,27 +24,11 @@ fn office(people: &[&str]) -> OfficeState {
 
 fn meeting(id: &str, who: &[&str], start: Instant, mins: i64, rule: Option<&str>) -> MeetingSpec {
     let z = zone("America/New_York");
-    let mut rec = RecurrenceSet::single(z.to_wall(start), z);
+    let mut m = MeetingSpec::single(id, who[0], &who[1..], &[], z.to_wall(start), z, mins * 60);
     if let Some(r) = rule {
-        rec.rrules.push(Rule::parse(r).unwrap());
+        m.recurrence.rrules.push(Rule::parse(r).unwrap());
     }
-    MeetingSpec {
-        id: MeetingId::new(id),
-        organizer: ResourceId::new(who[0]),
-        title: id.into(),
-        attendees: who[1..]
-            .iter()
-            .map(|w| Attendee {
-                resource: ResourceId::new(*w),
-                required: true,
-                response: Response::NeedsAction,
-            })
-            .collect(),
-        rooms: vec![],
-        duration_secs: mins * 60,
-        recurrence: rec,
-        cancelled: Default::default(),
-    }
+    m
 }
 
 fn t(h: u32, m: u32) -> Instant {

@@ -7,10 +7,9 @@ mod common;
 
 use common::{at, zone};
 use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
-use engine::recurrence::RecurrenceSet;
 use engine::state::{
-    Attendee, CancelScope, Command, Effect, MeetingSpec, NoticeKind, OfficeState, Outcome,
-    Rejection, Response,
+    CancelScope, Command, Effect, MeetingSpec, NoticeKind, OfficeState, Outcome, Rejection,
+    Response,
 };
 use engine::time::Instant;
 
@@ -30,23 +29,9 @@ fn start() -> Instant {
 
 fn meeting(who: &[&str]) -> MeetingSpec {
     let z = zone("Europe/London");
-    MeetingSpec {
-        id: MeetingId::new("m1"),
-        organizer: ResourceId::new(who[0]),
-        title: "Planning".into(),
-        attendees: who[1..]
-            .iter()
-            .map(|w| Attendee {
-                resource: ResourceId::new(*w),
-                required: true,
-                response: Response::NeedsAction,
-            })
-            .collect(),
-        rooms: vec![],
-        duration_secs: 3600,
-        recurrence: RecurrenceSet::single(z.to_wall(start()), z),
-        cancelled: Default::default(),
-    }
+    let mut m = MeetingSpec::single("m1", who[0], &who[1..], &[], z.to_wall(start()), z, 3600);
+    m.title = "Planning".into();
+    m
 }
 
 /// Books `m` on every office, as the coordinator would.

@@ -2,10 +2,9 @@
 //! few hours), cancel some of the ones they booked (through the organizer's office), and
 //! have invitees answer (through their own offices), recording what each call came to.
 
-use engine::ids::{MeetingId, OfficeId, ResourceId};
+use engine::ids::{OfficeId, ResourceId};
 use engine::office::Directory;
-use engine::recurrence::RecurrenceSet;
-use engine::state::{Attendee, CancelScope, MeetingSpec, Outcome, Response};
+use engine::state::{CancelScope, MeetingSpec, Outcome, Response};
 use engine::time::{Wall, Zone};
 use madsim::rand::{thread_rng, Rng};
 use node::rpc::{connect, BookReply};
@@ -54,26 +53,8 @@ pub enum Seen {
 }
 
 fn meeting(id: String, who: &[&str], day: u32, hour: u32) -> MeetingSpec {
-    MeetingSpec {
-        id: MeetingId::new(id),
-        organizer: ResourceId::new(who[0]),
-        title: "sim".into(),
-        attendees: who[1..]
-            .iter()
-            .map(|a| Attendee {
-                resource: ResourceId::new(*a),
-                required: true,
-                response: Response::NeedsAction,
-            })
-            .collect(),
-        rooms: vec![],
-        duration_secs: 3600,
-        recurrence: RecurrenceSet::single(
-            Wall::from_ymd_hms(2027, 1, 11 + day, hour, 0, 0),
-            Zone::Utc,
-        ),
-        cancelled: Default::default(),
-    }
+    let start = Wall::from_ymd_hms(2027, 1, 11 + day, hour, 0, 0);
+    MeetingSpec::single(&id, who[0], &who[1..], &[], start, Zone::Utc, 3600)
 }
 
 fn ctx() -> tarpc::context::Context {

@@ -66,6 +66,37 @@ pub struct MeetingSpec {
 }
 
 impl MeetingSpec {
+    /// One instance of `duration_secs` at `start` (read in `zone`), organized by
+    /// `organizer` with required `attendees` who have not answered and `rooms`, titled by
+    /// its id. Add rules to `recurrence` for a series.
+    pub fn single(
+        id: &str,
+        organizer: &str,
+        attendees: &[&str],
+        rooms: &[&str],
+        start: crate::time::Wall,
+        zone: crate::time::Zone,
+        duration_secs: i64,
+    ) -> MeetingSpec {
+        MeetingSpec {
+            id: MeetingId::new(id),
+            organizer: ResourceId::new(organizer),
+            title: id.to_string(),
+            attendees: attendees
+                .iter()
+                .map(|a| Attendee {
+                    resource: ResourceId::new(*a),
+                    required: true,
+                    response: Response::NeedsAction,
+                })
+                .collect(),
+            rooms: rooms.iter().map(|r| ResourceId::new(*r)).collect(),
+            duration_secs,
+            recurrence: RecurrenceSet::single(start, zone),
+            cancelled: BTreeSet::new(),
+        }
+    }
+
     /// Every resource the meeting takes: organizer, attendees, rooms, without repeats.
     pub fn resources(&self) -> Vec<ResourceId> {
         let mut v: Vec<ResourceId> = std::iter::once(self.organizer.clone())

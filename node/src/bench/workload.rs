@@ -2,9 +2,7 @@
 //! bookings: an organizer, one to three attendees from any office, a room half the time,
 //! 30 or 60 minutes on a half-hour slot within eight weeks.
 
-use engine::ids::{MeetingId, ResourceId};
-use engine::recurrence::RecurrenceSet;
-use engine::state::{Attendee, MeetingSpec, Response};
+use engine::state::MeetingSpec;
 use engine::time::{Instant, Zone};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -54,24 +52,18 @@ impl Booking {
 
     /// The booking as the scheduler's meeting.
     pub fn spec(&self) -> MeetingSpec {
-        MeetingSpec {
-            id: MeetingId::new(&self.id),
-            organizer: ResourceId::new(&self.organizer),
-            title: "bench".into(),
-            attendees: self
-                .attendees
-                .iter()
-                .map(|a| Attendee {
-                    resource: ResourceId::new(a),
-                    required: true,
-                    response: Response::NeedsAction,
-                })
-                .collect(),
-            rooms: self.room.iter().map(ResourceId::new).collect(),
-            duration_secs: self.secs,
-            recurrence: RecurrenceSet::single(Zone::Utc.to_wall(Instant(self.start)), Zone::Utc),
-            cancelled: Default::default(),
-        }
+        let attendees: Vec<&str> = self.attendees.iter().map(String::as_str).collect();
+        let rooms: Vec<&str> = self.room.iter().map(String::as_str).collect();
+        let start = Zone::Utc.to_wall(Instant(self.start));
+        MeetingSpec::single(
+            &self.id,
+            &self.organizer,
+            &attendees,
+            &rooms,
+            start,
+            Zone::Utc,
+            self.secs,
+        )
     }
 
     /// The office of the organizer.

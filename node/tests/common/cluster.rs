@@ -153,16 +153,7 @@ pub async fn busy_count(c: &Cluster, office: &str, who: &str) -> usize {
     }
 }
 
-/// [`busy_count`] once it equals `want`, or its value after 5 s: decisions reach the
-/// other offices just after the organizer's answer, so their calendars settle shortly.
+/// [`busy_count`] once it equals `want` (see [`super::settles`]).
 pub async fn busy_settles(c: &Cluster, office: &str, who: &str, want: usize) -> usize {
-    let mut got = busy_count(c, office, who).await;
-    for _ in 0..100 {
-        if got == want {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        got = busy_count(c, office, who).await;
-    }
-    got
+    super::settles(want, || busy_count(c, office, who)).await
 }

@@ -4,9 +4,7 @@
 pub mod cluster;
 pub mod procs;
 
-use engine::ids::{MeetingId, ResourceId};
-use engine::recurrence::RecurrenceSet;
-use engine::state::{Attendee, MeetingSpec, Response};
+use engine::state::MeetingSpec;
 use engine::time::{Wall, Zone};
 
 /// A one-hour single meeting at `start` (UTC) with required attendees and rooms.
@@ -17,21 +15,23 @@ pub fn meeting(
     rooms: &[&str],
     start: Wall,
 ) -> MeetingSpec {
-    MeetingSpec {
-        id: MeetingId::new(id),
-        organizer: ResourceId::new(organizer),
-        title: id.into(),
-        attendees: attendees
-            .iter()
-            .map(|a| Attendee {
-                resource: ResourceId::new(*a),
-                required: true,
-                response: Response::NeedsAction,
-            })
-            .collect(),
-        rooms: rooms.iter().map(|r| ResourceId::new(*r)).collect(),
-        duration_secs: 3600,
-        recurrence: RecurrenceSet::single(start, Zone::Utc),
-        cancelled: Default::default(),
+    MeetingSpec::single(id, organizer, attendees, rooms, start, Zone::Utc, 3600)
+}
+
+/// `read()` once it equals `want`, or its last value after 5 s: decisions reach the
+/// other offices just after the organizer's answer, so their calendars settle shortly.
+pub async fn settles<F, Fut>(want: usize, read: F) -> usize
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    let mut got = read().await;
+    for _ in 0..100 {
+        if got == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        got = read().await;
     }
+    got
 }

@@ -100,16 +100,7 @@ pub async fn busy(base: u16, office: &str, who: &str) -> usize {
     }
 }
 
-/// [`busy`] once it equals `want`, or its value after 5 s (decisions reach the other
-/// offices just after the organizer's answer).
+/// [`busy`] once it equals `want` (see [`super::settles`]).
 pub async fn busy_settles(base: u16, office: &str, who: &str, want: usize) -> usize {
-    let mut got = busy(base, office, who).await;
-    for _ in 0..100 {
-        if got == want {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        got = busy(base, office, who).await;
-    }
-    got
+    super::settles(want, || busy(base, office, who)).await
 }
