@@ -10,7 +10,15 @@ use std::time::Duration;
 
 fn meeting() -> MeetingSpec {
     let start = Wall::from_ymd_hms(2027, 1, 12, 10, 0, 0);
-    MeetingSpec::single("sim-1", "alice", &["dev", "priya"], &[], start, Zone::Utc, 3600)
+    MeetingSpec::single(
+        "sim-1",
+        "alice",
+        &["dev", "priya"],
+        &[],
+        start,
+        Zone::Utc,
+        3600,
+    )
 }
 
 #[madsim::test]
