@@ -5,6 +5,7 @@
 mod common;
 
 use common::procs::{addr, busy, busy_settles, meeting, spawn, wait_up, Nodes, OFFICES};
+use common::settles_within;
 use node::rpc::{connect, BookReply};
 use std::path::PathBuf;
 use std::process::Command;
@@ -347,70 +348,60 @@ async fn a_coordinator_killed_between_prepare_and_commit_ends_all_or_nothing() {
         wait_up(addr(base, o)).await;
     }
     let people = [("ny", "alice"), ("london", "dev"), ("bangalore", "priya")];
-    let ny = connect(addr(base, "ny")).await.unwrap();
-    let reply = ny
-        .book(
-            tarpc::context::current(),
-            meeting("k1", &["dev", "priya"], 9),
-            false,
-        )
-        .await;
-    assert!(
-        reply.is_err(),
-        "the coordinator should have died: {reply:?}"
-    );
-    let mut child = nodes.children[ny_index].take().unwrap();
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "{status:?}");
+    // Books through New York, whose node dies at its failpoint instead of answering.
+    let book_and_lose_ny = |nodes: &mut Nodes, id: &'static str, hour: u32| {
+        let child = nodes.children[ny_index].take().unwrap();
+        async move {
+            let ny = connect(addr(base, "ny")).await.unwrap();
+            let m = meeting(id, &["dev", "priya"], hour);
+            let reply = ny.book(tarpc::context::current(), m, false).await;
+            assert!(
+                reply.is_err(),
+                "the coordinator should have died: {reply:?}"
+            );
+            let mut child = child;
+            let status = child.wait().unwrap();
+            assert!(!status.success(), "{status:?}");
+        }
+    };
+    let busy_total = || async {
+        let mut n = 0;
+        for (office, who) in people {
+            n += busy(base, office, who).await;
+        }
+        n
+    };
+    let pending_total = || async {
+        let mut n = 0;
+        for office in ["ny", "london", "bangalore"] {
+            let c = connect(addr(base, office)).await.unwrap();
+            n += c.health(tarpc::context::current()).await.unwrap().pending;
+        }
+        n
+    };
+
+    book_and_lose_ny(&mut nodes, "k1", 9).await;
     // The participants hold k1, prepared, with no decision.
     assert_eq!(busy(base, "london", "dev").await, 1, "dev's hold");
     // New York comes back (armed to die after its next commit is logged): presumed abort.
     nodes.children[ny_index] = Some(spawn("ny", &root, base, Some("crash-after-decision")));
     wait_up(addr(base, "ny")).await;
-    for _ in 0..100 {
-        if busy(base, "london", "dev").await == 0 && busy(base, "bangalore", "priya").await == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    for (office, who) in people {
-        assert_eq!(busy(base, office, who).await, 0, "{who} kept k1");
-    }
-    // Now a commit is logged and the coordinator dies before telling anyone.
-    let ny = connect(addr(base, "ny")).await.unwrap();
-    let reply = ny
-        .book(
-            tarpc::context::current(),
-            meeting("k2", &["dev", "priya"], 11),
-            false,
-        )
-        .await;
-    assert!(
-        reply.is_err(),
-        "the coordinator should have died: {reply:?}"
+    assert_eq!(
+        settles_within(0, 10, busy_total).await,
+        0,
+        "k1 was kept somewhere"
     );
-    let mut child = nodes.children[ny_index].take().unwrap();
-    child.wait().unwrap();
+
+    // Now a commit is logged and the coordinator dies before telling anyone.
+    book_and_lose_ny(&mut nodes, "k2", 11).await;
     nodes.children[ny_index] = Some(spawn("ny", &root, base, None));
     wait_up(addr(base, "ny")).await;
     // The participants ask the coordinator (after their wait) and commit.
-    let pending = |office: &'static str| async move {
-        let c = connect(addr(base, office)).await.unwrap();
-        c.health(tarpc::context::current()).await.unwrap().pending
-    };
-    for _ in 0..150 {
-        if pending("london").await == 0 && pending("bangalore").await == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    for office in ["ny", "london", "bangalore"] {
-        assert_eq!(
-            pending(office).await,
-            0,
-            "{office} still holds k2 undecided"
-        );
-    }
+    assert_eq!(
+        settles_within(0, 15, pending_total).await,
+        0,
+        "k2 still undecided"
+    );
     for (office, who) in people {
         assert_eq!(busy(base, office, who).await, 1, "{who} lacks k2");
     }

@@ -20,6 +20,10 @@ fn payloads(s: &impl Storage) -> Vec<Vec<u8>> {
         .collect()
 }
 
+fn lsns(s: &impl Storage) -> Vec<Lsn> {
+    s.read_from(0).expect("read").iter().map(|r| r.0).collect()
+}
+
 fn rec(i: u64) -> Vec<u8> {
     format!("record {i} {}", "x".repeat((i % 7) as usize * 13)).into_bytes()
 }
@@ -115,28 +119,14 @@ pub fn snapshots_truncate_and_survive<B: Backend>(mut s: B) {
     }
     s.sync().unwrap();
     s.save_snapshot(4, b"state after 4").unwrap();
-    assert_eq!(
-        s.read_from(0)
-            .unwrap()
-            .iter()
-            .map(|r| r.0)
-            .collect::<Vec<Lsn>>(),
-        vec![5, 6]
-    );
+    assert_eq!(lsns(&s), vec![5, 6]);
     s.append(&rec(7)).unwrap();
     let mut s = s.crash(0);
     assert_eq!(
         s.load_snapshot().unwrap(),
         Some((4, b"state after 4".to_vec()))
     );
-    assert_eq!(
-        s.read_from(0)
-            .unwrap()
-            .iter()
-            .map(|r| r.0)
-            .collect::<Vec<Lsn>>(),
-        vec![5, 6]
-    );
+    assert_eq!(lsns(&s), vec![5, 6]);
     assert_eq!(s.append(&rec(7)).unwrap(), 7);
     s.sync().unwrap();
     s.save_snapshot(7, b"state after 7").unwrap();

@@ -3,14 +3,14 @@
 #![allow(dead_code)]
 
 use engine::calendar::Interval;
-use engine::ids::{OfficeId, ResourceId};
+use engine::ids::OfficeId;
 use engine::office::Directory;
 use engine::state::MeetingSpec;
 use engine::time::{Instant, Wall};
 use node::clock::SystemClock;
 use node::durable::DurableOffice;
 use node::notify::MemorySink;
-use node::rpc::{connect, FreeBusyReply, OfficeRpcClient};
+use node::rpc::{connect, OfficeRpcClient};
 use node::sample::{parse_directory, SAMPLE_OFFICES};
 use node::server::{run, NodeOptions, OfficeServer};
 use node::storage::FileStorage;
@@ -136,21 +136,7 @@ pub fn day() -> Interval {
 
 /// How many busy periods `who` has that day, asked of `office`'s node.
 pub async fn busy_count(c: &Cluster, office: &str, who: &str) -> usize {
-    let client = c.client(office).await;
-    let reply = client
-        .free_busy(
-            tarpc::context::current(),
-            vec![ResourceId::new(who)],
-            day(),
-            None,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    match reply {
-        FreeBusyReply::Fresh { answer, .. } => answer[0].busy.len(),
-        other => panic!("{other:?}"),
-    }
+    super::busy_periods(&c.client(office).await, who, day()).await
 }
 
 /// [`busy_count`] once it equals `want` (see [`super::settles`]).

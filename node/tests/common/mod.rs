@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod procs;
 
+use engine::ids::ResourceId;
 use engine::state::MeetingSpec;
 use engine::time::{Wall, Zone};
 
@@ -25,8 +26,17 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = usize>,
 {
+    settles_within(want, 5, read).await
+}
+
+/// [`settles`], waiting up to `secs` seconds.
+pub async fn settles_within<F, Fut>(want: usize, secs: u64, read: F) -> usize
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
     let mut got = read().await;
-    for _ in 0..100 {
+    for _ in 0..secs * 20 {
         if got == want {
             break;
         }
@@ -34,4 +44,26 @@ where
         got = read().await;
     }
     got
+}
+
+/// How many busy periods `who` has in `window`, asked of `client` (their office's node).
+pub async fn busy_periods(
+    client: &node::rpc::OfficeRpcClient,
+    who: &str,
+    window: engine::calendar::Interval,
+) -> usize {
+    let reply = client
+        .free_busy(
+            tarpc::context::current(),
+            vec![ResourceId::new(who)],
+            window,
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    match reply {
+        node::rpc::FreeBusyReply::Fresh { answer, .. } => answer[0].busy.len(),
+        other => panic!("{other:?}"),
+    }
 }

@@ -3,10 +3,9 @@
 #![allow(dead_code)]
 
 use engine::calendar::Interval;
-use engine::ids::ResourceId;
 use engine::state::MeetingSpec;
 use engine::time::{Instant, Wall};
-use node::rpc::{connect, FreeBusyReply};
+use node::rpc::connect;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -84,20 +83,7 @@ pub async fn busy(base: u16, office: &str, who: &str) -> usize {
         Instant(Wall::from_ymd_hms(2027, 2, 3, 0, 0, 0).0),
         Instant(Wall::from_ymd_hms(2027, 2, 4, 0, 0, 0).0),
     );
-    let reply = c
-        .free_busy(
-            tarpc::context::current(),
-            vec![ResourceId::new(who)],
-            day,
-            None,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    match reply {
-        FreeBusyReply::Fresh { answer, .. } => answer[0].busy.len(),
-        other => panic!("{other:?}"),
-    }
+    super::busy_periods(&c, who, day).await
 }
 
 /// [`busy`] once it equals `want` (see [`super::settles`]).
