@@ -1,5 +1,5 @@
 # One target per check. `make` alone runs what CI runs.
-.PHONY: ci demo test fmt clippy oracle bench bench-load fuzz golden
+.PHONY: ci demo test fmt clippy oracle bench bench-load fuzz golden sim-soak sim-capacity
 
 ci:
 	bash .ci/run
@@ -26,6 +26,15 @@ bench:
 # The load benchmark against PostgreSQL (installs and starts it); report in reports/out/.
 bench-load:
 	scripts/bench-load
+
+# A long simulation soak, and the linearizability checker's capacity figure (README).
+sim-soak:
+	scripts/vendor-madsim
+	RUSTFLAGS="--cfg madsim" SIM_SEEDS=$${SIM_SEEDS:-2000} cargo test --manifest-path sim/Cargo.toml --target-dir target/sim --test t20_seeds every_seed -- --nocapture
+
+sim-capacity:
+	scripts/vendor-madsim
+	RUSTFLAGS="--cfg madsim" SIM_CAPACITY=1 cargo test --manifest-path sim/Cargo.toml --target-dir target/sim --test t40_capacity capacity -- --nocapture
 
 golden:
 	UPDATE_GOLDEN=1 cargo test -p dms-engine

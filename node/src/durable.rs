@@ -149,6 +149,17 @@ impl<S: Storage> DurableOffice<S> {
         &self.state
     }
 
+    /// The state, to switch a planted bug on (test-only).
+    #[cfg(feature = "planted-bugs")]
+    pub fn state_mut_for_planted_bugs(&mut self) -> &mut OfficeState {
+        &mut self.state
+    }
+
+    /// Whether every command applied is also synced (none waits for a later sync).
+    pub fn all_synced(&self) -> bool {
+        self.storage.synced_lsn() >= self.storage.last_lsn()
+    }
+
     /// The last command applied.
     pub fn applied(&self) -> Lsn {
         self.applied

@@ -4,7 +4,7 @@
 //! Every call is idempotent by transaction id (prepare, commit, abort) or read-only, so a
 //! caller may retry any of them after a timeout.
 
-use engine::calendar::{Conflict, FreeBusy, Interval};
+use engine::calendar::{BusyEntry, Conflict, FreeBusy, Interval};
 use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
 use engine::office::Directory;
 use engine::state::{CancelScope, Command, MeetingSpec, Outcome, Response};
@@ -146,6 +146,9 @@ pub trait OfficeRpc {
         resource: ResourceId,
         window: Interval,
     ) -> Result<Vec<MeetingSpec>, String>;
+    /// The busy entries (meeting, instance, time, status: held, confirmed or tentative)
+    /// of one of this office's people or rooms in `window`: the office's own view.
+    async fn entries(resource: ResourceId, window: Interval) -> Result<Vec<BusyEntry>, String>;
     /// Ranked, explained times, from every office's (cached) free/busy.
     async fn suggest(request: SuggestRequest) -> Result<Suggestions, String>;
     /// The company: offices, people, rooms.

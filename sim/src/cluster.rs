@@ -4,17 +4,20 @@
 //! carries it), every node the production `OfficeServer` over a
 //! simulated [`Disk`] that outlives it: [`SimCluster::crash`] kills a host, crashes its
 //! disk (unsynced writes lost, the last one maybe torn) and restarts it from the disk.
+//! Each office's notifications go to a [`MemorySink`] that outlives its crashes.
 
 use engine::ids::OfficeId;
 use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::Handle;
 use node::clock::{SkewedClock, SystemClock};
 use node::durable::DurableOffice;
+use node::notify::MemorySink;
 use node::sample::{parse_directory, SAMPLE_OFFICES};
-use node::server::{run, OfficeServer};
+use node::server::{run, NodeOptions, OfficeServer, Planted};
 use node::storage::Disk;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// The port every office node listens on.
@@ -30,11 +33,13 @@ pub struct SimCluster {
     pub disks: BTreeMap<OfficeId, Disk>,
     /// Each office's clock error: skew (ms) and drift (ppm).
     pub clocks: BTreeMap<OfficeId, (i64, i64)>,
+    /// Each office's notifications, every send recorded (outlives crashes).
+    pub sinks: BTreeMap<OfficeId, Arc<MemorySink>>,
 }
 
 impl SimCluster {
-    /// Starts every sample office on its own host.
-    pub fn start() -> SimCluster {
+    /// Starts every sample office on its own host, with a planted bug if asked.
+    pub fn start(planted: Option<Planted>) -> SimCluster {
         let dir = parse_directory(SAMPLE_OFFICES).expect("the sample directory parses");
         let addrs: BTreeMap<OfficeId, SocketAddr> = dir
             .offices
@@ -46,6 +51,7 @@ impl SimCluster {
         let mut nodes = BTreeMap::new();
         let mut disks = BTreeMap::new();
         let mut clocks = BTreeMap::new();
+        let mut sinks = BTreeMap::new();
         for (n, (office, addr)) in addrs.iter().enumerate() {
             let disk = Disk::new();
             let error = (
@@ -54,6 +60,9 @@ impl SimCluster {
             );
             clocks.insert(office.clone(), error);
             disks.insert(office.clone(), disk.clone());
+            let sink = Arc::new(MemorySink::default());
+            sinks.insert(office.clone(), sink.clone());
+            let started = Arc::new(AtomicBool::new(false));
             let (office2, dir2, addrs2, addr2) =
                 (office.clone(), dir.clone(), addrs.clone(), *addr);
             let node = handle
@@ -62,12 +71,19 @@ impl SimCluster {
                 .ip(addr.ip())
                 .init(move || {
                     let (office, dir, addrs) = (office2.clone(), dir2.clone(), addrs2.clone());
-                    let storage = disk.open();
+                    let again = started.swap(true, Ordering::Relaxed);
+                    let storage = if again && planted == Some(Planted::ForgetLogOnRestart) {
+                        Disk::new().open()
+                    } else {
+                        disk.open()
+                    };
+                    let mut options = NodeOptions::new(sink.clone(), None);
+                    options.planted = planted;
                     async move {
                         let mut state = DurableOffice::open(office.clone(), storage)
                             .expect("the disk's log decodes");
                         state.register_directory(&dir).expect("registers");
-                        let server = OfficeServer::new(
+                        let server = OfficeServer::with_options(
                             office,
                             state,
                             dir,
@@ -78,6 +94,7 @@ impl SimCluster {
                                 error.1,
                             )),
                             n as u32,
+                            options,
                         );
                         let listener = tokio::net::TcpListener::bind(addr2).await.expect("binds");
                         run(listener, server).await;
@@ -91,6 +108,7 @@ impl SimCluster {
             nodes,
             disks,
             clocks,
+            sinks,
         }
     }
 

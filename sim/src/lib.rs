@@ -4,10 +4,16 @@
 //! with its own IP, talking tarpc over madsim's simulated TCP. Only built with
 //! `--cfg madsim` (see `Cargo.toml`).
 //!
-//! - [`cluster`]: starts the sample company's offices on simulated hosts.
-//! - [`workload`]: what the clients do (book, cancel, answer) and what they saw.
-//! - [`check`]: the checks after quiescence.
-//! - [`run`]: one seeded run: clients, a fault plan, quiescence, and the checks.
+//! - [`cluster`]: starts the sample company's offices on simulated hosts (with a planted
+//!   bug, for the tests that show the checkers catch them).
+//! - [`workload`]: what the clients do (book, change, cancel, answer, read) and the
+//!   history of calls with their simulated times.
+//! - [`faults`]: the seeded fault plan (partitions both ways and one way, packet loss,
+//!   crashes with torn disks).
+//! - [`check`]: the checkers: linearizability, safety invariants, notifications exactly
+//!   once, liveness.
+//! - [`run`]: one seeded run: rounds of calls under faults, healing, the checks.
+//! - [`summary`]: what many runs add up to, as the report each test run prints.
 
 #![deny(missing_docs)]
 
@@ -16,6 +22,10 @@ pub mod check;
 #[cfg(madsim)]
 pub mod cluster;
 #[cfg(madsim)]
+pub mod faults;
+#[cfg(madsim)]
 pub mod run;
+#[cfg(madsim)]
+pub mod summary;
 #[cfg(madsim)]
 pub mod workload;

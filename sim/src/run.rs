@@ -1,22 +1,32 @@
-//! One seeded run: the sample company on simulated hosts, three client hosts booking,
-//! cancelling and answering concurrently (see [`crate::workload`]), a seeded
-//! fault plan that cuts offices off the network and heals them, and crashes offices
-//! (their disks losing unsynced writes) and restarts them; then quiescence and the
-//! checks. The run's trace (every reply, the final state of every office) hashes to a
-//! number that must be the same for the same seed.
+//! One seeded run: the sample company on simulated hosts; two rounds, each of three
+//! client hosts calling concurrently (see [`crate::workload`]) under a seeded fault plan
+//! (see [`crate::faults`]), then healing, liveness (settled within a bound, a new booking
+//! succeeds) and the safety invariants at that quiescent point; at the end every
+//! person's calendar read, and the whole history checked for linearizability. The run's
+//! trace (every call and answer, every fault, the final state) hashes to a number that
+//! must be the same for the same seed.
 
-use crate::check::check;
+use crate::check::{connect_all, history, invariants, linear, liveness, notifications};
 use crate::cluster::SimCluster;
-use crate::workload::{client, Op, Seen};
-use engine::ids::OfficeId;
+use crate::faults::{inject, Acks, Injected};
+use crate::workload::{client, perform, Call, Op, Turn, PEOPLE};
+use engine::ids::{MeetingId, ResourceId};
+use engine::state::MeetingSpec;
 use madsim::net::NetSim;
 use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::{Handle, Runtime};
+use node::server::Planted;
+use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Client hosts.
 pub const CLIENTS: usize = 3;
+/// Rounds (each: calls under faults, healing, checks).
+pub const ROUNDS: usize = 2;
+/// Calls per client per round.
+pub const OPS_PER_ROUND: usize = 8;
 
 /// What one run did and found.
 #[derive(Debug)]
@@ -24,11 +34,11 @@ pub struct Report {
     /// The seed.
     pub seed: u64,
     /// Every call and what its client saw.
-    pub calls: Vec<(Op, Seen)>,
-    /// Partitions injected.
-    pub partitions: usize,
-    /// Crashes (with restarts) injected.
-    pub crashes: usize,
+    pub calls: Vec<Call>,
+    /// The faults injected.
+    pub faults: Injected,
+    /// Independent parts the linearizability checker searched.
+    pub parts: usize,
     /// Everything that happened, in order, as text.
     pub trace: String,
     /// Broken checks (empty when the run is correct).
@@ -46,22 +56,22 @@ impl Report {
     }
 }
 
-/// Runs `seed` and checks it, on a fresh thread: thread-local state of a previous run
-/// (tokio's per-thread random numbers for `select!`, std's hash keys) would otherwise
-/// leak into this one and break determinism.
-pub fn run(seed: u64) -> Report {
+/// Runs `seed` (with a planted bug, if given) and checks it, on a fresh thread:
+/// thread-local state of a previous run (tokio's per-thread random numbers for
+/// `select!`, std's hash keys) would otherwise leak into this one and break determinism.
+pub fn run(seed: u64, planted: Option<Planted>) -> Report {
     std::thread::spawn(move || {
         let rt = Runtime::with_seed_and_config(seed, madsim::Config::default());
-        rt.block_on(simulate(seed))
+        rt.block_on(simulate(seed, planted))
     })
     .join()
     .unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// The simulation itself, inside a runtime made for `seed`.
-pub async fn simulate(seed: u64) -> Report {
-    let start = madsim::time::Instant::now();
-    let cluster = std::sync::Arc::new(SimCluster::start());
+pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
+    let epoch = madsim::time::Instant::now();
+    let cluster = Arc::new(SimCluster::start(planted));
     let handle = Handle::current();
     let dir = node::sample::parse_directory(node::sample::SAMPLE_OFFICES).expect("sample");
     let mut trace = String::new();
@@ -75,79 +85,145 @@ pub async fn simulate(seed: u64) -> Report {
         c.send_latency = Duration::from_millis(1)..Duration::from_millis(max_latency);
     });
     let _ = writeln!(trace, "latency 1..{max_latency}ms");
-    // The fault plan: a few times, cut a random office off the network for a while, or
-    // crash it (its disk loses unsynced writes, the last one maybe torn) and restart it.
-    let offices: Vec<OfficeId> = cluster.addrs.keys().cloned().collect();
-    let node_ids: Vec<_> = offices.iter().map(|o| cluster.nodes[o].id()).collect();
-    let faults = handle.create_node().name("faults").build().spawn({
-        let (node_ids, offices, cluster) = (node_ids.clone(), offices.clone(), cluster.clone());
-        async move {
-            let (mut partitions, mut crashes) = (0, 0);
-            for _ in 0..thread_rng().gen_range(1..5) {
-                madsim::time::sleep(Duration::from_millis(thread_rng().gen_range(0..3_000))).await;
-                let victim = thread_rng().gen_range(0..node_ids.len());
-                if thread_rng().gen_bool(0.5) {
-                    NetSim::current().clog_node(node_ids[victim]);
-                    madsim::time::sleep(Duration::from_millis(thread_rng().gen_range(500..8_000)))
-                        .await;
-                    NetSim::current().unclog_node(node_ids[victim]);
-                    partitions += 1;
-                } else {
-                    let down = Duration::from_millis(thread_rng().gen_range(100..5_000));
-                    let torn = thread_rng().gen_range(0..64);
-                    cluster.crash(&offices[victim], down, torn).await;
-                    crashes += 1;
-                }
-            }
-            (partitions, crashes)
-        }
-    });
-    let mut clients = Vec::new();
-    for c in 0..CLIENTS {
-        let addrs = cluster.addrs.clone();
-        let dir = dir.clone();
-        let host = handle
-            .create_node()
-            .name(format!("client-{c}"))
-            .ip([10, 0, 1, c as u8 + 1].into())
-            .build();
-        clients.push(host.spawn(client(c, addrs, dir)));
-    }
-    let mut calls = Vec::new();
-    for c in clients {
-        calls.extend(c.await.expect("a client ended"));
-    }
-    let (partitions, crashes) = faults.await.expect("the fault plan ended");
-    // Heal, then give participants time to ask about old holds.
-    for id in &node_ids {
-        NetSim::current().unclog_node(*id);
-    }
-    madsim::time::sleep(Duration::from_secs(30)).await;
-    for (op, seen) in &calls {
-        let _ = writeln!(trace, "{op:?} {seen:?}");
-    }
+    let hosts: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let ip = [10, 0, 1, c as u8 + 1];
+            let name = format!("client-{c}");
+            handle.create_node().name(name).ip(ip.into()).build()
+        })
+        .collect();
     let checker = handle
         .create_node()
         .name("checker")
         .ip([10, 0, 2, 1].into())
         .build();
-    let (cluster_addrs, calls2) = (cluster.addrs.clone(), calls.clone());
-    let (violations, tail) = checker
+    let fault_host = handle.create_node().name("faults").build();
+    let mut calls: Vec<Call> = Vec::new();
+    let mut violations = Vec::new();
+    let mut faults = Injected::default();
+    let mut booked: Vec<Vec<MeetingSpec>> = vec![Vec::new(); CLIENTS];
+    for round in 0..ROUNDS {
+        let acks = Arc::new(Acks::default());
+        let n = thread_rng().gen_range(1..4);
+        let plan = fault_host.spawn(inject(cluster.clone(), acks.clone(), n));
+        let mut running = Vec::new();
+        for (c, host) in hosts.iter().enumerate() {
+            let (addrs, dir) = (cluster.addrs.clone(), dir.clone());
+            let mine = std::mem::take(&mut booked[c]);
+            let acks = acks.clone();
+            let turn = Turn {
+                client: c,
+                round,
+                ops: OPS_PER_ROUND,
+            };
+            let calls = client(turn, addrs, dir, epoch, acks, mine);
+            running.push(host.spawn(calls));
+        }
+        for (c, r) in running.into_iter().enumerate() {
+            let (done, still) = r.await.expect("a client ended");
+            calls.extend(done);
+            booked[c] = still;
+        }
+        let injected = plan.await.expect("the fault plan ended");
+        trace.push_str(&injected.log);
+        for (k, n) in injected.by_kind {
+            *faults.by_kind.entry(k).or_default() += n;
+        }
+        let (addrs, dir2, so_far) = (cluster.addrs.clone(), dir.clone(), calls.clone());
+        let sinks = cluster.sinks.clone();
+        let (probe, found, line) = checker
+            .spawn(async move { quiescent(round, &addrs, &dir2, &so_far, &sinks, epoch).await })
+            .await
+            .expect("the checks ended");
+        let _ = writeln!(trace, "round {round}: {line}");
+        calls.extend(probe);
+        violations.extend(found.into_iter().map(|f| format!("round {round}: {f}")));
+    }
+    // The final state, read through the API: every person's calendar.
+    let (addrs, dir2) = (cluster.addrs.clone(), dir.clone());
+    let reads = checker
         .spawn(async move {
-            let mut tail = String::new();
-            let v = check(&cluster_addrs, &dir, &calls2, &mut tail).await;
-            (v, tail)
+            let mut reads = Vec::new();
+            for p in PEOPLE {
+                let op = Op::Read(ResourceId::new(p));
+                reads.push(perform(op, &addrs, &dir2, epoch, None).await);
+            }
+            reads
         })
         .await
-        .expect("the checker ended");
-    trace.push_str(&tail);
+        .expect("the final reads ended");
+    calls.extend(reads);
+    for c in &calls {
+        let _ = writeln!(
+            trace,
+            "{}..{} {:?} {:?} {:?} {:?} {}",
+            c.invoked, c.returned, c.op, c.seen, c.conflicts, c.entries, c.why
+        );
+    }
+    let parts = match linear::check(&history::translate(&calls, &dir)) {
+        Ok(parts) => parts,
+        Err(v) => {
+            violations.push(format!(
+                "end: linearizability: a part of {} calls, at most {} placed; stuck at {}",
+                v.calls, v.placed, v.stuck_at
+            ));
+            0
+        }
+    };
     Report {
         seed,
         calls,
-        partitions,
-        crashes,
+        faults,
+        parts,
         trace,
         violations,
-        simulated_secs: start.elapsed().as_secs_f64(),
+        simulated_secs: epoch.elapsed().as_secs_f64(),
     }
+}
+
+/// At a quiescent point: liveness, then the safety invariants and the notifications.
+/// Returns the probe call, the violations and a line for the trace.
+async fn quiescent(
+    round: usize,
+    addrs: &BTreeMap<engine::ids::OfficeId, std::net::SocketAddr>,
+    dir: &engine::office::Directory,
+    calls: &[Call],
+    sinks: &BTreeMap<engine::ids::OfficeId, Arc<node::notify::MemorySink>>,
+    epoch: madsim::time::Instant,
+) -> (Vec<Call>, Vec<String>, String) {
+    let clients = match connect_all(addrs).await {
+        Ok(c) => c,
+        Err(v) => return (vec![], v, "offices unreachable".into()),
+    };
+    let mut v = Vec::new();
+    let settled = liveness::settle(&clients).await;
+    let (probe, broken) = liveness::probe(round, addrs, dir, epoch).await;
+    let again = liveness::settle(&clients).await;
+    let line = format!("settled in {settled:?}, probe tries {}", probe.len());
+    let late = [settled.err(), broken, again.err()];
+    v.extend(late.into_iter().flatten().map(|s| format!("liveness: {s}")));
+    let mut all = calls.to_vec();
+    all.extend(probe.iter().cloned());
+    let broken = invariants::check(&clients, dir, &all).await;
+    v.extend(broken.into_iter().map(|s| format!("safety: {s}")));
+    let mut present: BTreeMap<MeetingId, bool> = BTreeMap::new();
+    for c in &all {
+        let Some(m) = c.op.meeting() else { continue };
+        if present.contains_key(&m.id) {
+            continue;
+        }
+        let home = dir.home(&m.organizer).ok().and_then(|h| clients.get(h));
+        let here = match home {
+            Some(h) => matches!(
+                h.meeting(tarpc::context::current(), m.id.clone()).await,
+                Ok(Some(_))
+            ),
+            None => false,
+        };
+        present.insert(m.id.clone(), here);
+    }
+    let is_present = |id: &MeetingId| present.get(id).copied().unwrap_or(false);
+    let broken = notifications::check(sinks, &all, &is_present);
+    v.extend(broken.into_iter().map(|s| format!("notifications: {s}")));
+    (probe, v, line)
 }

@@ -1,48 +1,55 @@
 //! What the simulated clients do: book seeded meetings across offices (contending for a
-//! few hours), cancel some of the ones they booked (through the organizer's office), and
-//! have invitees answer (through their own offices), recording what each call came to.
+//! few hours), move some of them, cancel some (through the organizer's office), have
+//! invitees answer (through their own offices), and read people's calendars at their
+//! offices; every call recorded with the simulated instants it was invoked and returned.
 
-use engine::ids::{OfficeId, ResourceId};
+use crate::faults::Acks;
+use engine::calendar::{BusyEntry, Interval};
+use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::office::Directory;
 use engine::state::{CancelScope, MeetingSpec, Outcome, Response};
-use engine::time::{Wall, Zone};
+use engine::time::{Disambiguation, Instant, Wall, Zone};
 use madsim::rand::{thread_rng, Rng};
 use node::rpc::{connect, BookReply};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// People who book, across the four offices.
 pub const PEOPLE: [&str; 8] = [
     "alice", "bob", "dev", "emma", "priya", "rahul", "tom", "uma",
 ];
-/// Operations per client.
-pub const OPS_PER_CLIENT: usize = 10;
 
 /// One client call.
 #[derive(Clone, Debug)]
 pub enum Op {
     /// Book a new meeting.
     Book(MeetingSpec),
+    /// Replace a booked meeting by this version (moved).
+    Update(MeetingSpec),
     /// Cancel a booked meeting, whole.
     Cancel(MeetingSpec),
     /// An invitee answers.
     Respond(MeetingSpec, ResourceId, Response),
+    /// Read a person's calendar entries at their office.
+    Read(ResourceId),
 }
 
 impl Op {
-    /// The meeting the call is about.
-    pub fn meeting(&self) -> &MeetingSpec {
+    /// The meeting the call is about (none for reads).
+    pub fn meeting(&self) -> Option<&MeetingSpec> {
         match self {
-            Op::Book(m) | Op::Cancel(m) | Op::Respond(m, _, _) => m,
+            Op::Book(m) | Op::Update(m) | Op::Cancel(m) | Op::Respond(m, _, _) => Some(m),
+            Op::Read(_) => None,
         }
     }
 }
 
 /// What a call came to, as the client saw it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Seen {
-    /// Booked (a booking) or done (a cancellation, an answer).
+    /// Booked, changed, cancelled, answered, read.
     Done,
     /// Refused for conflicts.
     Conflicts,
@@ -52,7 +59,38 @@ pub enum Seen {
     Unknown,
 }
 
-fn meeting(id: String, who: &[&str], day: u32, hour: u32) -> MeetingSpec {
+/// One call and what came of it.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// What was asked.
+    pub op: Op,
+    /// What it came to.
+    pub seen: Seen,
+    /// The conflicts named by a "conflicts" answer: (resource, meeting in the way).
+    pub conflicts: Vec<(ResourceId, MeetingId)>,
+    /// What a read returned.
+    pub entries: Vec<BusyEntry>,
+    /// Why it was refused, or how it failed.
+    pub why: String,
+    /// Simulated nanoseconds since the run began, when it was invoked.
+    pub invoked: u64,
+    /// And when it returned.
+    pub returned: u64,
+}
+
+/// The days the workload books on (probes book on a later day of their own).
+pub fn window() -> Interval {
+    let day = |d| {
+        let wall = Wall::from_ymd_hms(2027, 1, d, 0, 0, 0);
+        Zone::Utc
+            .to_instant(wall, Disambiguation::Compatible)
+            .unwrap_or(Instant(0))
+    };
+    Interval::new(day(11), day(17))
+}
+
+/// A one-hour meeting of `who` (the first organizes) on workload day `day` at `hour` UTC.
+pub fn meeting(id: String, who: &[&str], day: u32, hour: u32) -> MeetingSpec {
     let start = Wall::from_ymd_hms(2027, 1, 11 + day, hour, 0, 0);
     MeetingSpec::single(&id, who[0], &who[1..], &[], start, Zone::Utc, 3600)
 }
@@ -63,83 +101,180 @@ fn ctx() -> tarpc::context::Context {
     ctx
 }
 
-/// One client's calls, in order.
-pub async fn client(
-    c: usize,
-    addrs: BTreeMap<OfficeId, SocketAddr>,
-    dir: Directory,
-) -> Vec<(Op, Seen)> {
-    madsim::time::sleep(Duration::from_millis(100)).await;
-    let mut calls = Vec::new();
-    let mut booked: Vec<MeetingSpec> = Vec::new();
-    for k in 0..OPS_PER_CLIENT {
-        let roll: f64 = thread_rng().gen();
-        let op = if roll < 0.2 && !booked.is_empty() {
-            Op::Cancel(booked.remove(thread_rng().gen_range(0..booked.len())))
-        } else if roll < 0.4 && booked.iter().any(|m| !m.attendees.is_empty()) {
-            let with: Vec<&MeetingSpec> =
-                booked.iter().filter(|m| !m.attendees.is_empty()).collect();
-            let m = with[thread_rng().gen_range(0..with.len())].clone();
-            let who = m.attendees[thread_rng().gen_range(0..m.attendees.len())]
-                .resource
-                .clone();
-            let answer = if thread_rng().gen_bool(0.5) {
-                Response::Declined
-            } else {
-                Response::Accepted
-            };
-            Op::Respond(m, who, answer)
-        } else {
-            let mut who: Vec<&str> = Vec::new();
-            for _ in 0..thread_rng().gen_range(2..4) {
-                let p = PEOPLE[thread_rng().gen_range(0..PEOPLE.len())];
-                if !who.contains(&p) {
-                    who.push(p);
-                }
+/// Nanoseconds since `epoch`.
+pub fn since(epoch: madsim::time::Instant) -> u64 {
+    epoch.elapsed().as_nanos() as u64
+}
+
+/// Makes one call at the office that owns the acting person, and records it.
+pub async fn perform(
+    op: Op,
+    addrs: &BTreeMap<OfficeId, SocketAddr>,
+    dir: &Directory,
+    epoch: madsim::time::Instant,
+    acks: Option<&Acks>,
+) -> Call {
+    let actor = match &op {
+        Op::Book(m) | Op::Update(m) | Op::Cancel(m) => m.organizer.clone(),
+        Op::Respond(_, who, _) | Op::Read(who) => who.clone(),
+    };
+    let home = dir.home(&actor).expect("a sample person").clone();
+    let invoked = since(epoch);
+    let mut call = Call {
+        op,
+        seen: Seen::Unknown,
+        conflicts: vec![],
+        entries: vec![],
+        why: String::new(),
+        invoked,
+        returned: invoked,
+    };
+    if let Ok(client) = connect(addrs[&home]).await {
+        let book = |r: Result<BookReply, tarpc::client::RpcError>, call: &mut Call| match r {
+            Ok(BookReply::Booked { .. }) => Seen::Done,
+            Ok(BookReply::Conflicts { conflicts, .. }) => {
+                call.conflicts = conflicts
+                    .into_iter()
+                    .map(|c| (c.resource, c.with_meeting))
+                    .collect();
+                Seen::Conflicts
             }
-            Op::Book(meeting(
-                format!("c{c}-{k}"),
-                &who,
-                thread_rng().gen_range(0..2),
-                thread_rng().gen_range(9..13),
-            ))
+            Ok(BookReply::Refused { why }) => {
+                call.why = why;
+                Seen::Refused
+            }
+            Err(e) => {
+                call.why = e.to_string();
+                Seen::Unknown
+            }
         };
-        let actor = match &op {
-            Op::Book(m) | Op::Cancel(m) => m.organizer.clone(),
-            Op::Respond(_, who, _) => who.clone(),
-        };
-        let home = dir.home(&actor).expect("a sample person").clone();
-        let seen = match connect(addrs[&home]).await {
-            Err(_) => Seen::Unknown,
-            Ok(client) => match &op {
-                Op::Book(m) => match client.book(ctx(), m.clone(), false).await {
-                    Ok(BookReply::Booked { .. }) => Seen::Done,
-                    Ok(BookReply::Conflicts { .. }) => Seen::Conflicts,
-                    Ok(BookReply::Refused { .. }) => Seen::Refused,
-                    Err(_) => Seen::Unknown,
-                },
-                Op::Cancel(m) => {
-                    let scope = CancelScope::Series;
-                    outcome(client.cancel(ctx(), m.id.clone(), scope).await)
+        call.seen = match call.op.clone() {
+            Op::Book(m) => book(client.book(ctx(), m, false).await, &mut call),
+            Op::Update(m) => book(client.update(ctx(), m, false).await, &mut call),
+            Op::Cancel(m) => {
+                let reply = client.cancel(ctx(), m.id, CancelScope::Series).await;
+                outcome(reply, &mut call.why)
+            }
+            Op::Respond(m, who, r) => {
+                outcome(client.respond(ctx(), m.id, who, r).await, &mut call.why)
+            }
+            Op::Read(who) => match client.entries(ctx(), who, window()).await {
+                Ok(Ok(entries)) => {
+                    call.entries = entries;
+                    Seen::Done
                 }
-                Op::Respond(m, who, r) => {
-                    outcome(client.respond(ctx(), m.id.clone(), who.clone(), *r).await)
+                other => {
+                    call.why = format!("{other:?}");
+                    Seen::Unknown
                 }
             },
         };
-        if let (Op::Book(m), Seen::Done) = (&op, seen) {
-            booked.push(m.clone());
-        }
-        calls.push((op, seen));
-        madsim::time::sleep(Duration::from_millis(thread_rng().gen_range(0..200))).await;
     }
-    calls
+    call.returned = since(epoch);
+    if let (Some(acks), Op::Book(_) | Op::Update(_), Seen::Done) = (acks, &call.op, call.seen) {
+        acks.acknowledged(&home);
+    }
+    call
 }
 
-fn outcome(reply: Result<Outcome, tarpc::client::RpcError>) -> Seen {
+fn outcome(reply: Result<Outcome, tarpc::client::RpcError>, why: &mut String) -> Seen {
     match reply {
         Ok(Outcome::Cancelled { .. } | Outcome::Responded { .. }) => Seen::Done,
-        Ok(_) => Seen::Refused,
-        Err(_) => Seen::Unknown,
+        Ok(other) => {
+            *why = format!("{other:?}");
+            Seen::Refused
+        }
+        Err(e) => {
+            *why = e.to_string();
+            Seen::Unknown
+        }
     }
+}
+
+fn pick<T: Clone>(v: &[T]) -> T {
+    v[thread_rng().gen_range(0..v.len())].clone()
+}
+
+/// The next thing client `c` does, given the meetings it has booked.
+fn next_op(c: usize, round: usize, k: usize, booked: &mut Vec<MeetingSpec>) -> Op {
+    let roll: f64 = thread_rng().gen();
+    let slot = || (thread_rng().gen_range(0..2), thread_rng().gen_range(9..13));
+    if roll < 0.1 && !booked.is_empty() {
+        return Op::Cancel(booked.remove(thread_rng().gen_range(0..booked.len())));
+    }
+    if roll < 0.25 && !booked.is_empty() {
+        let old = pick(booked);
+        let (day, hour) = slot();
+        let mut who = vec![old.organizer.as_str()];
+        who.extend(old.attendees.iter().map(|a| a.resource.as_str()));
+        return Op::Update(meeting(old.id.as_str().to_string(), &who, day, hour));
+    }
+    if roll < 0.4 && booked.iter().any(|m| !m.attendees.is_empty()) {
+        let with: Vec<MeetingSpec> = booked
+            .iter()
+            .filter(|m| !m.attendees.is_empty())
+            .cloned()
+            .collect();
+        let m = pick(&with);
+        let who = pick(&m.attendees).resource;
+        let answer = if thread_rng().gen_bool(0.5) {
+            Response::Declined
+        } else {
+            Response::Accepted
+        };
+        return Op::Respond(m, who, answer);
+    }
+    if roll < 0.6 {
+        return Op::Read(ResourceId::new(pick(&PEOPLE)));
+    }
+    let mut who: Vec<&str> = Vec::new();
+    for _ in 0..thread_rng().gen_range(2..4) {
+        let p = pick(&PEOPLE);
+        if !who.contains(&p) {
+            who.push(p);
+        }
+    }
+    let (day, hour) = slot();
+    Op::Book(meeting(format!("c{c}-{round}-{k}"), &who, day, hour))
+}
+
+/// Which client, in which round, making how many calls.
+#[derive(Clone, Copy, Debug)]
+pub struct Turn {
+    /// The client.
+    pub client: usize,
+    /// The round.
+    pub round: usize,
+    /// Calls to make.
+    pub ops: usize,
+}
+
+/// One client's calls in one round, in order.
+pub async fn client(
+    turn: Turn,
+    addrs: BTreeMap<OfficeId, SocketAddr>,
+    dir: Directory,
+    epoch: madsim::time::Instant,
+    acks: Arc<Acks>,
+    mut booked: Vec<MeetingSpec>,
+) -> (Vec<Call>, Vec<MeetingSpec>) {
+    madsim::time::sleep(Duration::from_millis(100)).await;
+    let mut calls = Vec::new();
+    for k in 0..turn.ops {
+        let op = next_op(turn.client, turn.round, k, &mut booked);
+        let call = perform(op, &addrs, &dir, epoch, Some(&acks)).await;
+        if call.seen == Seen::Done {
+            match &call.op {
+                Op::Book(m) => booked.push(m.clone()),
+                Op::Update(m) => {
+                    booked.retain(|b| b.id != m.id);
+                    booked.push(m.clone());
+                }
+                _ => {}
+            }
+        }
+        calls.push(call);
+        madsim::time::sleep(Duration::from_millis(thread_rng().gen_range(0..200))).await;
+    }
+    (calls, booked)
 }

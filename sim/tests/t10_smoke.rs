@@ -23,7 +23,7 @@ fn meeting() -> MeetingSpec {
 
 #[madsim::test]
 async fn a_booking_across_three_offices_commits_on_simulated_hosts() {
-    let cluster = SimCluster::start();
+    let cluster = SimCluster::start(None);
     let client = madsim::runtime::Handle::current()
         .create_node()
         .name("client")

@@ -1,10 +1,11 @@
-//! Seeded runs with network partitions and crashes (disks losing unsynced writes), every
-//! one checked (atomicity, durability of
-//! acknowledged bookings, nothing left undecided); a seed run twice gives the same trace.
-//! `SIM_SEEDS=N` runs N seeds (default 20); a failure prints the command that replays it.
+//! Seeded runs with every fault kind, each checked by every checker (linearizability,
+//! safety invariants, notifications exactly once, liveness); a seed run twice gives the
+//! same trace. `SIM_SEEDS=N` runs N seeds (default 20); a failure prints the command
+//! that replays it; the totals are printed and written to `reports/out/sim.md`.
 #![cfg(madsim)]
 
 use sim::run::run;
+use sim::summary::Summary;
 
 fn seeds() -> u64 {
     std::env::var("SIM_SEEDS")
@@ -14,36 +15,37 @@ fn seeds() -> u64 {
 }
 
 #[test]
-fn every_seed_keeps_bookings_atomic_and_durable() {
-    let (mut ops, mut partitions, mut crashes, mut simulated) = (0, 0, 0, 0.0);
-    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+fn every_seed_passes_every_checker() {
+    let mut total = Summary::default();
     let started = std::time::Instant::now();
     for seed in 0..seeds() {
-        let r = run(seed);
+        let r = run(seed, None);
         assert!(
             r.violations.is_empty(),
             "seed {seed}: {:#?}\nreplay (from the project root): RUSTFLAGS=\"--cfg madsim\" SIM_SEED={seed} cargo test --manifest-path sim/Cargo.toml --target-dir target/sim --test t20_seeds replay -- --nocapture",
             r.violations
         );
-        ops += r.calls.len();
-        for (_, s) in &r.calls {
-            *seen.entry(format!("{s:?}").to_lowercase()).or_default() += 1;
-        }
-        partitions += r.partitions;
-        crashes += r.crashes;
-        simulated += r.simulated_secs;
+        total.add(&r);
     }
-    println!(
-        "{} seeds, {ops} operations checked ({seen:?}), {partitions} partitions, {crashes} crashes, {simulated:.0} simulated s in {:.1} wall s",
-        seeds(),
-        started.elapsed().as_secs_f64()
-    );
+    let report = total.markdown(started.elapsed().as_secs_f64());
+    println!("{report}");
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports/out");
+    if std::fs::create_dir_all(&out).is_ok() {
+        let _ = std::fs::write(out.join("sim.md"), &report);
+    }
+    if seeds() >= 20 {
+        assert_eq!(
+            total.missing_faults(),
+            Vec::<&str>::new(),
+            "fault kinds never injected"
+        );
+    }
 }
 
 #[test]
 fn the_same_seed_gives_the_same_trace() {
     for seed in [1, 7] {
-        let (a, b) = (run(seed), run(seed));
+        let (a, b) = (run(seed, None), run(seed, None));
         assert_eq!(a.trace, b.trace, "seed {seed} is not deterministic");
         assert_eq!(a.trace_hash(), b.trace_hash());
     }
@@ -55,7 +57,7 @@ fn replay() {
     let Some(seed) = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) else {
         return;
     };
-    let r = run(seed);
+    let r = run(seed, None);
     println!("{}", r.trace);
     assert!(r.violations.is_empty(), "{:#?}", r.violations);
 }

@@ -64,10 +64,7 @@ async fn main() -> Result<()> {
         .unwrap_or_else(|| config.data_dir.join("notifications.jsonl"));
     let sink = LogSink::open(&notifications)
         .with_context(|| format!("opening {}", notifications.display()))?;
-    let options = NodeOptions {
-        sink: Arc::new(sink),
-        failpoint: Failpoint::from_env(),
-    };
+    let options = NodeOptions::new(Arc::new(sink), Failpoint::from_env());
     if let Some(fp) = options.failpoint {
         tracing::warn!(?fp, "test failpoint armed (DMS_FAILPOINT)");
     }

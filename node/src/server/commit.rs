@@ -236,6 +236,11 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// A commit is synced before anyone hears of it; an abort is not (lost, it is
     /// presumed anyway).
     async fn log_decision(&self, txn: &TxnId, commit: bool) {
+        #[cfg(feature = "planted-bugs")]
+        if self.shared.options.planted == Some(super::Planted::AnswerBeforeDurable) {
+            self.apply_lazy(decision(txn, commit)).await;
+            return;
+        }
         if commit {
             self.apply(decision(txn, commit)).await;
         } else {

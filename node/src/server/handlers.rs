@@ -3,17 +3,40 @@
 use super::{lock, OfficeServer};
 use crate::rpc::{BookReply, FreeBusyReply, Health, OfficeRpc};
 use crate::storage::Storage;
-use engine::calendar::Interval;
+use engine::calendar::{BusyEntry, Interval};
 use engine::ids::{MeetingId, ResourceId, TxnId};
 use engine::office::Directory;
 use engine::state::{CancelScope, Command, MeetingSpec, Outcome, Rejection, Response};
 use engine::suggest::{SuggestRequest, Suggestions};
 use tarpc::context::Context;
 
-/// The widest window `meetings_of` answers for.
+/// The widest window `meetings_of` and `entries` answer for.
 pub const MAX_LIST_WINDOW_SECS: i64 = 3 * 366 * 86_400;
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
+    /// The busy entries of one of this office's resources in `window` (at most
+    /// [`MAX_LIST_WINDOW_SECS`] long).
+    fn entries_in(
+        &self,
+        resource: &ResourceId,
+        window: Interval,
+    ) -> Result<Vec<BusyEntry>, String> {
+        if window.len_secs() > MAX_LIST_WINDOW_SECS {
+            return Err(format!(
+                "window longer than {} days",
+                MAX_LIST_WINDOW_SECS / 86_400
+            ));
+        }
+        let state = lock(&self.shared.state);
+        let cal = state.state().calendars().get(resource).ok_or_else(|| {
+            format!(
+                "{resource} is not on office {}'s calendars",
+                self.shared.office
+            )
+        })?;
+        Ok(cal.overlapping(window).into_iter().cloned().collect())
+    }
+
     /// Applies `cmd` here and promises it to every other office of the meeting.
     async fn originate(&self, meeting: &MeetingId, cmd: Command) -> Outcome {
         let copy = lock(&self.shared.state).state().meeting(meeting).cloned();
@@ -190,26 +213,27 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         resource: ResourceId,
         window: Interval,
     ) -> Result<Vec<MeetingSpec>, String> {
-        if window.len_secs() > MAX_LIST_WINDOW_SECS {
-            return Err(format!(
-                "window longer than {} days",
-                MAX_LIST_WINDOW_SECS / 86_400
-            ));
-        }
-        let state = lock(&self.shared.state);
-        let cal = state.state().calendars().get(&resource).ok_or_else(|| {
-            format!(
-                "{resource} is not on office {}'s calendars",
-                self.shared.office
-            )
-        })?;
-        let mut ids: Vec<&MeetingId> = cal.overlapping(window).iter().map(|e| &e.meeting).collect();
+        let mut ids: Vec<MeetingId> = self
+            .entries_in(&resource, window)?
+            .into_iter()
+            .map(|e| e.meeting)
+            .collect();
         ids.sort();
         ids.dedup();
+        let state = lock(&self.shared.state);
         Ok(ids
-            .into_iter()
+            .iter()
             .filter_map(|id| state.state().meeting(id).cloned())
             .collect())
+    }
+
+    async fn entries(
+        self,
+        _: Context,
+        resource: ResourceId,
+        window: Interval,
+    ) -> Result<Vec<BusyEntry>, String> {
+        self.entries_in(&resource, window)
     }
 
     async fn suggest(self, _: Context, request: SuggestRequest) -> Result<Suggestions, String> {

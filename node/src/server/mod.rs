@@ -70,20 +70,46 @@ impl Failpoint {
     }
 }
 
+/// A deliberate bug (test-only, feature `planted-bugs`) the simulator's checkers must
+/// catch.
+#[cfg(feature = "planted-bugs")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Planted {
+    /// Every prepare here votes yes without looking at the calendars.
+    SkipHoldCheck,
+    /// The coordinator answers "booked" before its commit decision is durable.
+    AnswerBeforeDurable,
+    /// The node comes back from a crash with an empty log (the harness opens a blank
+    /// disk; the node code is unchanged).
+    ForgetLogOnRestart,
+}
+
 /// What a node is given besides its state: where notifications go, and crash points.
 pub struct NodeOptions {
     /// The notification sink.
     pub sink: Arc<dyn NotificationSink>,
     /// A crash point (tests only).
     pub failpoint: Option<Failpoint>,
+    /// A planted bug (tests only).
+    #[cfg(feature = "planted-bugs")]
+    pub planted: Option<Planted>,
+}
+
+impl NodeOptions {
+    /// Options with this sink and crash point (and no planted bug).
+    pub fn new(sink: Arc<dyn NotificationSink>, failpoint: Option<Failpoint>) -> NodeOptions {
+        NodeOptions {
+            sink,
+            failpoint,
+            #[cfg(feature = "planted-bugs")]
+            planted: None,
+        }
+    }
 }
 
 impl Default for NodeOptions {
     fn default() -> Self {
-        NodeOptions {
-            sink: Arc::new(TracingSink),
-            failpoint: None,
-        }
+        NodeOptions::new(Arc::new(TracingSink), None)
     }
 }
 
@@ -176,6 +202,13 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         node_number: u32,
         options: NodeOptions,
     ) -> OfficeServer<S> {
+        #[cfg(feature = "planted-bugs")]
+        let state = {
+            let mut state = state;
+            state.state_mut_for_planted_bugs().skip_hold_check =
+                options.planted == Some(Planted::SkipHoldCheck);
+            state
+        };
         OfficeServer {
             shared: Arc::new(Shared {
                 office,

@@ -3,7 +3,8 @@
 //! the sink, and logs `Done` for those that went through. A delivery is retried until the
 //! receiver gives a final answer (anything but "meeting being changed"); receivers apply
 //! each key once, so a resend after a lost answer or a crash changes nothing. Deliveries
-//! to one office go in the order they were made, one at a time.
+//! to one office go in the order they were made, one at a time. Effects leave only once
+//! the records that made them are synced (a pass syncs first if need be).
 
 use super::{bump, lock, OfficeServer};
 use crate::storage::Storage;
@@ -33,6 +34,12 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             .collect();
         if waiting.is_empty() {
             return 0;
+        }
+        // Nothing leaves the node before the records that made it are durable: a lazy
+        // record (a participant's commit) lost in a crash would otherwise free its effect's
+        // sequence number, and so its key, for a different notification after restart.
+        if !lock(&self.shared.state).all_synced() {
+            self.apply_all(vec![]).await;
         }
         let notes: Vec<(u64, &Notification)> = waiting
             .iter()

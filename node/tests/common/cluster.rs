@@ -93,10 +93,7 @@ pub fn spawn_office(
     let storage = FileStorage::open(&root.join(office.as_str())).unwrap();
     let mut state = DurableOffice::open(office.clone(), storage).unwrap();
     state.register_directory(dir).unwrap();
-    let options = NodeOptions {
-        sink,
-        failpoint: None,
-    };
+    let options = NodeOptions::new(sink, None);
     let server = OfficeServer::with_options(
         office,
         state,

@@ -1,0 +1,190 @@
+//! Safety at a quiescent point (everything healed and settled), from a host of its own:
+//! - atomicity: a meeting is at all of its offices or at none, the same version at each;
+//! - durability: a meeting whose booking was acknowledged, and no cancellation of it
+//!   was tried, is there (across every crash); one refused, or whose cancellation was
+//!   acknowledged, is not;
+//! - no double booking: no two meetings' entries overlap on a person's calendar unless
+//!   one is a recorded override (an attendee accepting over a conflict), and no hold is
+//!   left;
+//! - an acknowledged answer (after the meeting's last change) is in every copy.
+
+use crate::workload::{Call, Op, Seen, PEOPLE};
+use engine::calendar::BusyStatus;
+use engine::ids::{MeetingId, OfficeId, ResourceId};
+use engine::office::Directory;
+use engine::state::{MeetingSpec, Response};
+use node::rpc::OfficeRpcClient;
+use std::collections::BTreeMap;
+
+/// What the calls say about one meeting.
+#[derive(Default)]
+struct Expect {
+    organizer: Option<ResourceId>,
+    booked: Option<Seen>,
+    cancelled: Option<Seen>,
+    last_change: Option<(u64, Seen)>,
+    answers: BTreeMap<ResourceId, Vec<(Response, Seen, u64)>>,
+}
+
+fn expectations(calls: &[Call]) -> BTreeMap<MeetingId, Expect> {
+    let mut expect: BTreeMap<MeetingId, Expect> = BTreeMap::new();
+    for c in calls {
+        let Some(m) = c.op.meeting() else { continue };
+        let e = expect.entry(m.id.clone()).or_default();
+        e.organizer.get_or_insert_with(|| m.organizer.clone());
+        match &c.op {
+            Op::Book(_) => e.booked = Some(c.seen),
+            Op::Cancel(_) => e.cancelled = Some(c.seen),
+            Op::Update(_) if !matches!(c.seen, Seen::Refused | Seen::Conflicts) => {
+                e.last_change = Some((c.returned, c.seen))
+            }
+            Op::Respond(_, who, r) => {
+                let list = e.answers.entry(who.clone()).or_default();
+                list.push((*r, c.seen, c.invoked));
+            }
+            _ => {}
+        }
+    }
+    expect
+}
+
+/// Checks the state of every office against the calls so far; broken invariants come
+/// back as sentences.
+pub async fn check(
+    clients: &BTreeMap<OfficeId, OfficeRpcClient>,
+    dir: &Directory,
+    calls: &[Call],
+) -> Vec<String> {
+    let ctx = tarpc::context::current;
+    let mut v = Vec::new();
+    for (id, e) in &expectations(calls) {
+        let mut copies: BTreeMap<OfficeId, MeetingSpec> = BTreeMap::new();
+        for (o, c) in clients {
+            match c.meeting(ctx(), id.clone()).await {
+                Ok(Some(m)) => drop(copies.insert(o.clone(), m)),
+                Ok(None) => {}
+                Err(err) => v.push(format!("office {o}: meeting {id}: {err}")),
+            }
+        }
+        let home = e.organizer.as_ref().and_then(|o| dir.home(o).ok());
+        let at_home = home.and_then(|h| copies.get(h));
+        if let Some(m) = at_home {
+            let mut want: Vec<OfficeId> = m
+                .resources()
+                .iter()
+                .filter_map(|r| dir.home(r).ok().cloned())
+                .collect();
+            want.sort();
+            want.dedup();
+            let have: Vec<OfficeId> = copies.keys().cloned().collect();
+            if have != want {
+                v.push(format!(
+                    "{id} is half-made: at {have:?}, belongs at {want:?}"
+                ));
+            }
+            if copies.values().any(|c| c.recurrence != m.recurrence) {
+                v.push(format!("{id}: offices hold different versions"));
+            }
+        } else if !copies.is_empty() {
+            let have: Vec<&OfficeId> = copies.keys().collect();
+            v.push(format!(
+                "{id} is half-made: at {have:?} but not its organizer's"
+            ));
+        }
+        let present = at_home.is_some();
+        let want = match (e.booked, e.cancelled) {
+            (Some(Seen::Done), None | Some(Seen::Refused | Seen::Conflicts)) => Some(true),
+            (_, Some(Seen::Done)) | (Some(Seen::Conflicts | Seen::Refused), _) => Some(false),
+            _ => None,
+        };
+        match want {
+            Some(true) if !present => v.push(format!("{id} was acknowledged but is gone")),
+            Some(false) if present => v.push(format!(
+                "{id} is booked but was refused or its cancellation acknowledged"
+            )),
+            _ => {}
+        }
+        if let Some(m) = at_home.filter(|_| !matches!(e.last_change, Some((_, Seen::Unknown)))) {
+            answers_in_copies(id, m, e, &copies, &mut v);
+        }
+    }
+    for p in PEOPLE {
+        double_booking(clients, dir, &ResourceId::new(p), &mut v).await;
+    }
+    v
+}
+
+/// The last acknowledged answer of each attendee, given after the last change, is in
+/// every copy (a change resets answers).
+fn answers_in_copies(
+    id: &MeetingId,
+    m: &MeetingSpec,
+    e: &Expect,
+    copies: &BTreeMap<OfficeId, MeetingSpec>,
+    v: &mut Vec<String>,
+) {
+    let since = e.last_change.map(|(t, _)| t).unwrap_or(0);
+    for (who, answers) in &e.answers {
+        let after: Vec<_> = answers.iter().filter(|a| a.2 > since).collect();
+        if after.iter().any(|a| a.1 == Seen::Unknown) {
+            continue;
+        }
+        let Some(last) = after.iter().rev().find(|a| a.1 == Seen::Done) else {
+            continue;
+        };
+        if !m.attendees.iter().any(|a| &a.resource == who) {
+            continue;
+        }
+        for (o, copy) in copies {
+            let got = copy.response_of(who);
+            if got != last.0 {
+                v.push(format!(
+                    "{id}: {who} answered {:?}, office {o} has {got:?}",
+                    last.0
+                ));
+            }
+        }
+    }
+}
+
+/// No hold left on `who`'s calendar, and no overlap of two meetings but an override.
+async fn double_booking(
+    clients: &BTreeMap<OfficeId, OfficeRpcClient>,
+    dir: &Directory,
+    who: &ResourceId,
+    v: &mut Vec<String>,
+) {
+    let Some(c) = dir.home(who).ok().and_then(|o| clients.get(o)) else {
+        return;
+    };
+    let window = crate::workload::window();
+    let entries = match c
+        .entries(tarpc::context::current(), who.clone(), window)
+        .await
+    {
+        Ok(Ok(e)) => e,
+        other => return v.push(format!("{who}: entries: {other:?}")),
+    };
+    for (i, a) in entries.iter().enumerate() {
+        if a.status == BusyStatus::Hold {
+            v.push(format!(
+                "{who}: hold of {} left after quiescence",
+                a.meeting
+            ));
+        }
+        for b in &entries[i + 1..] {
+            let blocking = a.status.blocks() && b.status.blocks();
+            if blocking
+                && a.meeting != b.meeting
+                && a.interval.overlaps(&b.interval)
+                && !a.overridden
+                && !b.overridden
+            {
+                v.push(format!(
+                    "{who} is double-booked: {} and {} overlap, no override recorded",
+                    a.meeting, b.meeting
+                ));
+            }
+        }
+    }
+}

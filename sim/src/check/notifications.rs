@@ -1,0 +1,139 @@
+//! Every notification effect exactly once. A sink may be handed the same notification
+//! more than once (a node that crashed before recording it as done sends it again),
+//! which is why notifications carry keys and sinks drop repeats: so every copy under one
+//! key must be the same notification, and after dropping repeats by key:
+//! - each invitee of a meeting that was ever booked is invited exactly once, and one that
+//!   never was, never;
+//! - each invitee of a meeting whose cancellation was acknowledged is told exactly once;
+//!   one still booked, never;
+//! - a person is told of changes at least once per acknowledged change and at most once
+//!   per change tried; an organizer of answers at most once per answer given.
+
+use crate::workload::{Call, Op, Seen};
+use engine::ids::{MeetingId, OfficeId, ResourceId};
+use engine::state::{NoticeKind, Notification};
+use node::notify::MemorySink;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What the calls say of one meeting: its booking and cancellation acknowledged or maybe
+/// done, changes (acknowledged, tried), answers tried, and its invitees.
+#[derive(Default)]
+struct Allowed {
+    booked: bool,
+    maybe_booked: bool,
+    cancelled: bool,
+    maybe_cancelled: bool,
+    changes: (usize, usize),
+    answers: usize,
+    people: Vec<ResourceId>,
+}
+
+/// Checks the sinks against the calls; `present` says which meetings are booked at the
+/// end (at their organizer's office).
+pub fn check(
+    sinks: &BTreeMap<OfficeId, Arc<MemorySink>>,
+    calls: &[Call],
+    present: &dyn Fn(&MeetingId) -> bool,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut by_key: BTreeMap<String, Notification> = BTreeMap::new();
+    for sink in sinks.values() {
+        for n in sink.sent() {
+            match by_key.get(&n.key) {
+                Some(first) if *first != n => v.push(format!(
+                    "key {} used for two notifications: {first:?} and {n:?}",
+                    n.key
+                )),
+                Some(_) => {}
+                None => drop(by_key.insert(n.key.clone(), n)),
+            }
+        }
+    }
+    let mut allowed: BTreeMap<MeetingId, Allowed> = BTreeMap::new();
+    for c in calls {
+        let Some(m) = c.op.meeting() else { continue };
+        let a = allowed.entry(m.id.clone()).or_default();
+        if a.people.is_empty() {
+            a.people = m.attendees.iter().map(|x| x.resource.clone()).collect();
+        }
+        let ok = c.seen == Seen::Done;
+        let maybe = ok || c.seen == Seen::Unknown;
+        match &c.op {
+            Op::Book(_) => (a.booked, a.maybe_booked) = (ok, maybe),
+            Op::Cancel(_) => {
+                a.cancelled |= ok;
+                a.maybe_cancelled |= maybe;
+            }
+            Op::Update(_) => {
+                a.changes.0 += usize::from(ok);
+                a.changes.1 += usize::from(maybe);
+            }
+            Op::Respond(..) => a.answers += usize::from(maybe),
+            Op::Read(_) => {}
+        }
+    }
+    // Distinct notifications per (meeting, person, kind).
+    let mut count: BTreeMap<(MeetingId, ResourceId, &'static str), usize> = BTreeMap::new();
+    for n in by_key.values() {
+        let kind = match n.kind {
+            NoticeKind::Invited => "invited",
+            NoticeKind::Changed => "changed",
+            NoticeKind::Cancelled(_) => "cancelled",
+            NoticeKind::Responded { .. } => "responded",
+        };
+        *count
+            .entry((n.meeting.clone(), n.to.clone(), kind))
+            .or_default() += 1;
+    }
+    let got = |m: &MeetingId, p: &ResourceId, k| {
+        count.get(&(m.clone(), p.clone(), k)).copied().unwrap_or(0)
+    };
+    for (id, a) in &allowed {
+        let here = present(id);
+        for p in &a.people {
+            let invited = got(id, p, "invited");
+            let want = if a.booked || here || a.cancelled {
+                1..=1
+            } else if a.maybe_booked && a.maybe_cancelled {
+                0..=1
+            } else {
+                0..=0
+            };
+            if !want.contains(&invited) {
+                v.push(format!(
+                    "{p} invited to {id} {invited} times, expected {want:?}"
+                ));
+            }
+            let cancelled = got(id, p, "cancelled");
+            let want = if a.cancelled {
+                1..=1
+            } else if a.maybe_cancelled && !here {
+                0..=1
+            } else {
+                0..=0
+            };
+            if !want.contains(&cancelled) {
+                v.push(format!(
+                    "{p} told {id} is cancelled {cancelled} times, expected {want:?}"
+                ));
+            }
+            let changed = got(id, p, "changed");
+            if changed < a.changes.0 || changed > a.changes.1 {
+                v.push(format!(
+                    "{p} told {id} changed {changed} times, expected {:?}",
+                    a.changes.0..=a.changes.1
+                ));
+            }
+        }
+    }
+    for ((id, to, kind), n) in &count {
+        let answers = allowed.get(id).map(|a| a.answers).unwrap_or(0);
+        if *kind == "responded" && *n > answers {
+            v.push(format!(
+                "{to} told of answers to {id} {n} times, {answers} given"
+            ));
+        }
+    }
+    v
+}

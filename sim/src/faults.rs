@@ -1,0 +1,144 @@
+//! The seeded fault plan: one fault after another, each of a random kind, at random
+//! times, while the clients run. Kinds: an office cut off both ways (a symmetric
+//! partition); a one-way partition (one link, or everything into or out of an office);
+//! packet loss on every link (madsim's TCP retransmits, so calls slow down and time
+//! out); and a crash (the host killed, its disk losing unsynced writes and maybe tearing
+//! the last one, then restarted from the disk), half of them aimed at the office that
+//! just acknowledged a booking. Message delay and reordering across
+//! connections, and every node's clock skew and drift, are on for the whole run.
+
+use crate::cluster::SimCluster;
+use engine::ids::OfficeId;
+use madsim::net::NetSim;
+use madsim::rand::{thread_rng, Rng};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The kinds of fault, as counted in reports.
+pub const KINDS: [&str; 4] = ["partition", "one-way", "loss", "crash"];
+
+/// Where clients report acknowledged bookings, so that a crash can target the office
+/// that just acknowledged one (the window where a booking acknowledged before its
+/// decision is durable would be lost).
+#[derive(Default)]
+pub struct Acks {
+    last: std::sync::Mutex<Option<OfficeId>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Acks {
+    /// A client saw `office` acknowledge a booking or change.
+    pub fn acknowledged(&self, office: &OfficeId) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(office.clone());
+        self.wake.notify_waiters();
+    }
+
+    /// The next office to acknowledge one, if any does within `within`.
+    async fn next(&self, within: Duration) -> Option<OfficeId> {
+        madsim::time::timeout(within, self.wake.notified())
+            .await
+            .ok()?;
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// What a fault plan did.
+#[derive(Debug, Default, Clone)]
+pub struct Injected {
+    /// Faults by kind.
+    pub by_kind: BTreeMap<&'static str, usize>,
+    /// One line per fault, with its simulated time.
+    pub log: String,
+}
+
+fn ms(lo: u64, hi: u64) -> Duration {
+    Duration::from_millis(thread_rng().gen_range(lo..hi))
+}
+
+/// Runs `faults` faults one after another, then heals everything.
+pub async fn inject(cluster: Arc<SimCluster>, acks: Arc<Acks>, faults: usize) -> Injected {
+    let net = NetSim::current();
+    let offices: Vec<OfficeId> = cluster.addrs.keys().cloned().collect();
+    let ids: Vec<_> = offices.iter().map(|o| cluster.nodes[o].id()).collect();
+    let start = madsim::time::Instant::now();
+    let mut done = Injected::default();
+    for _ in 0..faults {
+        madsim::time::sleep(ms(0, 2_500)).await;
+        let kind = KINDS[thread_rng().gen_range(0..KINDS.len())];
+        let v = thread_rng().gen_range(0..ids.len());
+        let at = start.elapsed().as_millis();
+        let what = match kind {
+            "partition" => {
+                let d = ms(500, 8_000);
+                net.clog_node(ids[v]);
+                madsim::time::sleep(d).await;
+                net.unclog_node(ids[v]);
+                format!("{} cut off for {d:?}", offices[v])
+            }
+            "one-way" => {
+                let d = ms(500, 8_000);
+                let w = (v + thread_rng().gen_range(1..ids.len())) % ids.len();
+                let how = thread_rng().gen_range(0..3);
+                match how {
+                    0 => net.clog_link(ids[v], ids[w]),
+                    1 => net.clog_node_in(ids[v]),
+                    _ => net.clog_node_out(ids[v]),
+                }
+                madsim::time::sleep(d).await;
+                match how {
+                    0 => net.unclog_link(ids[v], ids[w]),
+                    1 => net.unclog_node_in(ids[v]),
+                    _ => net.unclog_node_out(ids[v]),
+                }
+                let dir = [
+                    "-> ".to_string() + offices[w].as_str(),
+                    "in".into(),
+                    "out".into(),
+                ];
+                format!("{} {} blocked for {d:?}", offices[v], dir[how])
+            }
+            "loss" => {
+                let d = ms(500, 6_000);
+                let rate = thread_rng().gen_range(0.05..0.4);
+                net.update_config(|c| c.packet_loss_rate = rate);
+                madsim::time::sleep(d).await;
+                net.update_config(|c| c.packet_loss_rate = 0.0);
+                format!("{:.0}% packet loss for {d:?}", rate * 100.0)
+            }
+            _ => {
+                let down = ms(100, 5_000);
+                let torn = thread_rng().gen_range(0..64);
+                // Half the crashes hit the office that just acknowledged a booking.
+                let mut victim = offices[v].clone();
+                let mut why = "";
+                if thread_rng().gen_bool(0.5) {
+                    if let Some(o) = acks.next(Duration::from_secs(3)).await {
+                        (victim, why) = (o, " right after acknowledging");
+                    }
+                }
+                cluster.crash(&victim, down, torn).await;
+                format!("{victim} crashed{why} (torn {torn} bytes), down {down:?}")
+            }
+        };
+        *done.by_kind.entry(kind).or_default() += 1;
+        let _ = writeln!(done.log, "fault at {at}ms: {kind}: {what}");
+    }
+    heal(&cluster);
+    done
+}
+
+/// Ends every partition and all packet loss.
+pub fn heal(cluster: &SimCluster) {
+    let net = NetSim::current();
+    net.update_config(|c| c.packet_loss_rate = 0.0);
+    for n in cluster.nodes.values() {
+        net.unclog_node(n.id());
+    }
+    for a in cluster.nodes.values() {
+        for b in cluster.nodes.values() {
+            net.unclog_link(a.id(), b.id());
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The checkers catch bugs: each planted bug (test-only, feature `planted-bugs`) must
+//! be caught within a bounded number of seeds, by a named checker, so that every
+//! checker is shown to catch something.
+#![cfg(madsim)]
+
+use node::server::Planted;
+use sim::run::run;
+
+/// Seeds each bug gets to show itself.
+const WITHIN: u64 = 40;
+
+/// The first seed at which the checker `by` flags `bug`.
+fn caught(bug: Planted, by: &str) {
+    for seed in 0..WITHIN {
+        let r = run(seed, Some(bug));
+        let mut flagged: Vec<&str> = r
+            .violations
+            .iter()
+            .filter_map(|v| v.split(": ").nth(1))
+            .collect();
+        flagged.sort();
+        flagged.dedup();
+        if flagged.contains(&by) {
+            let first = r.violations.iter().find(|v| v.contains(&format!("{by}: ")));
+            println!("{bug:?} caught at seed {seed} by {flagged:?}: {first:?}");
+            return;
+        }
+    }
+    panic!("{bug:?} was not caught by {by} in {WITHIN} seeds");
+}
+
+#[test]
+fn a_participant_that_skips_the_hold_check_breaks_linearizability() {
+    caught(Planted::SkipHoldCheck, "linearizability");
+}
+
+#[test]
+fn a_participant_that_skips_the_hold_check_double_books() {
+    caught(Planted::SkipHoldCheck, "safety");
+}
+
+#[test]
+fn a_coordinator_that_answers_before_its_decision_is_durable_loses_a_booking() {
+    caught(Planted::AnswerBeforeDurable, "safety");
+}
+
+#[test]
+fn a_node_that_forgets_its_log_on_restart_breaks_linearizability() {
+    caught(Planted::ForgetLogOnRestart, "linearizability");
+}
+
+#[test]
+fn a_node_that_forgets_its_log_on_restart_repeats_notification_keys() {
+    caught(Planted::ForgetLogOnRestart, "notifications");
+}
