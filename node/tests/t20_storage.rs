@@ -26,3 +26,28 @@ fn file_storage_conforms() {
     run_all(&fresh);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn the_file_log_is_preallocated_and_its_zeros_are_not_records() {
+    use node::storage::{Storage, PREALLOCATE};
+    let dir = std::env::temp_dir().join(format!("dms-prealloc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut s = FileStorage::open(&dir).unwrap();
+    for i in 0..3u8 {
+        s.append(&[i; 10]).unwrap();
+        s.sync().unwrap();
+    }
+    let len = std::fs::metadata(dir.join("log")).unwrap().len();
+    assert_eq!(len, PREALLOCATE, "zeros ahead of the records");
+    assert_eq!(s.end(), 3 * (16 + 10));
+    drop(s);
+    let s = FileStorage::open(&dir).unwrap();
+    let got: Vec<_> = s.read_from(1).unwrap().into_iter().map(|r| r.1).collect();
+    assert_eq!(got, vec![vec![0u8; 10], vec![1u8; 10], vec![2u8; 10]]);
+    assert_eq!(
+        s.end(),
+        3 * (16 + 10),
+        "the next record goes after the last one"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

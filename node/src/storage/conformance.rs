@@ -193,25 +193,26 @@ impl Backend for super::DiskStorage {
 
 impl Backend for super::FileStorage {
     fn crash(self, torn: usize) -> Self {
-        let dir = self.dir().to_path_buf();
+        let (dir, end) = (self.dir().to_path_buf(), self.end());
         let torn_bytes = self.unsynced_bytes()[..torn.min(self.unsynced_bytes().len())].to_vec();
         drop(self);
-        append_raw(&dir, &torn_bytes);
+        write_raw(&dir, end, &torn_bytes);
         super::FileStorage::open(&dir).expect("reopen")
     }
     fn damage(self, garbage: &[u8]) -> Self {
-        let dir = self.dir().to_path_buf();
+        let (dir, end) = (self.dir().to_path_buf(), self.end());
         drop(self);
-        append_raw(&dir, garbage);
+        write_raw(&dir, end, garbage);
         super::FileStorage::open(&dir).expect("reopen")
     }
 }
 
-fn append_raw(dir: &std::path::Path, bytes: &[u8]) {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
+/// Writes `bytes` into the log at `at` (its end: over the preallocated zeros).
+fn write_raw(dir: &std::path::Path, at: u64, bytes: &[u8]) {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
         .open(dir.join("log"))
         .expect("log");
-    f.write_all(bytes).expect("write");
+    f.write_all_at(bytes, at).expect("write");
 }

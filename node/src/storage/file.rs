@@ -2,12 +2,20 @@
 //! `snapshot` (written to a temporary file, fsync'd, renamed over the old one, directory
 //! fsync'd). Opening recovers: it loads the snapshot, reads the log's valid prefix and cuts
 //! any torn or corrupt tail off the file.
+//!
+//! The log is preallocated: zeros are written (and the file's new size synced) ahead of
+//! the records, [`PREALLOCATE`] bytes at a time, so that a group commit overwrites
+//! allocated space and `fdatasync` has no file size to record (as PostgreSQL does with
+//! its WAL segments; about twice as fast on this machine's ext4). Zeros end the valid
+//! prefix (an all-zero header fails its checksum), and recovery cuts them with any torn
+//! tail, so stale bytes never follow a record.
 
 use super::record::{decode_prefix, encode, HEADER};
 use super::tail::Tail;
 use super::{Lsn, Storage, StorageError};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 /// A log and a snapshot in a directory.
@@ -16,6 +24,22 @@ pub struct FileStorage {
     dir: PathBuf,
     log: File,
     tail: Tail,
+    /// Where the next record goes (the end of the valid prefix).
+    end: u64,
+    /// The file's length: zeros from `end` to here.
+    allocated: u64,
+}
+
+/// How much zeroed space the log grows by at a time.
+pub const PREALLOCATE: u64 = 4 << 20;
+
+fn open_log(path: &Path) -> Result<File, StorageError> {
+    Ok(OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StorageError> {
@@ -48,11 +72,7 @@ impl FileStorage {
         fs::create_dir_all(dir)?;
         let snapshot = read_snapshot(&dir.join("snapshot"))?;
         let snapshot_lsn = snapshot.as_ref().map_or(0, |s| s.0);
-        let mut log = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(dir.join("log"))?;
+        let mut log = open_log(&dir.join("log"))?;
         let mut bytes = Vec::new();
         log.read_to_end(&mut bytes)?;
         let (records, valid) = decode_prefix(&bytes, None);
@@ -65,7 +85,29 @@ impl FileStorage {
             dir: dir.to_path_buf(),
             log,
             tail: Tail::recovered(records, snapshot_lsn),
+            end: valid as u64,
+            allocated: valid as u64,
         })
+    }
+
+    /// Where the next record will be written.
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Zero-fills the log up to at least `need` bytes and syncs its new length.
+    fn preallocate(&mut self, need: u64) -> Result<(), StorageError> {
+        let target = need.div_ceil(PREALLOCATE) * PREALLOCATE;
+        let zeros = vec![0u8; 64 << 10];
+        let mut at = self.allocated;
+        while at < target {
+            let n = (target - at).min(zeros.len() as u64);
+            self.log.write_all_at(&zeros[..n as usize], at)?;
+            at += n;
+        }
+        self.log.sync_all()?;
+        self.allocated = target;
+        Ok(())
     }
 
     /// The directory.
@@ -89,8 +131,13 @@ impl Storage for FileStorage {
     }
 
     fn sync(&mut self) -> Result<(), StorageError> {
-        self.log.write_all(self.tail.pending())?;
+        let len = self.tail.pending().len() as u64;
+        if self.end + len > self.allocated {
+            self.preallocate(self.end + len)?;
+        }
+        self.log.write_all_at(self.tail.pending(), self.end)?;
         self.log.sync_data()?;
+        self.end += len;
         self.tail.mark_synced();
         Ok(())
     }
@@ -103,10 +150,8 @@ impl Storage for FileStorage {
         // Rewrite the log without the covered records, the same way.
         let kept = self.tail.cover(lsn);
         write_atomically(&self.dir, "log", &kept)?;
-        self.log = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .open(self.dir.join("log"))?;
+        self.log = open_log(&self.dir.join("log"))?;
+        (self.end, self.allocated) = (kept.len() as u64, kept.len() as u64);
         Ok(())
     }
 

@@ -28,7 +28,7 @@ pub mod tail;
 
 pub use disk::{Disk, DiskStorage};
 pub use error::StorageError;
-pub use file::FileStorage;
+pub use file::{FileStorage, PREALLOCATE};
 pub use memory::MemoryStorage;
 
 /// A log sequence number: the position of a record, counting from 1.
