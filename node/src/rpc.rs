@@ -122,6 +122,10 @@ pub trait OfficeRpc {
     /// `Some(false)` aborted (also for one it never heard of: presumed abort), `None` not
     /// decided yet.
     async fn decision(txn: TxnId) -> Option<bool>;
+    /// For a restarted coordinator settling a transaction: `Some(true)` if it is prepared
+    /// (durably) or committed here, `Some(false)` if aborted here or never seen (then an
+    /// abort is recorded, so a late prepare fails), `None` if this office cannot say.
+    async fn fence(txn: TxnId) -> Option<bool>;
     /// A cancellation or answer another office originated; applied once per key.
     async fn deliver(key: String, command: Command) -> Outcome;
     /// Free/busy of this office's people and rooms; `Unchanged` if `known` is current.

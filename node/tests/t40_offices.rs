@@ -233,12 +233,13 @@ async fn a_participant_with_an_orphaned_hold_asks_and_the_coordinator_presumes_a
     let _ = std::fs::remove_dir_all(c.root);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_coordinator_restarted_mid_transaction_aborts_it_everywhere() {
+/// New York crashed mid-transaction with its booking of alice and dev prepared at
+/// `prepared`, before deciding; restarted, it settles the transaction by fencing it at
+/// every office of the meeting. Returns each one's busy count once nothing is undecided.
+async fn restart_mid_transaction(name: &str, prepared: &[&str]) -> (usize, usize) {
     let dir = parse_directory(SAMPLE_OFFICES).unwrap();
-    let root = std::env::temp_dir().join(format!("dms-offices-midtxn-{}", std::process::id()));
+    let root = std::env::temp_dir().join(format!("dms-offices-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    // New York crashed after preparing locally and at London, before deciding.
     let txn = engine::ids::TxnId::new("ny-2-midway");
     let m = meeting_at("mid", "alice", &["dev"], 16);
     for office in ["ny", "london"] {
@@ -248,6 +249,9 @@ async fn a_coordinator_restarted_mid_transaction_aborts_it_everywhere() {
         )
         .unwrap();
         s.register_directory(&dir).unwrap();
+        if !prepared.contains(&office) {
+            continue;
+        }
         let cmd = engine::state::Command::Prepare {
             txn: txn.clone(),
             meeting: Box::new(m.clone()),
@@ -259,20 +263,44 @@ async fn a_coordinator_restarted_mid_transaction_aborts_it_everywhere() {
         ));
     }
     let c = launch(root.clone()).await;
-    let mut done = false;
+    let mut settled = false;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if busy_count(&c, "ny", "alice").await == 0 && busy_count(&c, "london", "dev").await == 0 {
-            done = true;
+        let mut pending = 0;
+        for office in ["ny", "london"] {
+            let h = c.client(office).await;
+            pending += h.health(tarpc::context::current()).await.unwrap().pending;
+        }
+        if pending == 0 {
+            settled = true;
             break;
         }
     }
     assert!(
-        done,
-        "the undecided transaction still holds time after the restart"
+        settled,
+        "the transaction is still undecided after the restart"
+    );
+    let busy = (
+        busy_count(&c, "ny", "alice").await,
+        busy_count(&c, "london", "dev").await,
     );
     for t in c.tasks {
         t.abort();
     }
     let _ = std::fs::remove_dir_all(root);
+    busy
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_restarted_with_every_vote_durable_commits_everywhere() {
+    // Every office's yes vote is durable: the booking is committed (parallel commits).
+    let busy = restart_mid_transaction("all-prepared", &["ny", "london"]).await;
+    assert_eq!(busy, (1, 1), "committed at both offices");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_restarted_before_every_vote_aborts_everywhere() {
+    // London never prepared: the fence records an abort there, and the booking aborts.
+    let busy = restart_mid_transaction("ny-prepared", &["ny"]).await;
+    assert_eq!(busy, (0, 0), "aborted at both offices");
 }

@@ -7,7 +7,7 @@ use node::server::Planted;
 use sim::run::run;
 
 /// Seeds each bug gets to show itself.
-const WITHIN: u64 = 40;
+const WITHIN: u64 = 60;
 
 /// The first seed at which the checker `by` flags `bug`.
 fn caught(bug: Planted, by: &str) {

@@ -1,13 +1,23 @@
-//! Two-phase commit for bookings and changes, coordinated by the organizer's office.
+//! Two-phase commit for bookings and changes, coordinated by the organizer's office, with
+//! parallel commits.
 //!
 //! Prepare at every office in parallel, this one included, each vote bounded by a
-//! deadline. The decision is this office's own commit or abort, logged (synced) before
-//! any other office hears it; the organizer gets the answer then, and the decision goes
-//! to every other office in the background, retried (an office that misses it asks). Contention is no-wait: a prepare that
-//! meets a hold or a booking votes no at once, so nothing waits on anything (no deadlock)
-//! and nothing retries by itself (no livelock); the organizer gets the conflicts and the
-//! best alternatives. A meeting whose calendars are all here is prepared and committed in
-//! one log sync.
+//! deadline; every prepare, the coordinator's own too, is durable before its vote. A
+//! transaction every office voted yes for is committed: the durable yes votes are the
+//! commit (as in CockroachDB's parallel commits), so the organizer gets "booked" as soon
+//! as they are in, and the decision is logged here without a sync of its own and sent to
+//! the other offices in the background, retried (an office that misses it asks). A
+//! coordinator that crashes before its decision is durable settles each transaction it
+//! finds prepared and undecided by asking every office of the meeting to fence it (see
+//! `resolve`): all prepared means committed; any not prepared records an abort there (so
+//! a late prepare fails) and the transaction aborts. An abort for conflicts needs no sync
+//! (an office voted no, so it can never look all-yes); one for a failed call (every vote
+//! may have been yes) is synced before the organizer hears "refused".
+//!
+//! Contention is no-wait: a prepare that meets a hold or a booking votes no at once, so
+//! nothing waits on anything (no deadlock) and nothing retries by itself (no livelock);
+//! the organizer gets the conflicts and the best alternatives. A meeting whose calendars
+//! are all here is prepared and committed in one log sync.
 
 use super::{bump, lock, Failpoint, OfficeServer, DECISION_ATTEMPTS, PREPARE_DEADLINE};
 use crate::rpc::{BookReply, OfficeRpcClient};
@@ -20,13 +30,12 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// Sends one command of the protocol to `office` (here, or over the network).
     pub(super) async fn call(&self, office: &OfficeId, cmd: Command) -> Result<Outcome, String> {
         if office == &self.shared.office {
-            // The coordinator's own prepare needs no sync of its own: the decision record
-            // after it syncs it, and if a crash loses it first, no decision was made and
-            // every office presumes abort.
-            return Ok(match cmd {
-                Command::Prepare { .. } => self.apply_lazy(cmd).await,
-                other => self.apply(other).await,
-            });
+            // The coordinator's own prepare is a yes vote like any other: durable first.
+            #[cfg(feature = "planted-bugs")]
+            if self.shared.options.planted == Some(super::Planted::AnswerBeforeDurable) {
+                return Ok(self.apply_lazy(cmd).await);
+            }
+            return Ok(self.apply(cmd).await);
         }
         let ctx = || {
             let mut ctx = tarpc::context::current();
@@ -112,6 +121,8 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             (None, false) => {}
         }
         let txn = TxnId::new(self.new_id());
+        // Until this call decides (or is dropped), the resolver leaves the txn alone.
+        let _coordinating = Coordinating::new(self, &txn);
         let prepare = Command::Prepare {
             txn: txn.clone(),
             meeting: Box::new(meeting.clone()),
@@ -149,9 +160,14 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             tracing::error!(txn = %txn, "failpoint crash-after-prepare");
             std::process::abort();
         }
-        // The answer waits for the decision to be durable here, not for the other
-        // offices to hear it: they are told in the background, and ask if they miss it.
-        self.log_decision(&txn, commit).await;
+        // Every yes vote is durable: committed. The other offices are told in the
+        // background, and ask if they miss it.
+        let sync = !commit && conflicts.is_empty();
+        self.log_decision(&txn, commit, sync).await;
+        if commit && self.shared.options.failpoint == Some(Failpoint::CrashAfterDecision) {
+            tracing::error!(txn = %txn, "failpoint crash-after-decision");
+            std::process::abort();
+        }
         self.post(&offices, &txn, commit);
         self.answer(
             &meeting, &offices, txn, commit, refusal, conflicts, overridden,
@@ -229,26 +245,17 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// Logs the decision here first, then tells every other office, retrying; an office
     /// that stays unreachable asks later (see `resolve`).
     pub(super) async fn decide(&self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
-        self.log_decision(txn, commit).await;
+        self.log_decision(txn, commit, false).await;
         self.tell(offices, txn, commit).await;
     }
 
-    /// A commit is synced before anyone hears of it; an abort is not (lost, it is
-    /// presumed anyway).
-    async fn log_decision(&self, txn: &TxnId, commit: bool) {
-        #[cfg(feature = "planted-bugs")]
-        if self.shared.options.planted == Some(super::Planted::AnswerBeforeDurable) {
-            self.apply_lazy(decision(txn, commit)).await;
-            return;
-        }
-        if commit {
+    /// Logs a decision, synced only if asked: a lost commit is found again from the
+    /// durable yes votes, a lost abort for conflicts from the no vote (see the module).
+    async fn log_decision(&self, txn: &TxnId, commit: bool, sync: bool) {
+        if sync {
             self.apply(decision(txn, commit)).await;
         } else {
             self.apply_lazy(decision(txn, commit)).await;
-        }
-        if commit && self.shared.options.failpoint == Some(Failpoint::CrashAfterDecision) {
-            tracing::error!(txn = %txn, "failpoint crash-after-decision");
-            std::process::abort();
         }
     }
 
@@ -272,5 +279,28 @@ fn decision(txn: &TxnId, commit: bool) -> Command {
         Command::Commit { txn: txn.clone() }
     } else {
         Command::Abort { txn: txn.clone() }
+    }
+}
+
+/// Marks a transaction as being coordinated for as long as it lives (a dropped request
+/// unmarks it, and the resolver settles what it left).
+struct Coordinating<'a, S: Storage> {
+    server: &'a OfficeServer<S>,
+    txn: TxnId,
+}
+
+impl<'a, S: Storage> Coordinating<'a, S> {
+    fn new(server: &'a OfficeServer<S>, txn: &TxnId) -> Self {
+        lock(&server.shared.coordinating).insert(txn.clone());
+        Coordinating {
+            server,
+            txn: txn.clone(),
+        }
+    }
+}
+
+impl<S: Storage> Drop for Coordinating<'_, S> {
+    fn drop(&mut self) {
+        lock(&self.server.shared.coordinating).remove(&self.txn);
     }
 }

@@ -14,6 +14,24 @@ use tarpc::context::Context;
 pub const MAX_LIST_WINDOW_SECS: i64 = 3 * 366 * 86_400;
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
+    /// What this office knows of `txn`: `Some(Some(d))` decided, `Some(None)` prepared and
+    /// undecided, `None` never seen.
+    fn status(&self, txn: &TxnId) -> Option<Option<bool>> {
+        let state = lock(&self.shared.state);
+        let st = state.state();
+        match st.decision(txn) {
+            Some(d) => Some(Some(d)),
+            None => st.pending_txns().any(|t| t == txn).then_some(None),
+        }
+    }
+
+    /// Records an abort of a transaction never seen here (a prepare that got in meanwhile
+    /// is aborted by it all the same); `false`.
+    async fn fence_unknown(&self, txn: TxnId) -> bool {
+        self.apply(Command::Abort { txn }).await;
+        false
+    }
+
     /// The busy entries of one of this office's resources in `window` (at most
     /// [`MAX_LIST_WINDOW_SECS`] long).
     fn entries_in(
@@ -120,20 +138,21 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
     }
 
     async fn decision(self, _: Context, txn: TxnId) -> Option<bool> {
-        let known = {
-            let state = lock(&self.shared.state);
-            let st = state.state();
-            match st.decision(&txn) {
-                Some(d) => return Some(d),
-                None => st.pending_txns().any(|t| *t == txn),
-            }
-        };
-        if known {
-            return None;
+        match self.status(&txn) {
+            Some(Some(d)) => Some(d),
+            // Undecided here: a restarted coordinator settles it first (see `resolve`).
+            Some(None) => None,
+            // Never heard of it: presumed abort, recorded so that it can never commit.
+            None => Some(self.fence_unknown(txn).await),
         }
-        // Never heard of it: presumed abort, recorded so that it can never commit.
-        self.apply(Command::Abort { txn }).await;
-        Some(false)
+    }
+
+    async fn fence(self, _: Context, txn: TxnId) -> Option<bool> {
+        match self.status(&txn) {
+            Some(Some(d)) => Some(d),
+            Some(None) => Some(true),
+            None => Some(self.fence_unknown(txn).await),
+        }
     }
 
     async fn deliver(self, _: Context, key: String, command: Command) -> Outcome {

@@ -53,7 +53,8 @@ pub const RESOLVE_EVERY: Duration = Duration::from_millis(500);
 /// A test-only crash point: the node aborts its process there, as `kill -9` would.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failpoint {
-    /// The coordinator dies once every office voted yes, before it logs its decision.
+    /// The coordinator dies once every office voted yes (committed), before it logs its
+    /// decision or answers.
     CrashAfterPrepare,
     /// The coordinator dies right after logging a commit, before any office hears it.
     CrashAfterDecision,
@@ -77,7 +78,7 @@ impl Failpoint {
 pub enum Planted {
     /// Every prepare here votes yes without looking at the calendars.
     SkipHoldCheck,
-    /// The coordinator answers "booked" before its commit decision is durable.
+    /// The coordinator answers "booked" before its own yes vote is durable.
     AnswerBeforeDurable,
     /// The node comes back from a crash with an empty log (the harness opens a blank
     /// disk; the node code is unchanged).
@@ -144,6 +145,8 @@ struct Shared<S: Storage> {
     next: Mutex<u64>,
     /// When this node first saw each undecided transaction it takes part in (monotonic ms).
     seen: Mutex<BTreeMap<TxnId, i64>>,
+    /// Transactions this office is coordinating right now (not for the resolver).
+    coordinating: Mutex<std::collections::BTreeSet<TxnId>>,
     cache: Mutex<FreeBusyCache>,
     options: NodeOptions,
     counters: Counters,
@@ -222,6 +225,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 clock,
                 next: Mutex::new(0),
                 seen: Mutex::new(BTreeMap::new()),
+                coordinating: Mutex::new(Default::default()),
                 cache: Mutex::new(FreeBusyCache::default()),
                 options,
                 counters: Counters::default(),
