@@ -276,6 +276,7 @@ fn responses_free_or_mark_time() {
             meeting: m.id.clone(),
             attendee: ResourceId::new("bob"),
             response: r,
+            version: None,
         })
     };
     respond(&mut s, Response::Declined);
@@ -299,6 +300,7 @@ fn responses_free_or_mark_time() {
         meeting: m.id.clone(),
         attendee: ResourceId::new("zed"),
         response: Response::Accepted,
+        version: None,
     });
     assert!(matches!(
         not_invited,
@@ -471,6 +473,7 @@ fn run(ops: &[Op]) -> (OfficeState, Vec<Outcome>) {
                 attendee: ResourceId::new(PEOPLE[*who]),
                 response: [Response::Accepted, Response::Declined, Response::Tentative]
                     [*r as usize],
+                version: None,
             },
             _ => continue,
         };

@@ -194,6 +194,7 @@ fn an_answer_reaches_the_organizer_copy_and_notifies_the_organizer() {
         meeting: MeetingId::new("m1"),
         attendee: ResourceId::new("alice"),
         response: Response::Declined,
+        version: None,
     };
     ny.apply(&Command::Originate {
         key: "ny:r1".into(),
@@ -300,4 +301,41 @@ fn a_cancellation_arriving_before_the_commit_waits_for_it() {
         Outcome::Cancelled { removed: 1, .. }
     ));
     assert!(ny.meeting(&m.id).is_none());
+}
+
+#[test]
+fn an_answer_overtaken_by_a_change_is_dropped_as_stale_everywhere_alike() {
+    let mut london = office("london", &["olivia"]);
+    let mut ny = office("ny", &["alice"]);
+    let m = meeting(&["olivia", "alice"]);
+    book_everywhere(&mut [&mut london, &mut ny], "london-1", &m);
+    // Alice answers at her office, on the version london-1 committed.
+    let respond = Command::Respond {
+        meeting: m.id.clone(),
+        attendee: ResourceId::new("alice"),
+        response: Response::Declined,
+        version: ny.committed_by(&m.id).cloned(),
+    };
+    assert_eq!(ny.committed_by(&m.id), Some(&TxnId::new("london-1")));
+    ny.apply(&Command::Originate {
+        key: "ny:r1".into(),
+        command: Box::new(respond.clone()),
+        forward: vec![OfficeId::new("london")],
+    });
+    // The organizer moves the meeting before the answer reaches London: every answer
+    // is reset, at both offices.
+    let mut moved = m.clone();
+    moved.duration_secs = 1800;
+    book_everywhere(&mut [&mut london, &mut ny], "london-2", &moved);
+    let out = london.apply(&Command::Deliver {
+        key: "ny:r1".into(),
+        command: Box::new(respond),
+    });
+    assert!(
+        matches!(out, Outcome::Rejected(Rejection::StaleAnswer(_))),
+        "{out:?}"
+    );
+    let alice = ResourceId::new("alice");
+    let at = |o: &OfficeState| o.meeting(&m.id).unwrap().response_of(&alice);
+    assert_eq!(at(&london), at(&ny), "both copies alike");
 }

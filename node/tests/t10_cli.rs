@@ -174,3 +174,27 @@ fn a_data_directory_with_mistakes_is_refused_by_name() {
     assert!(text(&o.stderr).contains("hourz"), "{}", text(&o.stderr));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn scenario_list_and_check_name_the_field_of_a_bad_file() {
+    let out = dms(&["scenario", "list"], "");
+    assert!(out.status.success());
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(list.lines().count(), 5, "{list}");
+    assert!(list.contains("thundering-herd"));
+    let out = dms(
+        &["scenario", "check", "global-company", "rolling-restart"],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let bad = scenarios::shipped::shipped("thundering-herd")
+        .unwrap()
+        .replace("zone = \"Europe/London\"", "zone = \"Europe/Atlantis\"");
+    let out = dms(&["scenario", "check", "-"], &bad);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("office[1].zone:") && text.contains("Atlantis"),
+        "{text}"
+    );
+}

@@ -60,6 +60,10 @@ pub enum Command {
         attendee: ResourceId,
         /// The answer.
         response: Response,
+        /// The version answered: the transaction that committed it, at the attendee's
+        /// office. A copy at another version (changed since) drops the answer as stale.
+        #[serde(default)]
+        version: Option<TxnId>,
     },
     /// Apply `command` here and, if it is not rejected, have it delivered to every
     /// office in `forward` (through the outbox, deduplicated there by `key`). One log

@@ -53,6 +53,9 @@ pub struct OfficeState {
     /// Bumped by every command that changed something.
     #[serde(default)]
     pub(super) version: u64,
+    /// The transaction that committed each meeting's current version here.
+    #[serde(default)]
+    pub(super) committed_by: BTreeMap<MeetingId, TxnId>,
     /// Planted bug (test-only): prepare votes yes without looking at the calendars.
     #[cfg(feature = "planted-bugs")]
     #[serde(skip)]
@@ -106,6 +109,11 @@ impl OfficeState {
     /// The meeting an undecided transaction would book.
     pub fn pending_meeting(&self, txn: &TxnId) -> Option<&MeetingSpec> {
         self.pending.get(txn).map(|p| &p.meeting)
+    }
+
+    /// The transaction that committed a meeting's current version here.
+    pub fn committed_by(&self, id: &MeetingId) -> Option<&TxnId> {
+        self.committed_by.get(id)
     }
 
     /// How a transaction ended here, if it did: `Some(true)` committed.
@@ -192,7 +200,8 @@ impl OfficeState {
                 meeting,
                 attendee,
                 response,
-            } => self.respond(meeting, attendee, *response),
+                version,
+            } => self.respond(meeting, attendee, *response, version.as_ref()),
             Command::Originate {
                 key,
                 command,
@@ -403,8 +412,10 @@ impl OfficeState {
         self.notify_commit(previous.as_ref(), &m);
         if self.local(&m).is_empty() {
             self.meetings.remove(&id);
+            self.committed_by.remove(&id);
         } else {
             self.meetings.insert(id.clone(), m);
+            self.committed_by.insert(id.clone(), txn.clone());
         }
         (Outcome::Committed { txn: txn.clone() }, vec![id])
     }
@@ -485,6 +496,7 @@ impl OfficeState {
         match scope {
             CancelScope::Series => {
                 self.meetings.remove(id);
+                self.committed_by.remove(id);
                 self.cancelled.insert(id.clone());
             }
             CancelScope::Instance(t) => {
@@ -508,6 +520,7 @@ impl OfficeState {
                 spec.recurrence.rdates.retain(|&d| d < t);
                 if spec.recurrence.start() >= t {
                     self.meetings.remove(id);
+                    self.committed_by.remove(id);
                     self.cancelled.insert(id.clone());
                 }
             }
@@ -526,6 +539,7 @@ impl OfficeState {
         id: &MeetingId,
         who: &ResourceId,
         response: Response,
+        version: Option<&TxnId>,
     ) -> (Outcome, Vec<MeetingId>) {
         // In flight first, as for a cancellation.
         if let Some(txn) = self.in_flight.get(id) {
@@ -539,6 +553,11 @@ impl OfficeState {
         };
         if !m.attendees.iter().any(|a| &a.resource == who) {
             return reject(Rejection::NotInvited(who.clone()));
+        }
+        // An answer to a version changed since (its delivery overtaken by the change,
+        // which reset every answer everywhere) would leave this copy unlike the others.
+        if version.is_some_and(|v| self.committed_by.get(id) != Some(v)) {
+            return reject(Rejection::StaleAnswer(id.clone()));
         }
         let m = self.meetings.get_mut(id).expect("present");
         for a in m.attendees.iter_mut().filter(|a| &a.resource == who) {

@@ -86,6 +86,9 @@ pub enum Rejection {
     /// A command that cannot be originated or delivered (a nested delivery, say).
     #[error("cannot forward: {0}")]
     NotForwardable(String),
+    /// An answer to a version of the meeting that has been changed since.
+    #[error("an answer to an older version of meeting {0}")]
+    StaleAnswer(MeetingId),
     /// The attendee is not invited.
     #[error("{0} is not invited")]
     NotInvited(ResourceId),

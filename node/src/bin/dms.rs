@@ -38,6 +38,8 @@ enum Command {
     Import(cli::calendar::ImportArgs),
     /// The load benchmark (optionally side by side with PostgreSQL).
     Bench(cli::bench::Args),
+    /// List the shipped scenarios, or check scenario files.
+    Scenario(cli::scenario::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Calendar(a) => cli::calendar::run(a, &mut out),
         Command::Import(a) => cli::calendar::import(a, &mut out),
         Command::Bench(a) => cli::bench::run(a, &mut out),
+        Command::Scenario(a) => cli::scenario::run(a, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

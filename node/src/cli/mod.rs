@@ -14,6 +14,7 @@
 //! - [`calendar`]: `dms calendar` (a person's meetings, or their .ics) and `dms import`.
 //! - [`cluster`]: `dms cluster up|down|status`, a local cluster of office nodes.
 //! - [`bench`]: `dms bench`, the load benchmark.
+//! - [`scenario`]: `dms scenario list|check`, the scenario files.
 //! - [`demo`]: `dms demo`, the main job of the README's first command.
 //! - [`table`]: plain-text tables for human-readable output.
 //! - [`world`]: the options data-reading commands share (`--data`, `--from`, `--tz`, `--json`).
@@ -28,6 +29,7 @@ pub mod expand;
 pub mod freebusy;
 pub mod remote;
 pub mod respond;
+pub mod scenario;
 pub mod suggest;
 pub mod table;
 pub mod timearg;

@@ -214,10 +214,15 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         if let Some(wrong) = self.wrong_office(&attendee, "answer") {
             return wrong;
         }
+        let version = lock(&self.shared.state)
+            .state()
+            .committed_by(&meeting)
+            .cloned();
         let cmd = Command::Respond {
             meeting: meeting.clone(),
             attendee,
             response,
+            version,
         };
         self.originate(&meeting, cmd).await
     }

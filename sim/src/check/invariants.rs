@@ -6,7 +6,8 @@
 //! - no double booking: no two meetings' entries overlap on a person's calendar unless
 //!   one is a recorded override (an attendee accepting over a conflict), and no hold is
 //!   left;
-//! - an acknowledged answer (after the meeting's last change) is in every copy.
+//! - every copy has the same answers, and an acknowledged answer (after the meeting's
+//!   last change) is in every copy.
 
 use crate::workload::{Call, Op, Seen, PEOPLE};
 use engine::calendar::BusyStatus;
@@ -84,6 +85,18 @@ pub async fn check(
             }
             if copies.values().any(|c| c.recurrence != m.recurrence) {
                 v.push(format!("{id}: offices hold different versions"));
+            }
+            for a in &m.attendees {
+                let answers: Vec<_> = copies
+                    .values()
+                    .map(|c| c.response_of(&a.resource))
+                    .collect();
+                if answers.windows(2).any(|w| w[0] != w[1]) {
+                    let who = &a.resource;
+                    v.push(format!(
+                        "{id}: copies disagree on {who}'s answer: {answers:?}"
+                    ));
+                }
             }
         } else if !copies.is_empty() {
             let have: Vec<&OfficeId> = copies.keys().collect();
