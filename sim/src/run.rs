@@ -9,7 +9,7 @@
 use crate::check::{connect_all, history, invariants, linear, liveness, notifications};
 use crate::cluster::SimCluster;
 use crate::faults::{inject, Acks, Injected};
-use crate::workload::{client, perform, Call, Op, Turn, PEOPLE};
+use crate::workload::{client, perform, Call, Op, Turn, PEOPLE, ROOMS};
 use engine::ids::{MeetingId, ResourceId};
 use engine::state::MeetingSpec;
 use madsim::net::NetSim;
@@ -139,13 +139,13 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
         calls.extend(probe);
         violations.extend(found.into_iter().map(|f| format!("round {round}: {f}")));
     }
-    // The final state, read through the API: every person's calendar.
+    // The final state, read through the API: every person's and room's calendar.
     let (addrs, dir2) = (cluster.addrs.clone(), dir.clone());
     let reads = checker
         .spawn(async move {
             let mut reads = Vec::new();
-            for p in PEOPLE {
-                let op = Op::Read(ResourceId::new(p));
+            for r in PEOPLE.iter().chain(ROOMS.iter()) {
+                let op = Op::Read(ResourceId::new(*r));
                 reads.push(perform(op, &addrs, &dir2, epoch, None).await);
             }
             reads

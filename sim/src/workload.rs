@@ -1,5 +1,6 @@
 //! What the simulated clients do: book seeded meetings across offices (contending for a
-//! few hours), move some of them, cancel some (through the organizer's office), have
+//! few hours; some with a room, some daily series of two or three days), move some of
+//! them, cancel some (through the organizer's office), have
 //! invitees answer (through their own offices), and read people's calendars at their
 //! offices; every call recorded with the simulated instants it was invoked and returned.
 
@@ -7,6 +8,7 @@ use crate::faults::Acks;
 use engine::calendar::{BusyEntry, Interval};
 use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::office::Directory;
+use engine::recurrence::Rule;
 use engine::state::{CancelScope, MeetingSpec, Outcome, Response};
 use engine::time::{Disambiguation, Instant, Wall, Zone};
 use madsim::rand::{thread_rng, Rng};
@@ -19,6 +21,15 @@ use std::time::Duration;
 /// People who book, across the four offices.
 pub const PEOPLE: [&str; 8] = [
     "alice", "bob", "dev", "emma", "priya", "rahul", "tom", "uma",
+];
+/// Rooms booked, across the four offices.
+pub const ROOMS: [&str; 6] = [
+    "ny-hudson",
+    "ny-liberty",
+    "london-thames",
+    "london-kew",
+    "blr-cubbon",
+    "syd-harbour",
 ];
 
 /// One client call.
@@ -89,10 +100,23 @@ pub fn window() -> Interval {
     Interval::new(day(11), day(17))
 }
 
-/// A one-hour meeting of `who` (the first organizes) on workload day `day` at `hour` UTC.
-pub fn meeting(id: String, who: &[&str], day: u32, hour: u32) -> MeetingSpec {
+/// A one-hour meeting of `who` (the first organizes) in `rooms` on workload day `day` at
+/// `hour` UTC, on `days` days in a row (a daily series when more than one).
+pub fn meeting(
+    id: String,
+    who: &[&str],
+    rooms: &[&str],
+    day: u32,
+    hour: u32,
+    days: u32,
+) -> MeetingSpec {
     let start = Wall::from_ymd_hms(2027, 1, 11 + day, hour, 0, 0);
-    MeetingSpec::single(&id, who[0], &who[1..], &[], start, Zone::Utc, 3600)
+    let mut m = MeetingSpec::single(&id, who[0], &who[1..], rooms, start, Zone::Utc, 3600);
+    if days > 1 {
+        let rule = Rule::parse(&format!("FREQ=DAILY;COUNT={days}")).expect("a daily rule");
+        m.recurrence.rrules.push(rule);
+    }
+    m
 }
 
 fn ctx() -> tarpc::context::Context {
@@ -207,7 +231,10 @@ fn next_op(c: usize, round: usize, k: usize, booked: &mut Vec<MeetingSpec>) -> O
         let (day, hour) = slot();
         let mut who = vec![old.organizer.as_str()];
         who.extend(old.attendees.iter().map(|a| a.resource.as_str()));
-        return Op::Update(meeting(old.id.as_str().to_string(), &who, day, hour));
+        let rooms: Vec<&str> = old.rooms.iter().map(|r| r.as_str()).collect();
+        let mut moved = meeting(old.id.as_str().to_string(), &who, &rooms, day, hour, 1);
+        moved.recurrence.rrules = old.recurrence.rrules.clone();
+        return Op::Update(moved);
     }
     if roll < 0.4 && booked.iter().any(|m| !m.attendees.is_empty()) {
         let with: Vec<MeetingSpec> = booked
@@ -225,7 +252,12 @@ fn next_op(c: usize, round: usize, k: usize, booked: &mut Vec<MeetingSpec>) -> O
         return Op::Respond(m, who, answer);
     }
     if roll < 0.6 {
-        return Op::Read(ResourceId::new(pick(&PEOPLE)));
+        let whose = if thread_rng().gen_bool(0.25) {
+            pick(&ROOMS)
+        } else {
+            pick(&PEOPLE)
+        };
+        return Op::Read(ResourceId::new(whose));
     }
     let mut who: Vec<&str> = Vec::new();
     for _ in 0..thread_rng().gen_range(2..4) {
@@ -235,7 +267,18 @@ fn next_op(c: usize, round: usize, k: usize, booked: &mut Vec<MeetingSpec>) -> O
         }
     }
     let (day, hour) = slot();
-    Op::Book(meeting(format!("c{c}-{round}-{k}"), &who, day, hour))
+    let rooms = if thread_rng().gen_bool(0.3) {
+        vec![pick(&ROOMS)]
+    } else {
+        vec![]
+    };
+    let days = if thread_rng().gen_bool(0.25) {
+        thread_rng().gen_range(2..4)
+    } else {
+        1
+    };
+    let id = format!("c{c}-{round}-{k}");
+    Op::Book(meeting(id, &who, &rooms, day, hour, days))
 }
 
 /// Which client, in which round, making how many calls.

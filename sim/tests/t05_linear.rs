@@ -11,7 +11,7 @@ const LDN: u32 = 1;
 fn v(id: u32, h: i64) -> Version {
     Version {
         id,
-        slot: (h * 3600, (h + 1) * 3600),
+        slots: vec![(h * 3600, (h + 1) * 3600)],
         resources: vec![(0, NY), (1, LDN)],
         home: NY,
     }
@@ -185,7 +185,7 @@ fn declining_frees_the_time_and_a_stale_read_is_caught() {
 fn independent_parts_are_searched_apart() {
     let other = Version {
         id: 7,
-        slot: (0, 3600),
+        slots: vec![(0, 3600)],
         resources: vec![(5, NY)],
         home: NY,
     };

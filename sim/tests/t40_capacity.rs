@@ -93,7 +93,7 @@ fn history(n: usize, seed: u64) -> Vec<Call> {
                 .collect();
             let version = Version {
                 id,
-                slot: (h, h + 1),
+                slots: vec![(h, h + 1)],
                 resources: res.iter().map(|r| (*r, r % OFFICES)).collect(),
                 home: a % OFFICES,
             };

@@ -37,11 +37,12 @@ impl Numbering {
     }
 
     fn version(&mut self, dir: &Directory, m: &MeetingSpec) -> Version {
-        let slot = m
+        let slots = m
             .instances()
-            .ok()
-            .and_then(|i| i.first().map(|(_, iv)| (iv.start.0, iv.end.0)))
-            .unwrap_or((0, 0));
+            .unwrap_or_default()
+            .iter()
+            .map(|(_, iv)| (iv.start.0, iv.end.0))
+            .collect();
         let resources = m
             .resources()
             .iter()
@@ -49,7 +50,7 @@ impl Numbering {
             .collect();
         Version {
             id: self.mtg.of(m.id.as_str()),
-            slot,
+            slots,
             resources,
             home: self.office_of(dir, m.organizer.as_str()),
         }

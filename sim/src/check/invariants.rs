@@ -9,7 +9,7 @@
 //! - every copy has the same answers, and an acknowledged answer (after the meeting's
 //!   last change) is in every copy.
 
-use crate::workload::{Call, Op, Seen, PEOPLE};
+use crate::workload::{Call, Op, Seen, PEOPLE, ROOMS};
 use engine::calendar::BusyStatus;
 use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::office::Directory;
@@ -121,8 +121,8 @@ pub async fn check(
             answers_in_copies(id, m, e, &copies, &mut v);
         }
     }
-    for p in PEOPLE {
-        double_booking(clients, dir, &ResourceId::new(p), &mut v).await;
+    for r in PEOPLE.iter().chain(ROOMS.iter()) {
+        double_booking(clients, dir, &ResourceId::new(*r), &mut v).await;
     }
     v
 }
@@ -160,7 +160,8 @@ fn answers_in_copies(
     }
 }
 
-/// No hold left on `who`'s calendar, and no overlap of two meetings but an override.
+/// No hold left on `who`'s (a person's or room's) calendar, and no overlap of two
+/// meetings but an override.
 async fn double_booking(
     clients: &BTreeMap<OfficeId, OfficeRpcClient>,
     dir: &Directory,

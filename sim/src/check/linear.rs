@@ -54,8 +54,8 @@ pub type Slot = (i64, i64);
 pub struct Version {
     /// The meeting.
     pub id: Mtg,
-    /// When.
-    pub slot: Slot,
+    /// When: every instance.
+    pub slots: Vec<Slot>,
     /// Its resources and their offices.
     pub resources: Vec<(Res, Office)>,
     /// The organizer's office (which coordinates it, and cancels it first).
@@ -300,6 +300,11 @@ impl Left {
     }
 }
 
+/// Whether any slot of `a` overlaps any of `b`.
+pub fn overlap(a: &[Slot], b: &[Slot]) -> bool {
+    a.iter().any(|x| b.iter().any(|y| x.0 < y.1 && y.0 < x.1))
+}
+
 /// A well-spread number for `x` (splitmix64's finalizer).
 fn mix(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -311,13 +316,16 @@ fn mix(x: u64) -> u64 {
 /// Wing & Gong's search with Lowe's memoization over one part of the history.
 fn search(calls: &[Call]) -> Result<(), Violation> {
     // Conflicts with a hold of a booking or change invoked before the answer.
-    let holds: Vec<(Mtg, Res, Slot, u64)> = calls
+    let holds: Vec<(Mtg, Res, &[Slot], u64)> = calls
         .iter()
         .filter_map(|c| match &c.action {
             Action::Book(v) | Action::Update(v) => Some((v, c.invoked)),
             _ => None,
         })
-        .flat_map(|(v, t)| v.resources.iter().map(move |(r, _)| (v.id, *r, v.slot, t)))
+        .flat_map(|(v, t)| {
+            let slots = v.slots.as_slice();
+            v.resources.iter().map(move |(r, _)| (v.id, *r, slots, t))
+        })
         .collect();
     let mut left = Left::new(calls);
     let mut count = 0;
@@ -373,9 +381,9 @@ fn search(calls: &[Call]) -> Result<(), Violation> {
                 return false;
             };
             let ret = call.returned.unwrap_or(u64::MAX);
-            holds.iter().any(|&(hm, hr, hs, t)| {
-                hm == m && hr == r && t <= ret && hs.0 < v.slot.1 && v.slot.0 < hs.1
-            })
+            holds
+                .iter()
+                .any(|&(hm, hr, hs, t)| hm == m && hr == r && t <= ret && overlap(hs, &v.slots))
         };
         if !model.step(call, &excused, &mut frame.undo) {
             continue;

@@ -52,12 +52,8 @@ pub async fn probe(
     dir: &Directory,
     epoch: madsim::time::Instant,
 ) -> (Vec<Call>, Option<String>) {
-    let m = meeting(
-        format!("probe-{round}"),
-        &["alice", "dev", "priya"],
-        4,
-        9 + round as u32,
-    );
+    let who = ["alice", "dev", "priya"];
+    let m = meeting(format!("probe-{round}"), &who, &[], 4, 9 + round as u32, 1);
     let start = madsim::time::Instant::now();
     let mut tries = Vec::new();
     loop {

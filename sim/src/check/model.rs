@@ -4,7 +4,7 @@
 //! place and leave an undo record, and it keeps a hash of itself up to date (the XOR of
 //! one hash per entry), so the search neither copies nor rehashes it.
 
-use super::linear::{Action, Answer, Call, Mtg, Office, Res, Slot, Version};
+use super::linear::{overlap, Action, Answer, Call, Mtg, Office, Res, Slot, Version};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 /// One office's copy of a meeting.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Copy {
-    slot: Slot,
+    slots: Vec<Slot>,
     res: Vec<Res>,
     declined: BTreeSet<Res>,
 }
@@ -108,18 +108,22 @@ impl Model {
     }
 
     /// Meetings with a blocking entry on `r` (at office `o`) overlapping `slot`, but `but`.
-    fn blocking(&self, r: Res, o: Office, slot: Slot, but: Mtg) -> impl Iterator<Item = Mtg> + '_ {
+    fn blocking<'a>(
+        &'a self,
+        r: Res,
+        o: Office,
+        slots: &'a [Slot],
+        but: Mtg,
+    ) -> impl Iterator<Item = Mtg> + 'a {
         self.copies_on(o, r)
-            .filter(move |(m, c)| {
-                *m != but && !c.declined.contains(&r) && c.slot.0 < slot.1 && slot.0 < c.slot.1
-            })
+            .filter(move |(m, c)| *m != but && !c.declined.contains(&r) && overlap(&c.slots, slots))
             .map(|(m, _)| m)
     }
 
     fn free_for(&self, v: &Version) -> bool {
         v.resources
             .iter()
-            .all(|&(r, o)| self.blocking(r, o, v.slot, v.id).next().is_none())
+            .all(|&(r, o)| self.blocking(r, o, &v.slots, v.id).next().is_none())
     }
 
     fn put(&mut self, v: &Version, undo: &mut Vec<Undo>) {
@@ -129,7 +133,7 @@ impl Model {
         }
         for (o, res) in by_office {
             let copy = Copy {
-                slot: v.slot,
+                slots: v.slots.clone(),
                 res,
                 declined: BTreeSet::new(),
             };
@@ -152,7 +156,7 @@ impl Model {
             (Action::Book(v) | Action::Update(v), Answer::Conflicts(list)) => {
                 let real = |&(r, m): &(Res, Mtg)| {
                     let o = v.resources.iter().find(|(x, _)| *x == r).map(|(_, o)| *o);
-                    o.is_some_and(|o| self.blocking(r, o, v.slot, v.id).any(|b| b == m))
+                    o.is_some_and(|o| self.blocking(r, o, &v.slots, v.id).any(|b| b == m))
                 };
                 list.iter().any(|c| real(c) || excused(c.0, c.1))
             }
@@ -240,7 +244,7 @@ impl Model {
         let model: BTreeSet<(Mtg, Slot)> = self
             .copies_on(o, r)
             .filter(|(_, c)| !c.declined.contains(&r))
-            .map(|(m, c)| (m, c.slot))
+            .flat_map(|(m, c)| c.slots.iter().map(move |s| (m, *s)))
             .collect();
         model
             .iter()
