@@ -156,8 +156,8 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
     for c in &calls {
         let _ = writeln!(
             trace,
-            "{}..{} {:?} {:?} {:?} {:?} {}",
-            c.invoked, c.returned, c.op, c.seen, c.conflicts, c.entries, c.why
+            "{}..{} {:?} {:?} {:?} {:?} {:?} {}",
+            c.invoked, c.returned, c.op, c.seen, c.conflicts, c.entries, c.busy, c.why
         );
     }
     let parts = match linear::check(&history::translate(&calls, &dir)) {

@@ -12,7 +12,7 @@ use engine::recurrence::Rule;
 use engine::state::{CancelScope, MeetingSpec, Outcome, Response};
 use engine::time::{Disambiguation, Instant, Wall, Zone};
 use madsim::rand::{thread_rng, Rng};
-use node::rpc::{connect, BookReply};
+use node::rpc::{connect, BookReply, FreeBusyReply};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,6 +45,8 @@ pub enum Op {
     Respond(MeetingSpec, ResourceId, Response),
     /// Read a person's calendar entries at their office.
     Read(ResourceId),
+    /// Ask a person's office for their free/busy (merged busy periods, no meetings).
+    FreeBusy(ResourceId),
 }
 
 impl Op {
@@ -52,7 +54,7 @@ impl Op {
     pub fn meeting(&self) -> Option<&MeetingSpec> {
         match self {
             Op::Book(m) | Op::Update(m) | Op::Cancel(m) | Op::Respond(m, _, _) => Some(m),
-            Op::Read(_) => None,
+            Op::Read(_) | Op::FreeBusy(_) => None,
         }
     }
 }
@@ -81,6 +83,8 @@ pub struct Call {
     pub conflicts: Vec<(ResourceId, MeetingId)>,
     /// What a read returned.
     pub entries: Vec<BusyEntry>,
+    /// What a free/busy query returned: every busy period, whatever its status.
+    pub busy: Vec<Interval>,
     /// Why it was refused, or how it failed.
     pub why: String,
     /// Simulated nanoseconds since the run began, when it was invoked.
@@ -140,7 +144,7 @@ pub async fn perform(
 ) -> Call {
     let actor = match &op {
         Op::Book(m) | Op::Update(m) | Op::Cancel(m) => m.organizer.clone(),
-        Op::Respond(_, who, _) | Op::Read(who) => who.clone(),
+        Op::Respond(_, who, _) | Op::Read(who) | Op::FreeBusy(who) => who.clone(),
     };
     let home = dir.home(&actor).expect("a sample person").clone();
     let invoked = since(epoch);
@@ -149,6 +153,7 @@ pub async fn perform(
         seen: Seen::Unknown,
         conflicts: vec![],
         entries: vec![],
+        busy: vec![],
         why: String::new(),
         invoked,
         returned: invoked,
@@ -182,6 +187,16 @@ pub async fn perform(
             Op::Respond(m, who, r) => {
                 outcome(client.respond(ctx(), m.id, who, r).await, &mut call.why)
             }
+            Op::FreeBusy(who) => match client.free_busy(ctx(), vec![who], window(), None).await {
+                Ok(Ok(FreeBusyReply::Fresh { answer, .. })) if answer.len() == 1 => {
+                    call.busy = answer[0].busy.iter().map(|p| p.interval).collect();
+                    Seen::Done
+                }
+                other => {
+                    call.why = format!("{other:?}");
+                    Seen::Unknown
+                }
+            },
             Op::Read(who) => match client.entries(ctx(), who, window()).await {
                 Ok(Ok(entries)) => {
                     call.entries = entries;
@@ -257,7 +272,12 @@ fn next_op(c: usize, round: usize, k: usize, booked: &mut Vec<MeetingSpec>) -> O
         } else {
             pick(&PEOPLE)
         };
-        return Op::Read(ResourceId::new(whose));
+        let whose = ResourceId::new(whose);
+        return if thread_rng().gen_bool(0.5) {
+            Op::Read(whose)
+        } else {
+            Op::FreeBusy(whose)
+        };
     }
     let mut who: Vec<&str> = Vec::new();
     for _ in 0..thread_rng().gen_range(2..4) {

@@ -195,3 +195,28 @@ fn independent_parts_are_searched_apart() {
     ];
     assert_eq!(check(&h).ok(), Some(2));
 }
+
+#[test]
+fn a_free_busy_read_must_show_every_booking_as_busy() {
+    let fb = |busy: Vec<(i64, i64)>, at| {
+        let action = Action::FreeBusy {
+            res: 1,
+            office: LDN,
+            busy,
+        };
+        call(action, Answer::Ok, at, at + 1)
+    };
+    let shown = vec![
+        call(Action::Book(v(1, 9)), Answer::Ok, 0, 10),
+        fb(
+            vec![(9 * 3600, 9 * 3600 + 1800), (9 * 3600 + 1800, 10 * 3600)],
+            20,
+        ),
+    ];
+    assert!(check(&shown).is_ok(), "adjacent periods cover the meeting");
+    let free = vec![
+        call(Action::Book(v(1, 9)), Answer::Ok, 0, 10),
+        fb(vec![(9 * 3600, 9 * 3600 + 1800)], 20),
+    ];
+    assert!(check(&free).is_err(), "half of a booked hour shown free");
+}

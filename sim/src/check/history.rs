@@ -76,6 +76,11 @@ pub fn translate(calls: &[Call], dir: &Directory) -> Vec<linear::Call> {
                     office: n.office_of(dir, who.as_str()),
                     declined: *r == Response::Declined,
                 },
+                Op::FreeBusy(who) => Action::FreeBusy {
+                    res: n.res.of(who.as_str()),
+                    office: n.office_of(dir, who.as_str()),
+                    busy: c.busy.iter().map(|i| (i.start.0, i.end.0)).collect(),
+                },
                 Op::Read(who) => Action::Read {
                     res: n.res.of(who.as_str()),
                     office: n.office_of(dir, who.as_str()),

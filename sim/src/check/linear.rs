@@ -94,6 +94,17 @@ pub enum Action {
         /// Declined (else accepted).
         declined: bool,
     },
+    /// Ask one resource's office for its free/busy: every busy period (any status),
+    /// merged, without meetings. Only a necessary condition can be checked: all the
+    /// model has there must show as busy.
+    FreeBusy {
+        /// Whose.
+        res: Res,
+        /// Its office.
+        office: Office,
+        /// The busy periods.
+        busy: Vec<Slot>,
+    },
     /// Read one resource's entries at its office.
     Read {
         /// Whose.
@@ -192,7 +203,7 @@ fn touches(c: &Call) -> (Vec<Res>, Option<Mtg>) {
         }
         Action::Cancel { id, .. } | Action::Deliver { id, .. } => (vec![], Some(*id)),
         Action::Respond { id, who, .. } => (vec![*who], Some(*id)),
-        Action::Read { res, .. } => (vec![*res], None),
+        Action::Read { res, .. } | Action::FreeBusy { res, .. } => (vec![*res], None),
     }
 }
 

@@ -230,8 +230,28 @@ impl Model {
                 },
                 Answer::Ok,
             ) => self.read_ok(*res, *office, entries),
+            (Action::FreeBusy { res, office, busy }, Answer::Ok) => {
+                self.busy_shown(*res, *office, busy)
+            }
             _ => false,
         }
+    }
+
+    /// Every instance the model has on `r` at `o` lies within the busy periods shown.
+    fn busy_shown(&self, r: Res, o: Office, busy: &[Slot]) -> bool {
+        let mut merged: Vec<Slot> = Vec::new();
+        let mut sorted = busy.to_vec();
+        sorted.sort();
+        for (a, b) in sorted {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        self.copies_on(o, r)
+            .filter(|(_, c)| !c.declined.contains(&r))
+            .flat_map(|(_, c)| c.slots.iter())
+            .all(|s| merged.iter().any(|m| m.0 <= s.0 && s.1 <= m.1))
     }
 
     fn read_ok(&self, r: Res, o: Office, entries: &[(Mtg, Slot, bool)]) -> bool {
