@@ -92,31 +92,30 @@ pub fn check(
     for (id, a) in &allowed {
         let here = present(id);
         for p in &a.people {
-            let invited = got(id, p, "invited");
-            let want = if a.booked || here || a.cancelled {
-                1..=1
-            } else if a.maybe_booked && a.maybe_cancelled {
-                0..=1
-            } else {
-                0..=0
+            // Exactly once if it surely happened, at most once if it may have.
+            let once = |sure: bool, maybe: bool| match (sure, maybe) {
+                (true, _) => 1..=1,
+                (false, true) => 0..=1,
+                (false, false) => 0..=0,
             };
-            if !want.contains(&invited) {
-                v.push(format!(
-                    "{p} invited to {id} {invited} times, expected {want:?}"
-                ));
-            }
-            let cancelled = got(id, p, "cancelled");
-            let want = if a.cancelled {
-                1..=1
-            } else if a.maybe_cancelled && !here {
-                0..=1
-            } else {
-                0..=0
-            };
-            if !want.contains(&cancelled) {
-                v.push(format!(
-                    "{p} told {id} is cancelled {cancelled} times, expected {want:?}"
-                ));
+            let booked = a.booked || here || a.cancelled;
+            let checks = [
+                (
+                    "invited to",
+                    "invited",
+                    once(booked, a.maybe_booked && a.maybe_cancelled),
+                ),
+                (
+                    "told of the cancellation of",
+                    "cancelled",
+                    once(a.cancelled, a.maybe_cancelled && !here),
+                ),
+            ];
+            for (what, kind, want) in checks {
+                let n = got(id, p, kind);
+                if !want.contains(&n) {
+                    v.push(format!("{p} {what} {id} {n} times, expected {want:?}"));
+                }
             }
             let changed = got(id, p, "changed");
             if changed < a.changes.0 || changed > a.changes.1 {
