@@ -90,13 +90,19 @@ impl Clock for ManualClock {
 /// slow, if negative): how the simulator gives each node its own wrong clock.
 pub struct SkewedClock {
     inner: Arc<dyn Clock>,
-    skew_ms: i64,
+    skew_ms: Arc<AtomicI64>,
     drift_ppm: i64,
 }
 
 impl SkewedClock {
     /// `inner`, skewed and drifting.
     pub fn new(inner: Arc<dyn Clock>, skew_ms: i64, drift_ppm: i64) -> SkewedClock {
+        SkewedClock::shared(inner, Arc::new(AtomicI64::new(skew_ms)), drift_ppm)
+    }
+
+    /// `inner`, drifting, and skewed by whatever `skew_ms` holds when read (the
+    /// simulator's clock-jump faults change it).
+    pub fn shared(inner: Arc<dyn Clock>, skew_ms: Arc<AtomicI64>, drift_ppm: i64) -> SkewedClock {
         SkewedClock {
             inner,
             skew_ms,
@@ -112,7 +118,8 @@ impl SkewedClock {
 impl Clock for SkewedClock {
     fn wall_ms(&self) -> i64 {
         let since_start = self.inner.monotonic_ms();
-        self.inner.wall_ms() + self.skew_ms + self.drifted(since_start) - since_start
+        self.inner.wall_ms() + self.skew_ms.load(Ordering::Relaxed) + self.drifted(since_start)
+            - since_start
     }
     fn monotonic_ms(&self) -> i64 {
         self.drifted(self.inner.monotonic_ms())

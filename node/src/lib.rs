@@ -11,6 +11,8 @@
 //! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
 //! - [`sample`]: the offices, people, rooms and calendars shipped for demos, the loader
 //!   of a directory of the same form, and `World`, which books across offices in-process.
+//! - [`drive`]: client calls against offices, and a scenario's workload made of them
+//!   (shared by the simulator and `dms scenario run`).
 //! - [`bench`]: the load benchmark (`dms bench`), side by side with PostgreSQL.
 //! - [`cli`]: one module per `dms` subcommand (`expand`, `freebusy`, `suggest`, `demo`).
 
@@ -22,6 +24,7 @@ pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod drive;
 pub mod durable;
 pub mod notify;
 pub mod rpc;

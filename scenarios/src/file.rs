@@ -26,6 +26,8 @@
 //! rate_per_s = 0                  # an open-loop rate (exactly one of the two)
 //! duration_s = 600
 //! operations = 10000              # at most this many calls
+//! start = "2027-01-11"            # optional: the first day meetings fall on
+//! days = 5                        # optional: how many days from start (default 5)
 //! [workload.mix]                  # shares of calls, summing to 1
 //! book = 0.5
 //! book_recurring = 0.1
@@ -64,6 +66,11 @@
 //! ```
 
 use serde::Deserialize;
+
+/// The first day meetings fall on when a workload does not say (a Monday).
+pub const DEFAULT_START: &str = "2027-01-11";
+/// How many days meetings fall on when a workload does not say.
+pub const DEFAULT_DAYS: u32 = 5;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -153,6 +160,12 @@ pub struct WorkloadSpec {
     pub duration_s: u32,
     /// At most this many calls.
     pub operations: u32,
+    /// The first day meetings fall on, `YYYY-MM-DD` (default [`DEFAULT_START`]).
+    #[serde(default)]
+    pub start: Option<String>,
+    /// How many days from `start` meetings fall on (default [`DEFAULT_DAYS`]).
+    #[serde(default)]
+    pub days: Option<u32>,
     /// Shares of calls.
     pub mix: MixSpec,
     /// What bookings look like.
@@ -186,6 +199,21 @@ pub struct MixSpec {
     /// Suggestion queries.
     #[serde(default)]
     pub suggest: f64,
+}
+
+impl MixSpec {
+    /// The shares in the order of [`crate::validate::OPERATIONS`].
+    pub fn shares(&self) -> [f64; 7] {
+        [
+            self.book,
+            self.book_recurring,
+            self.change,
+            self.cancel,
+            self.respond,
+            self.free_busy,
+            self.suggest,
+        ]
+    }
 }
 
 /// What bookings look like.

@@ -10,14 +10,27 @@
 //! - [`file`]: the file as written (serde types; unknown fields are errors).
 //! - [`validate`]: checks everything the types cannot, turning a [`file::ScenarioFile`]
 //!   into a [`Scenario`]; every error names the field and the problem ([`error`]).
+//! - [`world`]: the company a scenario describes, as a directory of offices, people
+//!   and rooms, with the days meetings fall on and the latency of each link.
+//! - [`faults`]: a scenario's fault plan (its timeline and its random faults), seeded.
+//! - [`record`]: what a run did ([`record::RunRecord`], JSON) and the recorder that
+//!   builds it from calls as they complete.
+//! - [`slo`]: a record against the scenario's SLOs, row by row, and the breaches.
+//! - [`report`]: a run's report directory (Markdown, self-contained HTML, SVG plots)
+//!   and two runs compared.
 //! - [`shipped`]: the scenarios that come with the project (`scenarios/files/`).
 
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod faults;
 pub mod file;
+pub mod record;
+pub mod report;
 pub mod shipped;
+pub mod slo;
 pub mod validate;
+pub mod world;
 
 pub use error::ScenarioError;
 pub use validate::{parse, Scenario};

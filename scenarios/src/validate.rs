@@ -3,7 +3,7 @@
 //! a [`Scenario`]. Every error names the field (`office[2].zone`) and the problem.
 
 use crate::error::ScenarioError;
-use crate::file::{FaultSpec, ScenarioFile, SloSpec, WorkloadSpec};
+use crate::file::{FaultSpec, ScenarioFile, SloSpec, WorkloadSpec, DEFAULT_DAYS, DEFAULT_START};
 use engine::time::civil::days_in_month;
 use engine::time::Zone;
 use std::collections::BTreeSet;
@@ -22,6 +22,8 @@ pub const MAX_OPERATIONS: u32 = 10_000_000;
 pub const MAX_ATTENDEES: u32 = engine::suggest::request::MAX_ATTENDEES as u32;
 /// One-way latency between offices, at most.
 pub const MAX_LATENCY_MS: u32 = 10_000;
+/// Days meetings fall on, at most (a year).
+pub const MAX_DAYS: u32 = 366;
 /// Random faults per minute, at most.
 pub const MAX_FAULTS_PER_MINUTE: f64 = 60.0;
 
@@ -62,6 +64,10 @@ pub struct Scenario {
     pub file: ScenarioFile,
     /// Its offices, zones and times parsed.
     pub offices: Vec<Office>,
+    /// The first day meetings fall on: (year, month, day).
+    pub start: (i32, u32, u32),
+    /// How many days from `start` meetings fall on.
+    pub days: u32,
 }
 
 /// Parses and checks a scenario file's text.
@@ -195,9 +201,21 @@ fn check(file: ScenarioFile) -> Result<Scenario, ScenarioError> {
     }
     check_network(&file, &ids)?;
     check_workload(&file.workload, &file)?;
+    let start = file.workload.start.as_deref().unwrap_or(DEFAULT_START);
+    let start = date("workload.start", start)?;
+    let days = file.workload.days.unwrap_or(DEFAULT_DAYS);
+    if days == 0 || days > MAX_DAYS {
+        let problem = format!("{days}; 1 to {MAX_DAYS} allowed");
+        return Err(bad("workload.days", problem));
+    }
     check_faults(&file.faults, file.workload.duration_s, &ids)?;
     check_slo(&file.slo)?;
-    Ok(Scenario { file, offices })
+    Ok(Scenario {
+        file,
+        offices,
+        start,
+        days,
+    })
 }
 
 fn check_network(file: &ScenarioFile, ids: &BTreeSet<&str>) -> Result<(), ScenarioError> {
@@ -256,16 +274,7 @@ fn check_workload(w: &WorkloadSpec, file: &ScenarioFile) -> Result<(), ScenarioE
             format!("{n}; 1 to {MAX_OPERATIONS} allowed"),
         ));
     }
-    let m = &w.mix;
-    let shares = [
-        m.book,
-        m.book_recurring,
-        m.change,
-        m.cancel,
-        m.respond,
-        m.free_busy,
-        m.suggest,
-    ];
+    let shares = w.mix.shares();
     for (op, x) in OPERATIONS.iter().zip(shares) {
         share(&format!("workload.mix.{op}"), x)?;
     }

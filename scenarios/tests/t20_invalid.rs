@@ -77,6 +77,16 @@ fn error_of(from: &str, to: &str) -> String {
 fn each_bad_field_is_named_with_its_problem() {
     let cases: &[(&str, &str, &str)] = &[
         (
+            "operations = 100",
+            "operations = 100\nstart = \"2027-02-30\"",
+            "workload.start: \"2027-02-30\" is not a day of the calendar",
+        ),
+        (
+            "operations = 100",
+            "operations = 100\ndays = 0",
+            "workload.days: 0; 1 to 366 allowed",
+        ),
+        (
             "version = 1",
             "version = 2",
             "version: version 2 is not supported",

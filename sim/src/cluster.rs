@@ -1,4 +1,4 @@
-//! [`SimCluster`]: the sample company's offices, one simulated host each (10.0.0.1 and
+//! [`SimCluster`]: a company's offices (the sample's by default), one simulated host each (10.0.0.1 and
 //! up, in office-id order, port 7000), each with its own seeded clock error (up to 30 s
 //! of skew and 500 ppm of drift: madsim gives all hosts one clock, so the node's `Clock`
 //! carries it), every node the production `OfficeServer` over a
@@ -7,6 +7,7 @@
 //! Each office's notifications go to a [`MemorySink`] that outlives its crashes.
 
 use engine::ids::OfficeId;
+use engine::office::Directory;
 use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::Handle;
 use node::clock::{SkewedClock, SystemClock};
@@ -17,7 +18,7 @@ use node::server::{run, NodeOptions, OfficeServer, Planted};
 use node::storage::Disk;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 /// The port every office node listens on.
@@ -35,12 +36,30 @@ pub struct SimCluster {
     pub clocks: BTreeMap<OfficeId, (i64, i64)>,
     /// Each office's notifications, every send recorded (outlives crashes).
     pub sinks: BTreeMap<OfficeId, Arc<MemorySink>>,
+    /// Each office's clock skew right now, in ms (a clock-jump fault changes it).
+    pub skews: BTreeMap<OfficeId, Arc<AtomicI64>>,
+}
+
+/// The checker's host (10.0.2.1) and the fault plan's host, beside a cluster.
+pub fn helper_hosts() -> (madsim::runtime::NodeHandle, madsim::runtime::NodeHandle) {
+    let handle = Handle::current();
+    let checker = (handle.create_node())
+        .name("checker")
+        .ip([10, 0, 2, 1].into())
+        .build();
+    let faults = handle.create_node().name("faults").build();
+    (checker, faults)
 }
 
 impl SimCluster {
     /// Starts every sample office on its own host, with a planted bug if asked.
     pub fn start(planted: Option<Planted>) -> SimCluster {
         let dir = parse_directory(SAMPLE_OFFICES).expect("the sample directory parses");
+        SimCluster::start_with(dir, planted)
+    }
+
+    /// Starts every office of `dir` on its own host, with a planted bug if asked.
+    pub fn start_with(dir: Directory, planted: Option<Planted>) -> SimCluster {
         let addrs: BTreeMap<OfficeId, SocketAddr> = dir
             .offices
             .keys()
@@ -52,6 +71,7 @@ impl SimCluster {
         let mut disks = BTreeMap::new();
         let mut clocks = BTreeMap::new();
         let mut sinks = BTreeMap::new();
+        let mut skews = BTreeMap::new();
         for (n, (office, addr)) in addrs.iter().enumerate() {
             let disk = Disk::new();
             let error = (
@@ -59,6 +79,8 @@ impl SimCluster {
                 thread_rng().gen_range(-500..=500),
             );
             clocks.insert(office.clone(), error);
+            let skew = Arc::new(AtomicI64::new(error.0));
+            skews.insert(office.clone(), skew.clone());
             disks.insert(office.clone(), disk.clone());
             let sink = Arc::new(MemorySink::default());
             sinks.insert(office.clone(), sink.clone());
@@ -71,6 +93,7 @@ impl SimCluster {
                 .ip(addr.ip())
                 .init(move || {
                     let (office, dir, addrs) = (office2.clone(), dir2.clone(), addrs2.clone());
+                    let skew = skew.clone();
                     let again = started.swap(true, Ordering::Relaxed);
                     let storage = if again && planted == Some(Planted::ForgetLogOnRestart) {
                         Disk::new().open()
@@ -88,9 +111,9 @@ impl SimCluster {
                             state,
                             dir,
                             addrs,
-                            Arc::new(SkewedClock::new(
+                            Arc::new(SkewedClock::shared(
                                 Arc::new(SystemClock::new()),
-                                error.0,
+                                skew,
                                 error.1,
                             )),
                             n as u32,
@@ -109,6 +132,7 @@ impl SimCluster {
             disks,
             clocks,
             sinks,
+            skews,
         }
     }
 

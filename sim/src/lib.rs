@@ -13,6 +13,8 @@
 //! - [`check`]: the checkers: linearizability, safety invariants, notifications exactly
 //!   once, liveness.
 //! - [`run`]: one seeded run: rounds of calls under faults, healing, the checks.
+//! - [`scenario`]: a scenario file run seed by seed: its company, workload and faults,
+//!   every checker, and what the record of the run needs.
 //! - [`summary`]: what many runs add up to, as the report each test run prints.
 
 #![deny(missing_docs)]
@@ -25,6 +27,8 @@ pub mod cluster;
 pub mod faults;
 #[cfg(madsim)]
 pub mod run;
+#[cfg(madsim)]
+pub mod scenario;
 #[cfg(madsim)]
 pub mod summary;
 #[cfg(madsim)]

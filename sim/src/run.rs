@@ -6,17 +6,15 @@
 //! trace (every call and answer, every fault, the final state) hashes to a number that
 //! must be the same for the same seed.
 
-use crate::check::{connect_all, history, invariants, linear, liveness, notifications};
+use crate::check::{at_quiescence, final_reads, history, linear, Scope};
 use crate::cluster::SimCluster;
 use crate::faults::{inject, Acks, Injected};
-use crate::workload::{client, perform, Call, Op, Turn, PEOPLE, ROOMS};
-use engine::ids::{MeetingId, ResourceId};
+use crate::workload::{client, meeting, target, Call, Turn};
 use engine::state::MeetingSpec;
 use madsim::net::NetSim;
 use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::{Handle, Runtime};
 use node::server::Planted;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,12 +90,7 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
             handle.create_node().name(name).ip(ip.into()).build()
         })
         .collect();
-    let checker = handle
-        .create_node()
-        .name("checker")
-        .ip([10, 0, 2, 1].into())
-        .build();
-    let fault_host = handle.create_node().name("faults").build();
+    let (checker, fault_host) = crate::cluster::helper_hosts();
     let mut calls: Vec<Call> = Vec::new();
     let mut violations = Vec::new();
     let mut faults = Injected::default();
@@ -129,27 +122,25 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
         for (k, n) in injected.by_kind {
             *faults.by_kind.entry(k).or_default() += n;
         }
-        let (addrs, dir2, so_far) = (cluster.addrs.clone(), dir.clone(), calls.clone());
+        let (target, so_far) = (target(&cluster.addrs, &dir, epoch), calls.clone());
         let sinks = cluster.sinks.clone();
-        let (probe, found, line) = checker
-            .spawn(async move { quiescent(round, &addrs, &dir2, &so_far, &sinks, epoch).await })
-            .await
-            .expect("the checks ended");
+        let who = ["alice", "dev", "priya"];
+        let probe = meeting(format!("probe-{round}"), &who, &[], 4, 9 + round as u32, 1);
+        let (probe, found, line) =
+            checker
+                .spawn(async move {
+                    at_quiescence(&target, &so_far, &sinks, &Scope::sample(), probe).await
+                })
+                .await
+                .expect("the checks ended");
         let _ = writeln!(trace, "round {round}: {line}");
         calls.extend(probe);
         violations.extend(found.into_iter().map(|f| format!("round {round}: {f}")));
     }
     // The final state, read through the API: every person's and room's calendar.
-    let (addrs, dir2) = (cluster.addrs.clone(), dir.clone());
+    let target = target(&cluster.addrs, &dir, epoch);
     let reads = checker
-        .spawn(async move {
-            let mut reads = Vec::new();
-            for r in PEOPLE.iter().chain(ROOMS.iter()) {
-                let op = Op::Read(ResourceId::new(*r));
-                reads.push(perform(op, &addrs, &dir2, epoch, None).await);
-            }
-            reads
-        })
+        .spawn(async move { final_reads(&target, &Scope::sample().resources).await })
         .await
         .expect("the final reads ended");
     calls.extend(reads);
@@ -163,8 +154,13 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
     let parts = match linear::check(&history::translate(&calls, &dir)) {
         Ok(parts) => parts,
         Err(v) => {
+            let why = if v.gave_up {
+                "gave up on"
+            } else {
+                "no order of"
+            };
             violations.push(format!(
-                "end: linearizability: a part of {} calls, at most {} placed; stuck at {}",
+                "end: linearizability: {why} a part of {} calls, at most {} placed; stuck at {}",
                 v.calls, v.placed, v.stuck_at
             ));
             0
@@ -179,51 +175,4 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
         violations,
         simulated_secs: epoch.elapsed().as_secs_f64(),
     }
-}
-
-/// At a quiescent point: liveness, then the safety invariants and the notifications.
-/// Returns the probe call, the violations and a line for the trace.
-async fn quiescent(
-    round: usize,
-    addrs: &BTreeMap<engine::ids::OfficeId, std::net::SocketAddr>,
-    dir: &engine::office::Directory,
-    calls: &[Call],
-    sinks: &BTreeMap<engine::ids::OfficeId, Arc<node::notify::MemorySink>>,
-    epoch: madsim::time::Instant,
-) -> (Vec<Call>, Vec<String>, String) {
-    let clients = match connect_all(addrs).await {
-        Ok(c) => c,
-        Err(v) => return (vec![], v, "offices unreachable".into()),
-    };
-    let mut v = Vec::new();
-    let settled = liveness::settle(&clients).await;
-    let (probe, broken) = liveness::probe(round, addrs, dir, epoch).await;
-    let again = liveness::settle(&clients).await;
-    let line = format!("settled in {settled:?}, probe tries {}", probe.len());
-    let late = [settled.err(), broken, again.err()];
-    v.extend(late.into_iter().flatten().map(|s| format!("liveness: {s}")));
-    let mut all = calls.to_vec();
-    all.extend(probe.iter().cloned());
-    let broken = invariants::check(&clients, dir, &all).await;
-    v.extend(broken.into_iter().map(|s| format!("safety: {s}")));
-    let mut present: BTreeMap<MeetingId, bool> = BTreeMap::new();
-    for c in &all {
-        let Some(m) = c.op.meeting() else { continue };
-        if present.contains_key(&m.id) {
-            continue;
-        }
-        let home = dir.home(&m.organizer).ok().and_then(|h| clients.get(h));
-        let here = match home {
-            Some(h) => matches!(
-                h.meeting(tarpc::context::current(), m.id.clone()).await,
-                Ok(Some(_))
-            ),
-            None => false,
-        };
-        present.insert(m.id.clone(), here);
-    }
-    let is_present = |id: &MeetingId| present.get(id).copied().unwrap_or(false);
-    let broken = notifications::check(sinks, &all, &is_present);
-    v.extend(broken.into_iter().map(|s| format!("notifications: {s}")));
-    (probe, v, line)
 }

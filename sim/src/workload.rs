@@ -5,14 +5,14 @@
 //! offices; every call recorded with the simulated instants it was invoked and returned.
 
 use crate::faults::Acks;
-use engine::calendar::{BusyEntry, Interval};
-use engine::ids::{MeetingId, OfficeId, ResourceId};
+use engine::calendar::Interval;
+use engine::ids::{OfficeId, ResourceId};
 use engine::office::Directory;
 use engine::recurrence::Rule;
-use engine::state::{CancelScope, MeetingSpec, Outcome, Response};
+use engine::state::{MeetingSpec, Response};
 use engine::time::{Disambiguation, Instant, Wall, Zone};
 use madsim::rand::{thread_rng, Rng};
-use node::rpc::{connect, BookReply, FreeBusyReply};
+pub use node::drive::call::{perform, Call, Op, Seen, Target};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,67 +31,6 @@ pub const ROOMS: [&str; 6] = [
     "blr-cubbon",
     "syd-harbour",
 ];
-
-/// One client call.
-#[derive(Clone, Debug)]
-pub enum Op {
-    /// Book a new meeting.
-    Book(MeetingSpec),
-    /// Replace a booked meeting by this version (moved).
-    Update(MeetingSpec),
-    /// Cancel a booked meeting, whole.
-    Cancel(MeetingSpec),
-    /// An invitee answers.
-    Respond(MeetingSpec, ResourceId, Response),
-    /// Read a person's calendar entries at their office.
-    Read(ResourceId),
-    /// Ask a person's office for their free/busy (merged busy periods, no meetings).
-    FreeBusy(ResourceId),
-}
-
-impl Op {
-    /// The meeting the call is about (none for reads).
-    pub fn meeting(&self) -> Option<&MeetingSpec> {
-        match self {
-            Op::Book(m) | Op::Update(m) | Op::Cancel(m) | Op::Respond(m, _, _) => Some(m),
-            Op::Read(_) | Op::FreeBusy(_) => None,
-        }
-    }
-}
-
-/// What a call came to, as the client saw it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Seen {
-    /// Booked, changed, cancelled, answered, read.
-    Done,
-    /// Refused for conflicts.
-    Conflicts,
-    /// Refused otherwise (an office unreachable, a meeting being changed).
-    Refused,
-    /// No answer (the call failed): it may or may not have happened.
-    Unknown,
-}
-
-/// One call and what came of it.
-#[derive(Clone, Debug)]
-pub struct Call {
-    /// What was asked.
-    pub op: Op,
-    /// What it came to.
-    pub seen: Seen,
-    /// The conflicts named by a "conflicts" answer: (resource, meeting in the way).
-    pub conflicts: Vec<(ResourceId, MeetingId)>,
-    /// What a read returned.
-    pub entries: Vec<BusyEntry>,
-    /// What a free/busy query returned: every busy period, whatever its status.
-    pub busy: Vec<Interval>,
-    /// Why it was refused, or how it failed.
-    pub why: String,
-    /// Simulated nanoseconds since the run began, when it was invoked.
-    pub invoked: u64,
-    /// And when it returned.
-    pub returned: u64,
-}
 
 /// The days the workload books on (probes book on a later day of their own).
 pub fn window() -> Interval {
@@ -123,110 +62,17 @@ pub fn meeting(
     m
 }
 
-fn ctx() -> tarpc::context::Context {
-    let mut ctx = tarpc::context::current();
-    ctx.deadline = std::time::Instant::now() + Duration::from_secs(20);
-    ctx
-}
-
-/// Nanoseconds since `epoch`.
-pub fn since(epoch: madsim::time::Instant) -> u64 {
-    epoch.elapsed().as_nanos() as u64
-}
-
-/// Makes one call at the office that owns the acting person, and records it.
-pub async fn perform(
-    op: Op,
+/// Where the sample company's calls go: every office, the workload's window.
+pub fn target(
     addrs: &BTreeMap<OfficeId, SocketAddr>,
     dir: &Directory,
     epoch: madsim::time::Instant,
-    acks: Option<&Acks>,
-) -> Call {
-    let actor = match &op {
-        Op::Book(m) | Op::Update(m) | Op::Cancel(m) => m.organizer.clone(),
-        Op::Respond(_, who, _) | Op::Read(who) | Op::FreeBusy(who) => who.clone(),
-    };
-    let home = dir.home(&actor).expect("a sample person").clone();
-    let invoked = since(epoch);
-    let mut call = Call {
-        op,
-        seen: Seen::Unknown,
-        conflicts: vec![],
-        entries: vec![],
-        busy: vec![],
-        why: String::new(),
-        invoked,
-        returned: invoked,
-    };
-    if let Ok(client) = connect(addrs[&home]).await {
-        let book = |r: Result<BookReply, tarpc::client::RpcError>, call: &mut Call| match r {
-            Ok(BookReply::Booked { .. }) => Seen::Done,
-            Ok(BookReply::Conflicts { conflicts, .. }) => {
-                call.conflicts = conflicts
-                    .into_iter()
-                    .map(|c| (c.resource, c.with_meeting))
-                    .collect();
-                Seen::Conflicts
-            }
-            Ok(BookReply::Refused { why }) => {
-                call.why = why;
-                Seen::Refused
-            }
-            Err(e) => {
-                call.why = e.to_string();
-                Seen::Unknown
-            }
-        };
-        call.seen = match call.op.clone() {
-            Op::Book(m) => book(client.book(ctx(), m, false).await, &mut call),
-            Op::Update(m) => book(client.update(ctx(), m, false).await, &mut call),
-            Op::Cancel(m) => {
-                let reply = client.cancel(ctx(), m.id, CancelScope::Series).await;
-                outcome(reply, &mut call.why)
-            }
-            Op::Respond(m, who, r) => {
-                outcome(client.respond(ctx(), m.id, who, r).await, &mut call.why)
-            }
-            Op::FreeBusy(who) => match client.free_busy(ctx(), vec![who], window(), None).await {
-                Ok(Ok(FreeBusyReply::Fresh { answer, .. })) if answer.len() == 1 => {
-                    call.busy = answer[0].busy.iter().map(|p| p.interval).collect();
-                    Seen::Done
-                }
-                other => {
-                    call.why = format!("{other:?}");
-                    Seen::Unknown
-                }
-            },
-            Op::Read(who) => match client.entries(ctx(), who, window()).await {
-                Ok(Ok(entries)) => {
-                    call.entries = entries;
-                    Seen::Done
-                }
-                other => {
-                    call.why = format!("{other:?}");
-                    Seen::Unknown
-                }
-            },
-        };
-    }
-    call.returned = since(epoch);
-    if let (Some(acks), Op::Book(_) | Op::Update(_), Seen::Done) = (acks, &call.op, call.seen) {
-        acks.acknowledged(&home);
-    }
-    call
-}
-
-fn outcome(reply: Result<Outcome, tarpc::client::RpcError>, why: &mut String) -> Seen {
-    match reply {
-        Ok(Outcome::Cancelled { .. } | Outcome::Responded { .. }) => Seen::Done,
-        Ok(other) => {
-            *why = format!("{other:?}");
-            Seen::Refused
-        }
-        Err(e) => {
-            *why = e.to_string();
-            Seen::Unknown
-        }
+) -> Target {
+    Target {
+        addrs: addrs.clone(),
+        dir: dir.clone(),
+        epoch,
+        window: window(),
     }
 }
 
@@ -323,9 +169,13 @@ pub async fn client(
 ) -> (Vec<Call>, Vec<MeetingSpec>) {
     madsim::time::sleep(Duration::from_millis(100)).await;
     let mut calls = Vec::new();
+    let target = target(&addrs, &dir, epoch);
     for k in 0..turn.ops {
         let op = next_op(turn.client, turn.round, k, &mut booked);
-        let call = perform(op, &addrs, &dir, epoch, Some(&acks)).await;
+        let call = perform(op, &target).await;
+        if let (Op::Book(_) | Op::Update(_), Seen::Done) = (&call.op, call.seen) {
+            acks.acknowledged(&call.office);
+        }
         if call.seen == Seen::Done {
             match &call.op {
                 Op::Book(m) => booked.push(m.clone()),

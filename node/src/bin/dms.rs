@@ -38,8 +38,10 @@ enum Command {
     Import(cli::calendar::ImportArgs),
     /// The load benchmark (optionally side by side with PostgreSQL).
     Bench(cli::bench::Args),
-    /// List the shipped scenarios, or check scenario files.
+    /// List the shipped scenarios, check scenario files, or run one (simulator or cluster).
     Scenario(cli::scenario::Args),
+    /// Compare two scenario runs' reports.
+    Report(cli::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Import(a) => cli::calendar::import(a, &mut out),
         Command::Bench(a) => cli::bench::run(a, &mut out),
         Command::Scenario(a) => cli::scenario::run(a, &mut out),
+        Command::Report(a) => cli::report::run(a, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,7 +32,7 @@ pub struct Args {
 }
 
 /// How long `up` waits for every node to answer.
-const START_TIMEOUT: Duration = Duration::from_secs(20);
+pub const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs `dms cluster`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
@@ -44,7 +44,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     }
 }
 
-fn node_binary() -> Result<PathBuf> {
+/// The `dms-node` binary beside this one.
+pub fn node_binary() -> Result<PathBuf> {
     let me = std::env::current_exe()?;
     let path = me.with_file_name(format!("dms-node{}", std::env::consts::EXE_SUFFIX));
     if !path.exists() {
@@ -54,6 +55,30 @@ fn node_binary() -> Result<PathBuf> {
         );
     }
     Ok(path)
+}
+
+/// Waits until `office`'s node at `addr` answers `health`, or fails at `deadline`
+/// naming its log.
+pub async fn wait_healthy(
+    office: &engine::ids::OfficeId,
+    addr: std::net::SocketAddr,
+    deadline: Instant,
+    log: &Path,
+) -> Result<()> {
+    loop {
+        if let Ok(c) = connect(addr).await {
+            if c.health(tarpc::context::current()).await.is_ok() {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "office {office} did not answer within {START_TIMEOUT:?}; see {}",
+                log.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
@@ -90,22 +115,8 @@ fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     let deadline = Instant::now() + START_TIMEOUT;
     for office in &offices {
-        rt.block_on(async {
-            loop {
-                if let Ok(c) = connect(peers[office]).await {
-                    if c.health(tarpc::context::current()).await.is_ok() {
-                        return Ok(());
-                    }
-                }
-                if Instant::now() > deadline {
-                    bail!(
-                        "office {office} did not answer within {START_TIMEOUT:?}; see {}",
-                        args.root.join(format!("{office}.log")).display()
-                    );
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })?;
+        let log = args.root.join(format!("{office}.log"));
+        rt.block_on(wait_healthy(office, peers[office], deadline, &log))?;
     }
     if !args.empty && offices.len() == dir.offices.len() {
         let booked = rt.block_on(seed(&peers))?;

@@ -14,7 +14,10 @@
 //! - [`calendar`]: `dms calendar` (a person's meetings, or their .ics) and `dms import`.
 //! - [`cluster`]: `dms cluster up|down|status`, a local cluster of office nodes.
 //! - [`bench`]: `dms bench`, the load benchmark.
-//! - [`scenario`]: `dms scenario list|check`, the scenario files.
+//! - [`scenario`]: `dms scenario list|check|run`, the scenario files.
+//! - [`scenario_run`]: `dms scenario run`, in the simulator or on a local cluster, with
+//!   its report.
+//! - [`report`]: `dms report compare A B`, two runs side by side.
 //! - [`demo`]: `dms demo`, the main job of the README's first command.
 //! - [`table`]: plain-text tables for human-readable output.
 //! - [`world`]: the options data-reading commands share (`--data`, `--from`, `--tz`, `--json`).
@@ -28,8 +31,10 @@ pub mod demo;
 pub mod expand;
 pub mod freebusy;
 pub mod remote;
+pub mod report;
 pub mod respond;
 pub mod scenario;
+pub mod scenario_run;
 pub mod suggest;
 pub mod table;
 pub mod timearg;

@@ -1,7 +1,7 @@
 //! `dms scenario list` (the shipped scenarios, each with what it shows) and
 //! `dms scenario check FILE|NAME...` (parse and validate scenario files: a shipped
-//! scenario by name, or a path; errors name the field and the problem). Running a
-//! scenario (`dms scenario run`, in the simulator or on a cluster) is still to come.
+//! scenario by name, or a path; errors name the field and the problem), and
+//! `dms scenario run FILE|NAME` (see [`super::scenario_run`]).
 
 use super::expand::read_input;
 use anyhow::{bail, Result};
@@ -11,10 +11,13 @@ use std::io::Write;
 /// Arguments of `dms scenario`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// `list` or `check`.
+    /// `list`, `check` or `run`.
     pub action: String,
-    /// With `check`: scenario files, or names of shipped scenarios.
+    /// With `check` and `run`: scenario files, or names of shipped scenarios.
     pub files: Vec<String>,
+    /// How `run` runs.
+    #[command(flatten)]
+    pub run: super::scenario_run::RunArgs,
 }
 
 /// Runs `dms scenario`.
@@ -64,6 +67,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             }
             Ok(())
         }
-        other => bail!("dms scenario: unknown action {other:?} (list, check)"),
+        "run" => match args.files.as_slice() {
+            [file] => super::scenario_run::run(file, &args.run, out),
+            _ => bail!("dms scenario run: name one scenario file or shipped scenario"),
+        },
+        other => bail!("dms scenario: unknown action {other:?} (list, check, run)"),
     }
 }

@@ -57,13 +57,15 @@ impl Numbering {
     }
 }
 
-/// Translates the calls, in order.
+/// Translates the calls, in order (suggestion queries, which change and check nothing,
+/// are left out).
 pub fn translate(calls: &[Call], dir: &Directory) -> Vec<linear::Call> {
     let mut n = Numbering::default();
     calls
         .iter()
-        .map(|c| {
+        .filter_map(|c| {
             let action = match &c.op {
+                Op::Suggest(_) => return None,
                 Op::Book(m) => Action::Book(n.version(dir, m)),
                 Op::Update(m) => Action::Update(n.version(dir, m)),
                 Op::Cancel(m) => Action::Cancel {
@@ -110,12 +112,12 @@ pub fn translate(calls: &[Call], dir: &Directory) -> Vec<linear::Call> {
                 Seen::Unknown => Answer::Unknown,
             };
             let returned = (c.seen != Seen::Unknown).then_some(c.returned);
-            linear::Call {
+            Some(linear::Call {
                 action,
                 answer,
                 invoked: c.invoked,
                 returned,
-            }
+            })
         })
         .collect()
 }

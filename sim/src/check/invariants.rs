@@ -9,13 +9,15 @@
 //! - every copy has the same answers, and an acknowledged answer (after the meeting's
 //!   last change) is in every copy.
 
-use crate::workload::{Call, Op, Seen, PEOPLE, ROOMS};
+use super::{Fresh, Scope};
+use crate::workload::{Call, Op, Seen};
 use engine::calendar::BusyStatus;
 use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::office::Directory;
 use engine::state::{MeetingSpec, Response};
 use node::rpc::OfficeRpcClient;
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
 /// What the calls say about one meeting.
 #[derive(Default)]
@@ -52,13 +54,21 @@ fn expectations(calls: &[Call]) -> BTreeMap<MeetingId, Expect> {
 /// Checks the state of every office against the calls so far; broken invariants come
 /// back as sentences.
 pub async fn check(
-    clients: &BTreeMap<OfficeId, OfficeRpcClient>,
+    addrs: &BTreeMap<OfficeId, SocketAddr>,
     dir: &Directory,
     calls: &[Call],
+    scope: &Scope,
 ) -> Vec<String> {
     let ctx = tarpc::context::current;
     let mut v = Vec::new();
+    let mut fresh = Fresh::new(addrs);
     for (id, e) in &expectations(calls) {
+        let clients = fresh.clients().await;
+        if clients.len() < addrs.len() {
+            v.push(format!(
+                "an office unreachable at quiescence, checking {id}"
+            ));
+        }
         let mut copies: BTreeMap<OfficeId, MeetingSpec> = BTreeMap::new();
         for (o, c) in clients {
             match c.meeting(ctx(), id.clone()).await {
@@ -121,8 +131,9 @@ pub async fn check(
             answers_in_copies(id, m, e, &copies, &mut v);
         }
     }
-    for r in PEOPLE.iter().chain(ROOMS.iter()) {
-        double_booking(clients, dir, &ResourceId::new(*r), &mut v).await;
+    for r in &scope.resources {
+        let clients = fresh.clients().await;
+        double_booking(clients, dir, r, scope.window, &mut v).await;
     }
     v
 }
@@ -166,12 +177,12 @@ async fn double_booking(
     clients: &BTreeMap<OfficeId, OfficeRpcClient>,
     dir: &Directory,
     who: &ResourceId,
+    window: engine::calendar::Interval,
     v: &mut Vec<String>,
 ) {
     let Some(c) = dir.home(who).ok().and_then(|o| clients.get(o)) else {
         return;
     };
-    let window = crate::workload::window();
     let entries = match c
         .entries(tarpc::context::current(), who.clone(), window)
         .await

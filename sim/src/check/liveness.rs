@@ -1,12 +1,11 @@
 //! Liveness after the faults heal: every transaction resolves and every outbox empties
 //! within [`SETTLE_BOUND`], and then a new booking across three offices succeeds.
 
-use crate::workload::{meeting, perform, Call, Op, Seen};
+use crate::workload::{perform, Call, Op, Seen, Target};
 use engine::ids::OfficeId;
-use engine::office::Directory;
+use engine::state::MeetingSpec;
 use node::rpc::OfficeRpcClient;
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// How long after healing everything must be resolved. Participants ask about an old
@@ -42,22 +41,15 @@ pub async fn settle(clients: &BTreeMap<OfficeId, OfficeRpcClient>) -> Result<Dur
     }
 }
 
-/// Books a meeting of people in three offices on a day the workload leaves free: it
-/// must succeed within [`SETTLE_BOUND`] (a connection stuck in TCP's retransmission
-/// backoff may fail the first tries, which are refused and have no effect). Every try
-/// joins the history.
-pub async fn probe(
-    round: usize,
-    addrs: &BTreeMap<OfficeId, SocketAddr>,
-    dir: &Directory,
-    epoch: madsim::time::Instant,
-) -> (Vec<Call>, Option<String>) {
-    let who = ["alice", "dev", "priya"];
-    let m = meeting(format!("probe-{round}"), &who, &[], 4, 9 + round as u32, 1);
+/// Books `m` (people in several offices, at a time the workload leaves free): it must
+/// succeed within [`SETTLE_BOUND`] (a connection stuck in TCP's retransmission backoff
+/// may fail the first tries, which are refused and have no effect). Every try joins the
+/// history.
+pub async fn probe(m: MeetingSpec, target: &Target) -> (Vec<Call>, Option<String>) {
     let start = madsim::time::Instant::now();
     let mut tries = Vec::new();
     loop {
-        let call = perform(Op::Book(m.clone()), addrs, dir, epoch, None).await;
+        let call = perform(Op::Book(m.clone()), target).await;
         let (seen, why) = (call.seen, call.why.clone());
         tries.push(call);
         if seen == Seen::Done {

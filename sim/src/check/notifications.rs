@@ -70,7 +70,7 @@ pub fn check(
                 a.changes.1 += usize::from(maybe);
             }
             Op::Respond(..) => a.answers += usize::from(maybe),
-            Op::Read(_) | Op::FreeBusy(_) => {}
+            Op::Read(_) | Op::FreeBusy(_) | Op::Suggest(_) => {}
         }
     }
     // Distinct notifications per (meeting, person, kind).

@@ -1,0 +1,60 @@
+//! Every shipped scenario, short (about [`SHORT_CALLS`] calls: operations, duration and
+//! fault times divided alike), in the simulator: no SLO may be breached and every
+//! checker the file requires must have run and passed. This is CI's run of the
+//! scenarios; `dms scenario run NAME --sim` runs them in full.
+#![cfg(madsim)]
+
+use scenarios::record::{Recorder, RunRecord, Status};
+use scenarios::shipped::SHIPPED;
+use scenarios::slo;
+use sim::scenario::{run_seed, verdicts};
+
+/// Calls per short run, about.
+const SHORT_CALLS: u32 = 300;
+
+fn short(file: &str, text: &str) {
+    let s = scenarios::parse(text).expect("a shipped scenario parses");
+    let scale = (s.file.workload.operations / SHORT_CALLS).max(1);
+    let run = run_seed(&s, s.file.seed, scale);
+    let mut rec = Recorder::new((s.file.workload.duration_s / scale).max(1));
+    run.record(&mut rec);
+    let checkers = verdicts(std::slice::from_ref(&run));
+    let record = rec.finish(RunRecord {
+        scenario: s.file.name.clone(),
+        seeds: vec![run.seed],
+        scale_down: scale,
+        checkers,
+        ..RunRecord::default()
+    });
+    let rows = slo::evaluate(&s, &record);
+    println!(
+        "| {file} | {} calls | {} faults | {} |",
+        run.calls.len(),
+        run.faults.len(),
+        rows.iter()
+            .map(|r| format!("{} {}", r.name, r.actual))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let breaches = slo::breaches(&rows);
+    assert!(breaches.is_empty(), "{file} (short, /{scale}): {breaches:?}; replay: dms scenario run {file} --sim --scale-down {scale}");
+    for c in &s.file.slo.checkers {
+        let row = rows.iter().find(|r| r.name == format!("checker {c}"));
+        assert_eq!(
+            row.map(|r| r.status),
+            Some(Status::Pass),
+            "{file}: checker {c}: {row:?}"
+        );
+    }
+    assert!(
+        run.calls.len() as u32 >= s.file.workload.operations / scale / 2,
+        "{file}: too few calls"
+    );
+}
+
+#[test]
+fn every_shipped_scenario_meets_its_slos_in_a_short_run() {
+    for (file, text) in SHIPPED {
+        short(file, text);
+    }
+}
