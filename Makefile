@@ -1,5 +1,5 @@
 # One target per check. `make` alone runs what CI runs.
-.PHONY: ci demo test fmt clippy oracle bench bench-load fuzz golden sim-soak sim-capacity
+.PHONY: ci demo test fmt clippy oracle bench bench-load fuzz golden sim-soak sim-capacity scenarios
 
 ci:
 	bash .ci/run
@@ -44,3 +44,11 @@ golden:
 fuzz:
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run ical_parse -- -max_total_time=60
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run rule_parse -- -max_total_time=60
+
+# Every shipped scenario, short, in both modes (reports in reports/out/NAME-MODE/).
+scenarios:
+	cargo build --release --bins
+	for s in global-company partition-storm thundering-herd recurring-quarter rolling-restart; do \
+	  target/release/dms scenario run $$s --sim --scale-down 10 || exit 1; \
+	  target/release/dms scenario run $$s --cluster --scale-down 10 || exit 1; \
+	done

@@ -175,7 +175,6 @@ fn notes(s: &Scenario, cluster: bool) -> Vec<String> {
     if s.file.office.iter().any(|o| o.busy > 0.0) {
         notes.push("office `busy` (calendar load before the run) is not applied yet: calendars start empty".into());
     }
-    let links = &s.file.network.links;
     if cluster {
         notes.push(
             "network latency is the loopback's: the file's latencies apply in the simulator".into(),
@@ -189,8 +188,6 @@ fn notes(s: &Scenario, cluster: bool) -> Vec<String> {
                 "faults of kinds {kinds:?} are injected in the simulator only"
             ));
         }
-    } else if !links.is_empty() {
-        notes.push("every message's delay is drawn from one range, the least to the greatest link latency: links are not told apart".into());
     }
     notes
 }

@@ -67,6 +67,7 @@ mod sim_main {
         Ok(a)
     }
 
+    /// Parses the arguments, runs the seeds and writes the record.
     pub fn run(args: Vec<String>) -> Result<(), String> {
         let a = parse(args)?;
         let text = std::fs::read_to_string(&a.file).map_err(|e| format!("{}: {e}", a.file))?;

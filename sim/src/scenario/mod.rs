@@ -1,7 +1,6 @@
 //! A scenario file run in the simulator, seed by seed: its company on simulated hosts
-//! ([`SimCluster::start_with`]), message latency between its links' least and greatest
-//! (madsim draws every message's delay from one range, so links are not told apart),
-//! its workload from a client host ([`node::drive::clients`]), its faults
+//! ([`SimCluster::start_with`]), each pair of offices with its link's latency (the
+//! clients 1-5 ms from the offices they call), its workload from a client host ([`node::drive::clients`]), its faults
 //! ([`faults`]), then healing and every checker: liveness, safety and notifications at
 //! the quiescent point, linearizability of the whole history.
 
@@ -142,15 +141,18 @@ pub fn phase(name: &str) {
 async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
     let world = Arc::new(World::of(&s));
     let cluster = Arc::new(SimCluster::start_with(world.dir.clone(), None));
-    let lat = world.latency_ms.values();
-    let (lo, hi) = (lat.clone().min().copied(), lat.max().copied());
-    let (lo, hi) = (
-        u64::from(lo.unwrap_or(1).max(1)),
-        u64::from(hi.unwrap_or(1).max(1)),
-    );
-    NetSim::current().update_config(|c| {
-        c.send_latency = Duration::from_millis(lo)..Duration::from_millis(hi + 1);
+    // Each pair of offices gets its link's latency (one way, up to 1 ms of jitter);
+    // clients sit next to the offices they call (1-5 ms).
+    let net = NetSim::current();
+    net.update_config(|c| {
+        c.send_latency = Duration::from_millis(1)..Duration::from_millis(5);
     });
+    for ((a, b), ms) in &world.latency_ms {
+        if let (Some(x), Some(y)) = (cluster.nodes.get(a), cluster.nodes.get(b)) {
+            let ms = Duration::from_millis(u64::from(*ms).max(1));
+            net.set_link_latency(x.id(), y.id(), ms..ms + Duration::from_millis(1));
+        }
+    }
     let handle = Handle::current();
     let client_host = handle
         .create_node()
