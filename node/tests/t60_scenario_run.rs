@@ -68,6 +68,11 @@ fn a_short_run_on_a_local_cluster_writes_its_report() {
     assert!(book.calls >= 50, "{book:?}");
     assert!(book.latency.p50_ms > 0.0 && book.latency.p99_ms >= book.latency.p50_ms);
     assert_eq!(r.load.len(), 2, "both offices served calls: {:?}", r.load);
+    use scenarios::record::Status;
+    let verdict = |n: &str| r.checkers.iter().find(|v| v.name == n).map(|v| v.status);
+    assert_eq!(verdict("safety"), Some(Status::Pass), "{:?}", r.checkers);
+    assert_eq!(verdict("liveness"), Some(Status::Pass), "{:?}", r.checkers);
+    assert_eq!(verdict("linearizability"), Some(Status::NotRun));
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
     assert!(
         md.contains("dms scenario run thundering-herd --cluster"),

@@ -119,6 +119,20 @@ pub struct Call {
     pub returned: u64,
 }
 
+/// Every person and room the calls name (whose calendars checks read), in id order.
+pub fn touched(calls: &[Call]) -> Vec<ResourceId> {
+    let mut all = std::collections::BTreeSet::new();
+    for c in calls {
+        if let Some(m) = c.op.meeting() {
+            all.extend(m.resources());
+        }
+        if let Op::Read(r) | Op::FreeBusy(r) = &c.op {
+            all.insert(r.clone());
+        }
+    }
+    all.into_iter().collect()
+}
+
 /// Where calls go: every office's address, the directory that says whose office is
 /// whose, the run's start and the window reads cover.
 #[derive(Clone, Debug)]

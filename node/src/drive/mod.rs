@@ -1,11 +1,14 @@
 //! Driving offices with client calls, in the simulator and against a real cluster:
 //! - [`call`]: one call ([`call::Op`]), what the client saw ([`call::Seen`]), the record
 //!   of both ([`call::Call`]) and [`call::perform`], which makes it;
+//! - [`checks`]: checks of a quiescent cluster through its API (settled; no holds, no
+//!   double booking), shared by the simulator and cluster runs;
 //! - [`plan`]: a scenario's clients' calls, drawn from its workload with a seeded
 //!   generator;
 //! - [`clients`]: closed-loop clients (or an open-loop rate) running plans until the
 //!   operation budget or the duration is spent.
 
 pub mod call;
+pub mod checks;
 pub mod clients;
 pub mod plan;

@@ -11,7 +11,6 @@
 
 use super::{Fresh, Scope};
 use crate::workload::{Call, Op, Seen};
-use engine::calendar::BusyStatus;
 use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::office::Directory;
 use engine::state::{MeetingSpec, Response};
@@ -180,36 +179,7 @@ async fn double_booking(
     window: engine::calendar::Interval,
     v: &mut Vec<String>,
 ) {
-    let Some(c) = dir.home(who).ok().and_then(|o| clients.get(o)) else {
-        return;
-    };
-    let entries = match c
-        .entries(tarpc::context::current(), who.clone(), window)
-        .await
-    {
-        Ok(Ok(e)) => e,
-        other => return v.push(format!("{who}: entries: {other:?}")),
-    };
-    for (i, a) in entries.iter().enumerate() {
-        if a.status == BusyStatus::Hold {
-            v.push(format!(
-                "{who}: hold of {} left after quiescence",
-                a.meeting
-            ));
-        }
-        for b in &entries[i + 1..] {
-            let blocking = a.status.blocks() && b.status.blocks();
-            if blocking
-                && a.meeting != b.meeting
-                && a.interval.overlaps(&b.interval)
-                && !a.overridden
-                && !b.overridden
-            {
-                v.push(format!(
-                    "{who} is double-booked: {} and {} overlap, no override recorded",
-                    a.meeting, b.meeting
-                ));
-            }
-        }
+    if let Some(c) = dir.home(who).ok().and_then(|o| clients.get(o)) {
+        v.extend(node::drive::checks::calendar_problems(c, who, window).await);
     }
 }

@@ -8,8 +8,7 @@ pub mod faults;
 
 use crate::check::{at_quiescence, final_reads, history, linear, Scope};
 use crate::cluster::SimCluster;
-use crate::workload::{Call, Op, Target};
-use engine::ids::ResourceId;
+use crate::workload::{Call, Target};
 use engine::state::MeetingSpec;
 use engine::time::{Wall, Zone};
 use madsim::net::NetSim;
@@ -20,7 +19,6 @@ use scenarios::record::{FaultMark, Recorder, Status, Verdict};
 use scenarios::validate::CHECKERS;
 use scenarios::world::World;
 use scenarios::Scenario;
-use std::collections::BTreeSet;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,20 +101,6 @@ pub fn run_seed(s: &Scenario, seed: u64, scale: u32) -> SeedRun {
     .unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
-/// Every person and room the calls name (whose calendars the checks read).
-fn touched(calls: &[Call]) -> Vec<ResourceId> {
-    let mut all = BTreeSet::new();
-    for c in calls {
-        if let Some(m) = c.op.meeting() {
-            all.extend(m.resources());
-        }
-        if let Op::Read(r) | Op::FreeBusy(r) = &c.op {
-            all.insert(r.clone());
-        }
-    }
-    all.into_iter().collect()
-}
-
 /// A meeting of the first person of up to three offices, at noon UTC the day before
 /// the workload's first day (which no workload meeting touches).
 fn probe(world: &World) -> MeetingSpec {
@@ -194,7 +178,7 @@ async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
         c.send_latency = Duration::from_millis(1)..Duration::from_millis(2);
     });
     let scope = Scope {
-        resources: touched(&calls),
+        resources: node::drive::call::touched(&calls),
         window: world.window,
     };
     let (t3, so_far, sinks) = (target.clone(), calls.clone(), cluster.sinks.clone());
