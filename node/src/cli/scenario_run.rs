@@ -182,7 +182,8 @@ fn notes(s: &Scenario, cluster: bool) -> Vec<String> {
         notes.push(
             "network latency is the loopback's: the file's latencies apply in the simulator".into(),
         );
-        let kinds: Vec<&str> = (s.file.faults.kinds.iter().map(String::as_str))
+        let kinds: std::collections::BTreeSet<&str> = (s.file.faults.kinds.iter())
+            .map(String::as_str)
             .chain(s.file.faults.event.iter().map(|e| e.kind.as_str()))
             .filter(|k| !matches!(*k, "crash" | "disk"))
             .collect();
