@@ -102,6 +102,9 @@ pub enum FreeBusyReply {
     },
 }
 
+/// The most meetings one `import` call takes.
+pub const MAX_IMPORT: usize = 5_000;
+
 /// An office node's calls: between offices (prepare, commit, abort, decision, deliver,
 /// free_busy) and for clients (the rest). Client calls for a meeting go to the office
 /// that owns the acting person: the organizer's for book, update and cancel; the
@@ -143,6 +146,10 @@ pub trait OfficeRpc {
     async fn cancel(meeting: MeetingId, scope: CancelScope) -> Outcome;
     /// Records an answer of one of this office's people, and tells the other offices.
     async fn respond(meeting: MeetingId, attendee: ResourceId, response: Response) -> Outcome;
+    /// Books existing meetings that touch only this office's people and rooms, each on
+    /// its own (`Command::Import`: booked if free, refused with the reason otherwise),
+    /// at most [`MAX_IMPORT`] per call. How calendars are loaded.
+    async fn import(meetings: Vec<MeetingSpec>) -> Outcome;
     /// This office's copy of a meeting.
     async fn meeting(id: MeetingId) -> Option<MeetingSpec>;
     /// Meetings of one of this office's people or rooms with an instance in `window`.

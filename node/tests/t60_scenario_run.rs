@@ -95,7 +95,9 @@ fn a_breached_slo_fails_the_run_and_is_named() {
     let report = scratch("breach");
     std::fs::create_dir_all(&report).unwrap();
     let herd = scenarios::shipped::shipped("thundering-herd").unwrap();
-    let impossible = herd.replace("p50_ms = 600", "p50_ms = 0.001");
+    // Loaded calendars too: the run must import them before its workload.
+    let impossible = (herd.replace("p50_ms = 600", "p50_ms = 0.001"))
+        .replace("people = 300\n", "people = 300\nbusy = 0.3\n");
     assert_ne!(herd, impossible);
     let file = report.join("impossible.toml");
     std::fs::write(&file, impossible).unwrap();
@@ -123,6 +125,7 @@ fn a_breached_slo_fails_the_run_and_is_named() {
         md.contains("| book p50 | ≤ 0.001 ms |") && md.contains("FAIL"),
         "{md}"
     );
+    assert!(md.contains("standing meetings"), "{md}");
     let _ = std::fs::remove_dir_all(&report);
 }
 

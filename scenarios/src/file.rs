@@ -13,9 +13,12 @@
 //! hours = "09:00-17:00"           # working hours, local
 //! lunch = "12:00-13:00"           # inside the working hours
 //! holidays = ["2027-01-18"]
-//! people = 2000                   # how many people
-//! rooms = 40                      # how many rooms
-//! busy = 0.3                      # share of working time already booked
+//! people = 2000                   # how many people, or their ids: ["ana", "raj"]
+//! rooms = 40                      # how many rooms, or a list:
+//!                                 #   [{ id = "hudson", seats = 12, amenities = ["video"] }]
+//! busy = 0.3                      # share of working time booked when the run starts,
+//!                                 # or a range each person and room draws from:
+//!                                 #   { min = 0.1, max = 0.6 }
 //!
 //! [network]
 //! latency_ms = 40                 # between any two offices...
@@ -65,6 +68,7 @@
 //! p999_ms = 1000
 //! ```
 
+pub use crate::roster::{Load, People, RoomSpec, Rooms};
 use serde::Deserialize;
 
 /// The first day meetings fall on when a workload does not say (a Monday).
@@ -113,13 +117,14 @@ pub struct OfficeSpec {
     /// Holidays, `YYYY-MM-DD`.
     #[serde(default)]
     pub holidays: Vec<String>,
-    /// How many people.
-    pub people: u32,
-    /// How many rooms.
-    pub rooms: u32,
-    /// Share of working time already booked when the run starts.
+    /// Its people: a count or a list of ids ([`People`]).
+    pub people: People,
+    /// Its rooms: a count or a list ([`Rooms`]).
     #[serde(default)]
-    pub busy: f64,
+    pub rooms: Rooms,
+    /// Share of working time already booked when the run starts ([`Load`]).
+    #[serde(default)]
+    pub busy: Load,
 }
 
 /// Network latency between offices.

@@ -8,10 +8,13 @@
 //!
 //! Read in this order:
 //! - [`file`]: the file as written (serde types; unknown fields are errors).
+//! - [`roster`]: an office's people and rooms (counts or lists) and calendar load.
 //! - [`validate`]: checks everything the types cannot, turning a [`file::ScenarioFile`]
 //!   into a [`Scenario`]; every error names the field and the problem ([`error`]).
 //! - [`world`]: the company a scenario describes, as a directory of offices, people
 //!   and rooms, with the days meetings fall on and the latency of each link.
+//! - [`standing`]: the calendars a run starts with (each office's `busy` share), as
+//!   standing blocks imported before the workload.
 //! - [`faults`]: a scenario's fault plan (its timeline and its random faults), seeded.
 //! - [`record`]: what a run did ([`record::RunRecord`], JSON) and the recorder that
 //!   builds it from calls as they complete.
@@ -27,8 +30,10 @@ pub mod faults;
 pub mod file;
 pub mod record;
 pub mod report;
+pub mod roster;
 pub mod shipped;
 pub mod slo;
+pub mod standing;
 pub mod validate;
 pub mod world;
 

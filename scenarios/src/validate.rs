@@ -91,7 +91,7 @@ fn share(field: &str, x: f64) -> Result<(), ScenarioError> {
 }
 
 /// A lowercase name of letters, digits and dashes.
-fn name(field: &str, s: &str) -> Result<(), ScenarioError> {
+pub(crate) fn name(field: &str, s: &str) -> Result<(), ScenarioError> {
     let ok = !s.is_empty()
         && s.len() <= 64
         && s.bytes()
@@ -162,6 +162,7 @@ fn check(file: ScenarioFile) -> Result<Scenario, ScenarioError> {
     }
     let mut offices = Vec::new();
     let mut ids = BTreeSet::new();
+    let mut taken = BTreeSet::new();
     for (i, o) in file.office.iter().enumerate() {
         let at = |f: &str| format!("office[{i}].{f}");
         name(&at("id"), &o.id)?;
@@ -182,15 +183,7 @@ fn check(file: ScenarioFile) -> Result<Scenario, ScenarioError> {
         let holidays = (o.holidays.iter().enumerate())
             .map(|(k, d)| date(&at(&format!("holidays[{k}]")), d))
             .collect::<Result<_, _>>()?;
-        for (f, n, min) in [("people", o.people, 1), ("rooms", o.rooms, 0)] {
-            if n < min || n > MAX_PER_OFFICE {
-                return Err(bad(
-                    at(f),
-                    format!("{n}; {min} to {MAX_PER_OFFICE} allowed"),
-                ));
-            }
-        }
-        share(&at("busy"), o.busy)?;
+        crate::roster::check(&at, o, MAX_PER_OFFICE, &mut taken)?;
         offices.push(Office {
             id: o.id.clone(),
             zone,
@@ -311,7 +304,7 @@ fn check_workload(w: &WorkloadSpec, file: &ScenarioFile) -> Result<(), ScenarioE
         ));
     }
     if let Some(h) = &w.hotspot {
-        let rooms: u32 = file.office.iter().map(|o| o.rooms).sum();
+        let rooms: u32 = file.office.iter().map(|o| o.rooms.len() as u32).sum();
         if h.rooms == 0 || h.rooms > rooms {
             let n = h.rooms;
             return Err(bad(

@@ -1,5 +1,5 @@
 //! The company a scenario describes, made concrete: a [`Directory`] with every office,
-//! its people (`{office}-p00001`...) and rooms (`{office}-r001`...), the days meetings
+//! its people and rooms (see [`crate::roster`]), the days meetings
 //! fall on, the window every read covers, and the latency of each link. The simulator
 //! and the real cluster both start from it, so a file means the same company in both.
 
@@ -12,8 +12,6 @@ use engine::time::{Disambiguation, Instant, Wall, Zone};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Seats of every generated room.
-pub const ROOM_SEATS: u32 = 8;
 /// Days after the last booking day that reads still cover (room for series to run on).
 pub const TAIL_DAYS: i64 = 120;
 
@@ -33,16 +31,8 @@ pub struct World {
     pub window: Interval,
     /// One-way latency between two offices, in milliseconds (both orders listed).
     pub latency_ms: BTreeMap<(OfficeId, OfficeId), u32>,
-}
-
-/// The id of person `n` (from 1) of `office`.
-pub fn person_id(office: &str, n: u32) -> ResourceId {
-    ResourceId::new(format!("{office}-p{n:05}"))
-}
-
-/// The id of room `n` (from 1) of `office`.
-pub fn room_id(office: &str, n: u32) -> ResourceId {
-    ResourceId::new(format!("{office}-r{n:03}"))
+    /// Every person's and room's standing blocks (their calendars when a run starts).
+    pub standing: crate::standing::Blocks,
 }
 
 fn midnight_utc(days: i64) -> Instant {
@@ -81,7 +71,7 @@ impl World {
                     .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
                     .collect(),
             });
-            let mine: Vec<ResourceId> = (1..=spec.people).map(|n| person_id(&o.id, n)).collect();
+            let mine: Vec<ResourceId> = spec.people.ids(&o.id);
             for p in &mine {
                 people.push(Person {
                     id: p.clone(),
@@ -92,14 +82,15 @@ impl World {
                     lunch: None,
                 });
             }
-            let my_rooms: Vec<ResourceId> = (1..=spec.rooms).map(|n| room_id(&o.id, n)).collect();
-            for r in &my_rooms {
+            let specs = spec.rooms.specs(&o.id);
+            let my_rooms: Vec<ResourceId> = specs.iter().map(|r| ResourceId::new(&r.id)).collect();
+            for r in specs {
                 rooms.push(Room {
-                    id: r.clone(),
-                    name: r.as_str().to_string(),
+                    id: ResourceId::new(&r.id),
+                    name: r.id,
                     office: id.clone(),
-                    capacity: ROOM_SEATS,
-                    amenities: Default::default(),
+                    capacity: r.seats,
+                    amenities: r.amenities.into_iter().collect(),
                 });
             }
             by_office_people.insert(id.clone(), mine);
@@ -131,14 +122,22 @@ impl World {
                 latency_ms.insert((OfficeId::new(a), OfficeId::new(b)), l.latency_ms);
             }
         }
-        World {
+        let mut world = World {
             dir,
             people: by_office_people,
             rooms: by_office_rooms,
             days,
             window,
             latency_ms,
-        }
+            standing: Default::default(),
+        };
+        world.standing = crate::standing::blocks(s, &world);
+        world
+    }
+
+    /// The standing blocks as meetings to import, by office.
+    pub fn standing_meetings(&self) -> BTreeMap<OfficeId, Vec<engine::state::MeetingSpec>> {
+        crate::standing::meetings(self, &self.standing)
     }
 
     /// The directory as an `offices.toml` text (the form `dms-node` reads).

@@ -29,7 +29,7 @@ fn the_global_company_spans_zones_with_a_half_hour_offset_and_thousands_of_peopl
         .iter()
         .any(|o| o.zone.offset_at(jan).rem_euclid(3600) == 1800);
     assert!(half_hour, "an office with a half-hour offset");
-    let people: u32 = s.file.office.iter().map(|o| o.people).sum();
+    let people: usize = s.file.office.iter().map(|o| o.people.len()).sum();
     assert!(people >= 2000, "{people} people");
     // At least 10,000 bookings (single and recurring) among the calls.
     let m = &s.file.workload.mix;

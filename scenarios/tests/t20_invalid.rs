@@ -82,6 +82,31 @@ fn each_bad_field_is_named_with_its_problem() {
             "workload.start: \"2027-02-30\" is not a day of the calendar",
         ),
         (
+            "people = 10\nrooms = 2\n\n[[office]]",
+            "people = [\"ana\", \"Raj\"]\nrooms = 2\n\n[[office]]",
+            "office[0].people: \"Raj\" is not a name",
+        ),
+        (
+            "people = 10\nrooms = 2\n\n[[office]]",
+            "people = [\"london-p00001\"]\nrooms = 2\n\n[[office]]",
+            "office[1].people: \"london-p00001\" is used twice in the company",
+        ),
+        (
+            "people = 10\nrooms = 2\n\n[[office]]",
+            "people = 10\nrooms = [{ id = \"hudson\", seats = 0 }]\n\n[[office]]",
+            "office[0].rooms: room \"hudson\" has no seats",
+        ),
+        (
+            "people = 10\nrooms = 2\n\n[[office]]",
+            "people = 10\nrooms = 2\nbusy = 1.5\n\n[[office]]",
+            "office[0].busy: 1.5 is not a share between 0 and 1",
+        ),
+        (
+            "people = 10\nrooms = 2\n\n[[office]]",
+            "people = 10\nrooms = 2\nbusy = { min = 0.6, max = 0.2 }\n\n[[office]]",
+            "office[0].busy: min 0.6 is above max 0.2",
+        ),
+        (
             "operations = 100",
             "operations = 100\ndays = 0",
             "workload.days: 0; 1 to 366 allowed",
@@ -221,7 +246,17 @@ fn unknown_fields_and_wrong_types_are_syntax_errors_with_the_line() {
         "{text}"
     );
     let e = parse(&BASE.replacen("people = 10", "people = \"many\"", 1)).unwrap_err();
-    assert!(e.to_string().contains("people"), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("people") && text.contains("a count of people or a list of their ids"),
+        "{text}"
+    );
+    let e = parse(&BASE.replacen("rooms = 2", "rooms = [{ id = \"a\", chairs = 3 }]", 1));
+    let text = e.unwrap_err().to_string();
+    assert!(
+        text.contains("rooms") && text.contains("a count of rooms or a list"),
+        "{text}"
+    );
     assert!(parse("not toml at all [").is_err());
     assert!(parse("").is_err());
 }

@@ -7,6 +7,7 @@
 use scenarios::record::{Recorder, RunRecord, Status};
 use scenarios::shipped::SHIPPED;
 use scenarios::slo;
+use sim::check::{history, linear};
 use sim::scenario::{run_seed, verdicts};
 
 /// Calls per short run, about.
@@ -57,4 +58,25 @@ fn every_shipped_scenario_meets_its_slos_in_a_short_run() {
     for (file, text) in SHIPPED {
         short(file, text);
     }
+}
+
+/// The standing calendars are really there: the workload's own history linearizes from
+/// them, and not from empty calendars (its free/busy answers and conflicts show them).
+#[test]
+fn the_history_starts_from_the_standing_calendars() {
+    let text = scenarios::shipped::shipped("recurring-quarter").expect("shipped");
+    let s = scenarios::parse(text).expect("parses");
+    let run = run_seed(&s, s.file.seed, 20);
+    assert!(run.violations.is_empty(), "{:?}", run.violations);
+    let world = scenarios::world::World::of(&s);
+    let blocks: usize = world.standing.values().map(Vec::len).sum();
+    assert_eq!(run.standing.len(), blocks);
+    let (initial, calls) = history::translate_from(&run.standing, &run.calls, &world.dir);
+    assert!(!initial.is_empty());
+    linear::check_from(&initial, &calls).expect("linearizes from the standing calendars");
+    let empty = linear::check_from(&[], &calls);
+    assert!(
+        empty.is_err(),
+        "the history cannot come from empty calendars"
+    );
 }

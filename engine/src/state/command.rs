@@ -83,6 +83,13 @@ pub enum Command {
         /// The command.
         command: Box<Command>,
     },
+    /// Bring in meetings that touch only this office's people and rooms, each on its
+    /// own: booked if valid and free (no commit protocol: nothing else is involved),
+    /// refused with the reason otherwise. How existing calendars are loaded.
+    Import {
+        /// The meetings, booked in this order.
+        meetings: Vec<MeetingSpec>,
+    },
     /// The node carried out these outbox effects; they leave the outbox.
     Done {
         /// Outbox sequence numbers.

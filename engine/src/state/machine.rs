@@ -39,7 +39,7 @@ pub struct OfficeState {
     pending: BTreeMap<TxnId, Pending>,
     pub(super) in_flight: BTreeMap<MeetingId, TxnId>,
     decided: BTreeMap<TxnId, bool>,
-    cancelled: BTreeSet<MeetingId>,
+    pub(super) cancelled: BTreeSet<MeetingId>,
     pub(super) overrides: Vec<OverrideRecord>,
     /// Effects waiting for the node, by sequence number.
     #[serde(default)]
@@ -160,6 +160,7 @@ impl OfficeState {
     /// breaks (a bug).
     pub fn apply(&mut self, cmd: &Command) -> Outcome {
         let (outcome, touched) = self.dispatch(cmd);
+        let placed = touched.len();
         #[cfg(feature = "planted-bugs")]
         let touched = if self.skip_hold_check {
             vec![]
@@ -172,10 +173,11 @@ impl OfficeState {
                 panic!("office {}: invariant broken by {cmd:?}: {v}", self.office);
             }
         }
-        if !matches!(
+        let unchanged = matches!(
             outcome,
             Outcome::Rejected(_) | Outcome::Duplicate { .. } | Outcome::Done { .. }
-        ) {
+        ) || matches!(&outcome, Outcome::Imported { .. } if placed == 0);
+        if !unchanged {
             self.version += 1;
         }
         outcome
@@ -208,6 +210,7 @@ impl OfficeState {
                 forward,
             } => self.originate(key, command, forward),
             Command::Deliver { key, command } => self.deliver(key, command),
+            Command::Import { meetings } => self.import(meetings),
             Command::Done { seqs } => self.done(seqs),
         }
     }
@@ -240,7 +243,12 @@ impl OfficeState {
         Ok(())
     }
 
-    fn prepare(&mut self, txn: &TxnId, m: &MeetingSpec, force: bool) -> (Outcome, Vec<MeetingId>) {
+    pub(super) fn prepare(
+        &mut self,
+        txn: &TxnId,
+        m: &MeetingSpec,
+        force: bool,
+    ) -> (Outcome, Vec<MeetingId>) {
         match self.decided.get(txn) {
             Some(true) => {
                 return (
@@ -367,7 +375,7 @@ impl OfficeState {
         )
     }
 
-    fn commit(&mut self, txn: &TxnId) -> (Outcome, Vec<MeetingId>) {
+    pub(super) fn commit(&mut self, txn: &TxnId) -> (Outcome, Vec<MeetingId>) {
         match self.decided.get(txn) {
             Some(true) => return (Outcome::Committed { txn: txn.clone() }, vec![]),
             Some(false) => return reject(Rejection::AlreadyDecided(txn.clone())),

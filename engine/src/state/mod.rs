@@ -7,6 +7,7 @@
 //! - [`command`]: [`Command`], every change an office can be asked for.
 //! - [`outcome`]: [`Outcome`], what each command did, and [`Rejection`]s.
 //! - [`machine`]: [`OfficeState`] and `apply`.
+//! - [`import`]: `Import`, bringing existing single-office calendars in.
 //! - [`invariant`]: the check run after every change: no resource double-booked unless
 //!   the organizer overrode, and then it is recorded.
 //! - [`outbox`]: [`Effect`]s a command leaves for the node (deliveries to other offices,
@@ -18,6 +19,7 @@
 //! removes them. Every command is idempotent by transaction or meeting id.
 
 pub mod command;
+pub mod import;
 pub mod invariant;
 pub mod machine;
 pub mod meeting;

@@ -48,6 +48,13 @@ pub enum Outcome {
         /// The key.
         key: String,
     },
+    /// What an import did with each meeting.
+    Imported {
+        /// Booked now, or already booked exactly so before.
+        booked: Vec<MeetingId>,
+        /// Not booked, with the reason (a conflict, another office's resource...).
+        refused: Vec<(MeetingId, String)>,
+    },
     /// Outbox effects removed.
     Done {
         /// How many were still there.

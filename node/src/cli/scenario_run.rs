@@ -19,7 +19,8 @@ use super::expand::read_input;
 use crate::drive::call::{touched, Target};
 use crate::drive::checks;
 use crate::drive::clients::{self, Progress};
-use anyhow::{bail, Context, Result};
+use crate::drive::preload;
+use anyhow::{anyhow, bail, Context, Result};
 use engine::ids::OfficeId;
 use scenarios::faults::{plan, Planned};
 use scenarios::record::{Environment, FaultMark, Recorder, RunRecord, Status, Verdict};
@@ -175,8 +176,11 @@ pub fn run(file: &str, args: &RunArgs, out: &mut dyn Write) -> Result<()> {
 /// What the run leaves out of what the file asks, in words (shown in the report).
 fn notes(s: &Scenario, cluster: bool) -> Vec<String> {
     let mut notes = Vec::new();
-    if s.file.office.iter().any(|o| o.busy > 0.0) {
-        notes.push("office `busy` (calendar load before the run) is not applied yet: calendars start empty".into());
+    let blocks: usize = World::of(s).standing.values().map(Vec::len).sum();
+    if blocks > 0 {
+        notes.push(format!(
+            "calendars started loaded: {blocks} standing meetings (each office's `busy` share) imported before the workload"
+        ));
     }
     if cluster {
         notes.push(
@@ -371,12 +375,23 @@ fn on_cluster(s: &Scenario, args: &RunArgs, report: &Path) -> Result<RunRecord> 
     let progress = Arc::new(Progress::new(budget));
     let b = bar(budget, args.quiet, "calls");
     let (calls, marks, workload_ns) = rt.block_on(async {
-        let target = Arc::new(Target {
+        let mut target = Target {
             addrs: addrs.clone(),
             dir: world.dir.clone(),
             epoch: tokio::time::Instant::now(),
             window: world.window,
-        });
+        };
+        let standing = preload::load(&world, &target)
+            .await
+            .map_err(|e| anyhow!(e))?;
+        if !args.quiet && !standing.is_empty() {
+            eprintln!(
+                "imported {} standing meetings (the offices' busy share)",
+                standing.len()
+            );
+        }
+        target.epoch = tokio::time::Instant::now();
+        let target = Arc::new(target);
         let injecting = tokio::spawn(inject(nodes.clone(), addrs.clone(), faults));
         let watch = {
             let (progress, b) = (progress.clone(), b.clone());
@@ -401,8 +416,8 @@ fn on_cluster(s: &Scenario, args: &RunArgs, report: &Path) -> Result<RunRecord> 
         injecting.abort();
         watch.abort();
         let marks = injecting.await.ok().unwrap_or_default();
-        (calls, marks, workload_ns)
-    });
+        Ok::<_, anyhow::Error>((calls, marks, workload_ns))
+    })?;
     b.finish_and_clear();
     // Every node back (a crash may have been cut short by the end of the workload).
     for (o, a) in &addrs {

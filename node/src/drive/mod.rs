@@ -5,6 +5,7 @@
 //!   double booking), shared by the simulator and cluster runs;
 //! - [`plan`]: a scenario's clients' calls, drawn from its workload with a seeded
 //!   generator;
+//! - [`preload`]: the calendars a run starts with, imported before the workload;
 //! - [`clients`]: closed-loop clients (or an open-loop rate) running plans until the
 //!   operation budget or the duration is spent.
 
@@ -12,3 +13,4 @@ pub mod call;
 pub mod checks;
 pub mod clients;
 pub mod plan;
+pub mod preload;

@@ -20,6 +20,8 @@ use std::sync::Arc;
 
 /// Hot-room bookings aim at this many start times on the first day (so they collide).
 pub const HOT_SLOTS: u32 = 3;
+/// Times drawn again when one falls on the organizer's standing blocks.
+pub const AVOID_TRIES: u32 = 32;
 
 /// One client's source of calls.
 pub struct Planner {
@@ -118,7 +120,31 @@ impl Planner {
 
     /// A start on one of the days, inside `office`'s hours, leaving room for `secs`;
     /// a hot booking starts at one of the first [`HOT_SLOTS`] half hours of the first day.
-    fn start(&mut self, office: &OfficeId, secs: i64, hot: bool) -> Wall {
+    /// It avoids the standing blocks of everyone in `who` (a few tries), as a client
+    /// that read their free/busy first would: conflicts come from the workload's races.
+    fn start_for(&mut self, office: &OfficeId, secs: i64, hot: bool, who: &[ResourceId]) -> Wall {
+        let mut wall = self.try_start(office, secs, hot);
+        if hot {
+            return wall;
+        }
+        let zone = self.world.dir.offices[office].zone;
+        for _ in 0..AVOID_TRIES {
+            let Ok(at) = zone.to_instant(wall, Disambiguation::Compatible) else {
+                break;
+            };
+            let world = &self.world;
+            if !who
+                .iter()
+                .any(|r| scenarios::standing::clashes(world, r, at, secs))
+            {
+                break;
+            }
+            wall = self.try_start(office, secs, hot);
+        }
+        wall
+    }
+
+    fn try_start(&mut self, office: &OfficeId, secs: i64, hot: bool) -> Wall {
         let o = &self.world.dir.offices[office];
         let days = &self.world.days;
         let (y, m, d) = if hot {
@@ -177,7 +203,9 @@ impl Planner {
         }
         let minutes = self.rng.random_range(b.duration_min[0]..=b.duration_min[1]) / 15 * 15;
         let secs = i64::from(minutes.max(15)) * 60;
-        let start = self.start(&home, secs, hot);
+        let mut everyone = vec![organizer.clone()];
+        everyone.extend(attendees.iter().chain(&rooms).cloned());
+        let start = self.start_for(&home, secs, hot, &everyone);
         self.made += 1;
         let id = format!("c{}-{}", self.client, self.made);
         let zone = self.world.dir.offices[&home].zone;
@@ -206,7 +234,8 @@ impl Planner {
         let mut moved = self.booked[i].clone();
         let home = self.world.dir.home(&moved.organizer).cloned();
         if let Ok(home) = home {
-            moved.recurrence.dtstart = self.start(&home, moved.duration_secs, false);
+            let who = moved.resources();
+            moved.recurrence.dtstart = self.start_for(&home, moved.duration_secs, false, &who);
         }
         Op::Update(moved)
     }

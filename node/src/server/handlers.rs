@@ -1,7 +1,7 @@
 //! The [`OfficeRpc`] calls of an office node.
 
 use super::{lock, OfficeServer};
-use crate::rpc::{BookReply, FreeBusyReply, Health, OfficeRpc};
+use crate::rpc::{BookReply, FreeBusyReply, Health, OfficeRpc, MAX_IMPORT};
 use crate::storage::Storage;
 use engine::calendar::{BusyEntry, Interval};
 use engine::ids::{MeetingId, ResourceId, TxnId};
@@ -225,6 +225,16 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
             version,
         };
         self.originate(&meeting, cmd).await
+    }
+
+    async fn import(self, _: Context, meetings: Vec<MeetingSpec>) -> Outcome {
+        if meetings.len() > MAX_IMPORT {
+            return Outcome::Rejected(Rejection::BadMeeting(format!(
+                "{} meetings in one import; at most {MAX_IMPORT}",
+                meetings.len()
+            )));
+        }
+        self.apply(Command::Import { meetings }).await
     }
 
     async fn meeting(self, _: Context, id: MeetingId) -> Option<MeetingSpec> {

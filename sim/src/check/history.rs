@@ -60,7 +60,27 @@ impl Numbering {
 /// Translates the calls, in order (suggestion queries, which change and check nothing,
 /// are left out).
 pub fn translate(calls: &[Call], dir: &Directory) -> Vec<linear::Call> {
+    translate_from(&[], calls, dir).1
+}
+
+/// The same, with meetings booked before the calls (the calendars a run starts with):
+/// those of them on a resource the calls name, and the calls.
+pub fn translate_from(
+    initial: &[MeetingSpec],
+    calls: &[Call],
+    dir: &Directory,
+) -> (Vec<Version>, Vec<linear::Call>) {
     let mut n = Numbering::default();
+    let named: std::collections::BTreeSet<engine::ids::ResourceId> =
+        node::drive::call::touched(calls).into_iter().collect();
+    let start = (initial.iter())
+        .filter(|m| m.resources().iter().any(|r| named.contains(r)))
+        .map(|m| n.version(dir, m))
+        .collect();
+    (start, translate_with(&mut n, calls, dir))
+}
+
+fn translate_with(n: &mut Numbering, calls: &[Call], dir: &Directory) -> Vec<linear::Call> {
     calls
         .iter()
         .filter_map(|c| {

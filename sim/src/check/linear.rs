@@ -162,11 +162,28 @@ pub const MAX_STATES: usize = 500_000;
 
 /// Checks a history; `Ok(n)` gives the number of parts searched.
 pub fn check(history: &[Call]) -> Result<usize, Violation> {
+    check_from(&[], history)
+}
+
+/// The same, from calendars that already hold `initial` (meetings booked before the
+/// history began, each before any of its calls): each part starts with those on its
+/// resources.
+pub fn check_from(initial: &[Version], history: &[Call]) -> Result<usize, Violation> {
     let calls = with_deliveries(history);
     let parts = split(&calls);
     for part in &parts {
         let sub: Vec<Call> = part.iter().map(|&i| calls[i].clone()).collect();
-        search(&sub)?;
+        let mut res: BTreeSet<Res> = BTreeSet::new();
+        for c in &sub {
+            res.extend(touches(c).0);
+            if let Answer::Conflicts(list) = &c.answer {
+                res.extend(list.iter().map(|(r, _)| *r));
+            }
+        }
+        let start: Vec<&Version> = (initial.iter())
+            .filter(|v| v.resources.iter().any(|(r, _)| res.contains(r)))
+            .collect();
+        search(&start, &sub)?;
     }
     Ok(parts.len())
 }
@@ -332,7 +349,7 @@ fn mix(x: u64) -> u64 {
 }
 
 /// Wing & Gong's search with Lowe's memoization over one part of the history.
-fn search(calls: &[Call]) -> Result<(), Violation> {
+fn search(initial: &[&Version], calls: &[Call]) -> Result<(), Violation> {
     // Conflicts with a hold of a booking or change invoked before the answer.
     let holds: Vec<(Mtg, Res, &[Slot], u64)> = calls
         .iter()
@@ -347,7 +364,7 @@ fn search(calls: &[Call]) -> Result<(), Violation> {
         .collect();
     let mut left = Left::new(calls);
     let mut count = 0;
-    let mut model = Model::default();
+    let mut model = Model::with(initial);
     // Configurations (calls placed, model) already explored; the model by its hash.
     let mut seen: HashSet<(u64, u64)> = HashSet::new();
     let mut stack: Vec<Frame> = Vec::new();

@@ -126,6 +126,16 @@ impl Model {
             .all(|&(r, o)| self.blocking(r, o, &v.slots, v.id).next().is_none())
     }
 
+    /// A model that starts with these meetings booked (calendars loaded before the
+    /// history began).
+    pub fn with(initial: &[&Version]) -> Model {
+        let mut m = Model::default();
+        for v in initial {
+            m.put(v, &mut Vec::new());
+        }
+        m
+    }
+
     fn put(&mut self, v: &Version, undo: &mut Vec<Undo>) {
         let mut by_office: BTreeMap<Office, Vec<Res>> = BTreeMap::new();
         for &(r, o) in &v.resources {

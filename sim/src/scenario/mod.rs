@@ -1,8 +1,8 @@
 //! A scenario file run in the simulator, seed by seed: its company on simulated hosts
-//! ([`SimCluster::start_with`]), each pair of offices with its link's latency (the
-//! clients 1-5 ms from the offices they call), its workload from a client host ([`node::drive::clients`]), its faults
+//! ([`SimCluster::start_with`]) with its standing calendars imported, each pair of
+//! offices with its link's latency (the clients 1-5 ms from the offices they call), its workload from a client host ([`node::drive::clients`]), its faults
 //! ([`faults`]), then healing and every checker: liveness, safety and notifications at
-//! the quiescent point, linearizability of the whole history.
+//! the quiescent point, linearizability of the whole history (from the standing calendars).
 
 pub mod faults;
 
@@ -15,6 +15,7 @@ use madsim::net::NetSim;
 use madsim::rand::Rng;
 use madsim::runtime::{Handle, Runtime};
 use node::drive::clients::{self, Progress};
+use node::drive::preload;
 use scenarios::record::{FaultMark, Recorder, Status, Verdict};
 use scenarios::validate::CHECKERS;
 use scenarios::world::World;
@@ -30,6 +31,8 @@ pub struct SeedRun {
     pub seed: u64,
     /// The workload's calls (not the checkers' own).
     pub calls: Vec<Call>,
+    /// The standing meetings imported before the workload.
+    pub standing: Vec<MeetingSpec>,
     /// The faults.
     pub faults: Vec<FaultMark>,
     /// What the checkers found, each line prefixed by its checker's name.
@@ -144,13 +147,29 @@ async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
         .ip([10, 0, 1, 1].into())
         .build();
     let (checker, fault_host) = crate::cluster::helper_hosts();
-    let epoch = madsim::time::Instant::now();
-    let target = Arc::new(Target {
+    let mut target = Target {
         addrs: cluster.addrs.clone(),
         dir: world.dir.clone(),
-        epoch,
+        epoch: madsim::time::Instant::now(),
         window: world.window,
-    });
+    };
+    // The calendars the run starts with, before the clock of the run starts.
+    let (w1, t1) = (world.clone(), target.clone());
+    let loaded = client_host
+        .spawn(async move { preload::load(&w1, &t1).await })
+        .await
+        .unwrap_or_else(|_| Err("the import task failed".into()));
+    let (standing, mut early) = match loaded {
+        Ok(m) => (m, vec![]),
+        Err(e) => (
+            vec![],
+            vec![format!("liveness: the standing calendars: {e}")],
+        ),
+    };
+    phase("standing calendars");
+    let epoch = madsim::time::Instant::now();
+    target.epoch = epoch;
+    let target = Arc::new(target);
     let scale = scale.max(1);
     let duration_s = f64::from(s.file.workload.duration_s) / f64::from(scale);
     let budget = u64::from(s.file.workload.operations / scale).max(1);
@@ -203,7 +222,9 @@ async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
     let mut all = calls.clone();
     all.extend(probes);
     all.extend(reads);
-    match linear::check(&history::translate(&all, &world.dir)) {
+    violations.append(&mut early);
+    let (initial, history) = history::translate_from(&standing, &all, &world.dir);
+    match linear::check_from(&initial, &history) {
         Err(v) if v.gave_up => violations.push(format!(
             "linearizability inconclusive: gave up on a part of {} calls after {} states",
             v.calls,
@@ -219,6 +240,7 @@ async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
     SeedRun {
         seed,
         calls,
+        standing,
         faults: marks,
         violations,
         workload_ns,
