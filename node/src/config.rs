@@ -6,6 +6,14 @@
 //! data_dir = "dms-data/ny"          # its log and snapshot
 //! directory = "offices.toml"        # optional: the company (default: the embedded sample)
 //! notifications = "notes.jsonl"     # optional: the log sink's file (default: in data_dir)
+//! [http]                            # optional: the HTTP/JSON API
+//! listen = "127.0.0.1:8103"
+//! keys = "api-keys.json"            # the key file (`dms admin key create`)
+//! rate_per_s = 20                   # per key, on average (default 20)
+//! burst = 40                        # per key, at once (default 40)
+//! [webhook]                         # optional: notifications also posted here
+//! url = "http://127.0.0.1:9000/dms"
+//! secret = "shared secret"          # HMAC-SHA256 signatures (see node/src/webhook.rs)
 //! [peers]                           # every office's address, this one's included
 //! bangalore = "127.0.0.1:7101"
 //! london = "127.0.0.1:7102"
@@ -21,6 +29,33 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+/// The `[http]` table of a node's config.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Where the API listens.
+    pub listen: SocketAddr,
+    /// The key file (shared by the cluster's nodes).
+    pub keys: PathBuf,
+    /// Requests per second each key may make, on average.
+    #[serde(default = "default_rate")]
+    pub rate_per_s: f64,
+    /// Requests a key may make at once after a quiet spell.
+    #[serde(default = "default_burst")]
+    pub burst: f64,
+}
+
+fn default_rate() -> f64 {
+    20.0
+}
+
+fn default_burst() -> f64 {
+    40.0
+}
+
+/// The first HTTP port of the default cluster (offices in id order, like the tarpc ports).
+pub const DEFAULT_HTTP_OFFSET: u16 = 1000;
 
 /// The first port of the default cluster; offices take consecutive ports in id order.
 pub const DEFAULT_BASE_PORT: u16 = 7101;
@@ -45,6 +80,22 @@ pub struct NodeConfig {
     /// Every office's address.
     #[serde(default)]
     pub peers: BTreeMap<OfficeId, SocketAddr>,
+    /// The HTTP API, if it is served.
+    #[serde(default)]
+    pub http: Option<HttpConfig>,
+    /// A webhook notifications are also posted to, if any.
+    #[serde(default)]
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// The `[webhook]` table: where notifications are posted, and the HMAC secret.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The receiver's URL (`http://`).
+    pub url: String,
+    /// The shared secret the signatures are made with.
+    pub secret: String,
 }
 
 impl NodeConfig {
@@ -63,6 +114,12 @@ impl NodeConfig {
         let Some(listen) = peers.get(&office).copied() else {
             bail!("office {office} is not in the sample company");
         };
+        let http = HttpConfig {
+            listen: SocketAddr::new(listen.ip(), listen.port() + DEFAULT_HTTP_OFFSET),
+            keys: root.join("api-keys.json"),
+            rate_per_s: default_rate(),
+            burst: default_burst(),
+        };
         Ok(NodeConfig {
             data_dir: root.join(office.as_str()),
             office,
@@ -70,6 +127,8 @@ impl NodeConfig {
             directory: None,
             notifications: None,
             peers,
+            http: Some(http),
+            webhook: None,
         })
     }
 

@@ -6,7 +6,9 @@
 //! - [`durable`]: an office state machine behind its log: log, sync, then apply; replay on open.
 //! - [`rpc`]: the tarpc service between offices and its TCP transport.
 //! - [`server`]: an office node: durable state, directory, peers, and the coordinator.
+//! - [`http`]: the HTTP/JSON API (`/v1`, API keys, problem details, OpenAPI).
 //! - [`notify`]: where notifications go: the sink trait, a log-file sink, a test sink.
+//! - [`webhook`]: the webhook notification sink (HMAC-signed, backing off), and fan-out.
 //! - [`config`]: a node's configuration file, and the sample cluster's defaults.
 //! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
 //! - [`sample`]: the offices, people, rooms and calendars shipped for demos, the loader
@@ -26,8 +28,12 @@ pub mod clock;
 pub mod config;
 pub mod drive;
 pub mod durable;
+#[cfg(not(madsim))]
+pub mod http;
 pub mod notify;
 pub mod rpc;
 pub mod sample;
 pub mod server;
 pub mod storage;
+#[cfg(not(madsim))]
+pub mod webhook;

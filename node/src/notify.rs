@@ -120,3 +120,25 @@ impl NotificationSink for MemorySink {
         Ok(())
     }
 }
+
+/// Several sinks: a notification is sent once every one of them took it (each drops
+/// the repeats a retry sends it).
+pub struct FanOut(pub Vec<std::sync::Arc<dyn NotificationSink>>);
+
+impl NotificationSink for FanOut {
+    fn send(&self, n: &Notification) -> Result<(), String> {
+        self.send_all(&[n]).pop().unwrap_or(Ok(()))
+    }
+
+    fn send_all(&self, ns: &[&Notification]) -> Vec<Result<(), String>> {
+        let mut out: Vec<Result<(), String>> = vec![Ok(()); ns.len()];
+        for sink in &self.0 {
+            for (slot, r) in out.iter_mut().zip(sink.send_all(ns)) {
+                if slot.is_ok() {
+                    *slot = r;
+                }
+            }
+        }
+        out
+    }
+}

@@ -431,6 +431,10 @@ fn the_main_job_runs_a_cluster_and_writes_its_report() {
         "booked design-review at 2026-12-08 11:00 -05:00",
         "warning: london-thames double-booked with ldn-planning",
         "stopped 4 node(s)",
+        // The HTTP session: booked, the retry replayed, the outsider's view, bad input.
+        "HTTP 201",
+        "HTTP 204",
+        "\"type\":\"urn:dms:problem:bad-input\"",
     ] {
         assert!(text.contains(must), "main job output lacks {must:?}");
     }

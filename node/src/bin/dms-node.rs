@@ -6,9 +6,13 @@ use clap::Parser;
 use node::clock::SystemClock;
 use node::config::{NodeConfig, DEFAULT_BASE_PORT};
 use node::durable::DurableOffice;
-use node::notify::LogSink;
+use node::http::keys::KeyStore;
+use node::http::limits::RateLimiter;
+use node::http::{serve, Api};
+use node::notify::{FanOut, LogSink, NotificationSink};
 use node::server::{run, Failpoint, NodeOptions, OfficeServer};
 use node::storage::FileStorage;
+use node::webhook::WebhookSink;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -64,7 +68,17 @@ async fn main() -> Result<()> {
         .unwrap_or_else(|| config.data_dir.join("notifications.jsonl"));
     let sink = LogSink::open(&notifications)
         .with_context(|| format!("opening {}", notifications.display()))?;
-    let options = NodeOptions::new(Arc::new(sink), Failpoint::from_env());
+    let sink: Arc<dyn NotificationSink> = match &config.webhook {
+        Some(w) => {
+            tracing::info!(url = %w.url, "notifications also go to a webhook");
+            Arc::new(FanOut(vec![
+                Arc::new(sink),
+                Arc::new(WebhookSink::new(&w.url, &w.secret)),
+            ]))
+        }
+        None => Arc::new(sink),
+    };
+    let options = NodeOptions::new(sink, Failpoint::from_env());
     if let Some(fp) = options.failpoint {
         tracing::warn!(?fp, "test failpoint armed (DMS_FAILPOINT)");
     }
@@ -78,6 +92,23 @@ async fn main() -> Result<()> {
         options,
     );
     tracing::info!(office = %config.office, listen = %config.listen, "serving");
+    if let Some(http) = &config.http {
+        let api = Arc::new(Api {
+            dir: config.directory()?,
+            peers: config.peers.clone(),
+            keys: KeyStore::new(http.keys.clone()),
+            limiter: RateLimiter::new(http.rate_per_s, http.burst),
+        });
+        let listener = tokio::net::TcpListener::bind(http.listen)
+            .await
+            .with_context(|| format!("binding the HTTP API to {}", http.listen))?;
+        tracing::info!(office = %config.office, http = %http.listen, keys = %http.keys.display(), "serving the HTTP API");
+        tokio::spawn(async move {
+            if let Err(e) = serve(listener, api).await {
+                tracing::error!(error = %e, "the HTTP API stopped");
+            }
+        });
+    }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = run(listener, server) => {}

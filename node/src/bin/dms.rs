@@ -42,6 +42,8 @@ enum Command {
     Scenario(cli::scenario::Args),
     /// Compare two scenario runs' reports.
     Report(cli::report::Args),
+    /// Administer the HTTP API: `dms admin key create|revoke|list`.
+    Admin(cli::admin::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => cli::bench::run(a, &mut out),
         Command::Scenario(a) => cli::scenario::run(a, &mut out),
         Command::Report(a) => cli::report::run(a, &mut out),
+        Command::Admin(a) => cli::admin::run(a, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -139,15 +139,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Runs `dms import`: one booking per event; fails (after trying all) if any was not booked.
-pub fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
-    let remote = Remote::new(&args.cluster)?;
-    let organizer = remote.resource(&args.person)?;
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
-    let series = parse_series(&text).with_context(|| args.file.display().to_string())?;
-    let zone = remote.dir.zone_of(&organizer)?;
-    let (mut booked, mut total) = (0, 0);
+/// The meetings an iCalendar text describes, each organized by `organizer`: one per
+/// series that is not cancelled (its UID the meeting's id; floating times in the
+/// organizer's zone); attendees the directory knows become attendees or rooms, the others
+/// are left off with a note each.
+pub fn specs_of_ics(
+    dir: &engine::office::Directory,
+    organizer: &ResourceId,
+    text: &str,
+) -> Result<(Vec<MeetingSpec>, Vec<String>)> {
+    let series = parse_series(text)?;
+    let zone = dir.zone_of(organizer)?;
+    let (mut specs, mut notes) = (Vec::new(), Vec::new());
     for s in &series {
         let Some(master) = &s.master else {
             continue;
@@ -164,19 +167,19 @@ pub fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
         for a in &master.attendees {
             let local = a.rsplit(':').next().unwrap_or(a);
             let id = ResourceId::new(local.split('@').next().unwrap_or(local));
-            if remote.dir.rooms.contains_key(&id) {
+            if dir.rooms.contains_key(&id) {
                 rooms.push(id);
-            } else if remote.dir.people.contains_key(&id) && id != organizer {
+            } else if dir.people.contains_key(&id) && id != *organizer {
                 attendees.push(Attendee {
                     resource: id,
                     required: true,
                     response: Response::NeedsAction,
                 });
-            } else if id != organizer {
-                writeln!(out, "note: {a} is not in the company; left off {}", s.uid)?;
+            } else if id != *organizer {
+                notes.push(format!("{a} is not in the company; left off {}", s.uid));
             }
         }
-        let meeting = MeetingSpec {
+        specs.push(MeetingSpec {
             id: MeetingId::new(s.uid.clone()),
             organizer: organizer.clone(),
             title: master.summary.clone().unwrap_or_default(),
@@ -185,10 +188,26 @@ pub fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
             duration_secs: master.duration_secs,
             recurrence,
             cancelled: Default::default(),
-        };
-        total += 1;
-        let reply = super::book::book(&remote, &meeting, args.force)?;
-        match print_reply(&remote, &meeting, reply, "booked", out) {
+        });
+    }
+    Ok((specs, notes))
+}
+
+/// Runs `dms import`: one booking per event; fails (after trying all) if any was not booked.
+pub fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
+    let remote = Remote::new(&args.cluster)?;
+    let organizer = remote.resource(&args.person)?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let (specs, notes) = specs_of_ics(&remote.dir, &organizer, &text)
+        .with_context(|| args.file.display().to_string())?;
+    for n in notes {
+        writeln!(out, "note: {n}")?;
+    }
+    let (mut booked, total) = (0, specs.len());
+    for meeting in &specs {
+        let reply = super::book::book(&remote, meeting, args.force)?;
+        match print_reply(&remote, meeting, reply, "booked", out) {
             Ok(()) => booked += 1,
             Err(e) => writeln!(out, "{}: {e:#}", meeting.id)?,
         }

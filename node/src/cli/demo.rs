@@ -442,6 +442,11 @@ fn cluster_report(base_port: u16) -> Result<String> {
             },
             &mut buf,
         )?;
+        writeln!(
+            buf,
+            "\n# The HTTP/JSON API of the same cluster (New York's node):"
+        )?;
+        super::demo_http::session(&root, base_port, &mut buf)?;
         // Deliveries and notifications go out in the background: give them a moment.
         std::thread::sleep(std::time::Duration::from_millis(1500));
         writeln!(buf, "\n$ dms cluster status")?;

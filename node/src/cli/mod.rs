@@ -2,6 +2,7 @@
 //! `run(args, out) -> anyhow::Result<()>` that writes to `out`, so tests drive them
 //! without a process.
 //!
+//! - [`admin`]: `dms admin key create|revoke|list`, the HTTP API's keys.
 //! - [`timearg`]: the time arguments (`--from`, `--to`, `--at`) every command reads.
 //! - [`expand`]: `dms expand`, the recurrence expansion contract.
 //! - [`freebusy`]: `dms freebusy` over the sample (or a given) directory.
@@ -19,15 +20,18 @@
 //!   its report.
 //! - [`report`]: `dms report compare A B`, two runs side by side.
 //! - [`demo`]: `dms demo`, the main job of the README's first command.
+//! - [`demo_http`]: the demo's HTTP API session against its cluster.
 //! - [`table`]: plain-text tables for human-readable output.
 //! - [`world`]: the options data-reading commands share (`--data`, `--from`, `--tz`, `--json`).
 
+pub mod admin;
 pub mod bench;
 pub mod book;
 pub mod calendar;
 pub mod cancel;
 pub mod cluster;
 pub mod demo;
+pub mod demo_http;
 pub mod expand;
 pub mod freebusy;
 pub mod remote;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod http;
 pub mod procs;
 
 use engine::ids::ResourceId;

@@ -1,0 +1,147 @@
+//! `POST /v1/calendars/{id}/import` (`Content-Type: text/calendar`): every event of an
+//! iCalendar file booked with the person as organizer, each on its own, across the
+//! offices it touches. The event's UID is the meeting's id, so importing the same file
+//! again books nothing twice (those come back as `already`).
+
+use super::keys::Scope;
+use super::limits::MAX_IMPORT_EVENTS;
+use super::meetings::same_meeting;
+use super::problem::Problem;
+use super::Shared;
+use crate::rpc::BookReply;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::Json;
+use engine::ids::ResourceId;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One event that was not booked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotBooked {
+    /// The meeting (the event's UID).
+    pub id: String,
+    /// Why: the conflicts, or the refusal.
+    pub why: String,
+}
+
+/// What an import did, event by event.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportOut {
+    /// Booked now.
+    pub booked: Vec<String>,
+    /// Booked before, exactly so (an earlier import of the same file).
+    pub already: Vec<String>,
+    /// Not booked: conflicts, refusals, invalid events.
+    pub not_booked: Vec<NotBooked>,
+    /// Attendees left off (not in the company).
+    pub notes: Vec<String>,
+}
+
+/// Imports an `.ics` file into a person's calendar, as its organizer.
+#[utoipa::path(post, path = "/v1/calendars/{id}/import", tag = "calendars",
+    params(("id" = String, Path, description = "The person who organizes the imported meetings")),
+    request_body(content = String, content_type = "text/calendar"),
+    responses((status = 200, description = "Each event's outcome", body = ImportOut), (status = 400, body = Problem), (status = 415, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn import(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<ImportOut>, Problem> {
+    let key = api.caller(&headers, None, Scope::Book)?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case("text/calendar")
+    {
+        return Err(Problem::unsupported_media(ct).with("expected", "text/calendar"));
+    }
+    let organizer = ResourceId::new(&id);
+    if !api.dir.people.contains_key(&organizer) {
+        return Err(Problem::not_found("person", &id));
+    }
+    if !api.acts_for(&key, &organizer) {
+        return Err(Problem::forbidden(format!(
+            "the key is for office {}, not {organizer}'s",
+            key.office
+        )));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| Problem::bad_input("body", format!("not UTF-8: {e}")))?;
+    let (specs, notes) = crate::cli::calendar::specs_of_ics(&api.dir, &organizer, text)
+        .map_err(|e| Problem::bad_input("body", format!("{e:#}")))?;
+    if specs.len() > MAX_IMPORT_EVENTS {
+        return Err(Problem::bad_input(
+            "body",
+            format!(
+                "{} events; at most {MAX_IMPORT_EVENTS} per import",
+                specs.len()
+            ),
+        ));
+    }
+    let home = api.home(&organizer)?;
+    let client = api.office(&home).await?;
+    let mut out = ImportOut {
+        notes,
+        ..ImportOut::default()
+    };
+    for spec in specs {
+        let id = spec.id.to_string();
+        let not = |why: String| NotBooked {
+            id: id.clone(),
+            why,
+        };
+        if let Err(e) = spec
+            .validate()
+            .and_then(|_| spec.instances().map(|_| ()).map_err(|e| e.to_string()))
+        {
+            out.not_booked.push(not(e));
+            continue;
+        }
+        match client
+            .meeting(tarpc::context::current(), spec.id.clone())
+            .await
+        {
+            Ok(Some(existing)) if same_meeting(&existing, &spec) => {
+                out.already.push(id);
+                continue;
+            }
+            Ok(Some(_)) => {
+                out.not_booked
+                    .push(not("the id is taken by a different meeting".into()));
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Err(Problem::unreachable(home.as_str(), false, e.to_string())
+                    .with("imported_so_far", &out))
+            }
+        }
+        match client.book(tarpc::context::current(), spec, false).await {
+            Ok(BookReply::Booked { .. }) => out.booked.push(id),
+            Ok(BookReply::Conflicts { conflicts, .. }) => {
+                let with: Vec<String> = conflicts
+                    .iter()
+                    .map(|c| format!("{} on {}", c.with_meeting, c.resource))
+                    .collect();
+                out.not_booked
+                    .push(not(format!("conflicts with {}", with.join(", "))));
+            }
+            Ok(BookReply::Refused { why }) => out.not_booked.push(not(why)),
+            Err(e) => {
+                return Err(Problem::unreachable(home.as_str(), true, e.to_string())
+                    .with("imported_so_far", &out))
+            }
+        }
+    }
+    Ok(Json(out))
+}

@@ -1,0 +1,482 @@
+//! Meetings: create (single or recurring; an `Idempotency-Key` header is required, so a
+//! retried request never books twice), read, change, cancel (the series, one instance,
+//! or this and the following ones), and answer. Each is forwarded to the office that
+//! owns the acting person: the organizer's, or the attendee's for answers.
+
+use super::keys::{KeyRecord, Scope};
+use super::model::{self, meeting_out, parse_response, MeetingIn, MeetingOut, ResponseIn};
+use super::problem::Problem;
+use super::{json_body, Api, Shared};
+use crate::rpc::BookReply;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use engine::ids::{MeetingId, ResourceId};
+use engine::recurrence::{RecurrenceSet, Rule};
+use engine::state::{Attendee, CancelScope, MeetingSpec, Outcome, Rejection, Response as Answer};
+use engine::time::Zone;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
+
+/// The header that makes a create safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The zone to return times in.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TzQuery {
+    /// An IANA zone (default: the meeting's own).
+    pub tz: Option<String>,
+}
+
+fn tz(q: &Option<String>) -> Result<Option<Zone>, Problem> {
+    q.as_deref().map(|z| model::zone("tz", z)).transpose()
+}
+
+fn person(api: &Api, field: &str, id: &str) -> Result<ResourceId, Problem> {
+    let r = ResourceId::new(id);
+    if api.dir.people.contains_key(&r) {
+        Ok(r)
+    } else {
+        Err(Problem::not_found("person", id).with("field", field))
+    }
+}
+
+/// The meeting a request describes, with id `id`, checked as the engine will.
+fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Problem> {
+    let organizer = person(api, "organizer", &m.organizer)?;
+    let zone = match &m.zone {
+        Some(z) => model::zone("zone", z)?,
+        None => api.dir.zone_of(&organizer).unwrap_or(Zone::Utc),
+    };
+    if m.duration_minutes <= 0 || m.duration_minutes > 7 * 24 * 60 {
+        return Err(Problem::bad_input(
+            "duration_minutes",
+            "between 1 minute and 7 days",
+        ));
+    }
+    let start = model::time("start", &m.start, zone)?;
+    let mut recurrence = RecurrenceSet::single(zone.to_wall(start), zone);
+    if let Some(r) = &m.rrule {
+        let rule = Rule::parse(r).map_err(|e| Problem::bad_input("rrule", e.to_string()))?;
+        recurrence.rrules.push(rule);
+    }
+    for (field, list, out) in [
+        ("rdates", &m.rdates, &mut recurrence.rdates),
+        ("exdates", &m.exdates, &mut recurrence.exdates),
+    ] {
+        for (i, t) in list.iter().enumerate() {
+            out.push(model::time(&format!("{field}[{i}]"), t, zone)?);
+        }
+    }
+    let mut attendees = Vec::new();
+    for (field, list, required) in [
+        ("attendees", &m.attendees, true),
+        ("optional", &m.optional, false),
+    ] {
+        for (i, a) in list.iter().enumerate() {
+            let resource = person(api, &format!("{field}[{i}]"), a)?;
+            attendees.push(Attendee {
+                resource,
+                required,
+                response: Answer::NeedsAction,
+            });
+        }
+    }
+    let mut rooms = Vec::new();
+    for (i, r) in m.rooms.iter().enumerate() {
+        let room = ResourceId::new(r);
+        if !api.dir.rooms.contains_key(&room) {
+            return Err(Problem::not_found("room", r).with("field", format!("rooms[{i}]")));
+        }
+        rooms.push(room);
+    }
+    let spec = MeetingSpec {
+        id,
+        organizer,
+        title: m.title.clone(),
+        attendees,
+        rooms,
+        duration_secs: m.duration_minutes * 60,
+        recurrence,
+        cancelled: Default::default(),
+    };
+    spec.validate()
+        .map_err(|e| Problem::bad_input("meeting", e))?;
+    match spec.instances() {
+        Ok(i) if i.is_empty() => Err(Problem::bad_input("rrule", "the meeting has no instance")),
+        Ok(_) => Ok(spec),
+        Err(e) => Err(Problem::bad_input("rrule", e.to_string())),
+    }
+}
+
+/// Whether `existing` is the meeting `wanted` describes (answers given since aside).
+pub fn same_meeting(existing: &MeetingSpec, wanted: &MeetingSpec) -> bool {
+    let people = |m: &MeetingSpec| -> Vec<(ResourceId, bool)> {
+        m.attendees
+            .iter()
+            .map(|a| (a.resource.clone(), a.required))
+            .collect()
+    };
+    existing.organizer == wanted.organizer
+        && existing.title == wanted.title
+        && people(existing) == people(wanted)
+        && existing.rooms == wanted.rooms
+        && existing.duration_secs == wanted.duration_secs
+        && existing.recurrence == wanted.recurrence
+}
+
+/// The id of the meeting a key's idempotency key creates.
+fn meeting_id(key: &KeyRecord, idempotency: &str) -> MeetingId {
+    let digest = Sha256::digest(format!("{}\n{idempotency}", key.id).as_bytes());
+    MeetingId::new(format!("m-{}", &hex::encode(digest)[..24]))
+}
+
+/// Finds a meeting: at the caller's office first, then at every office; the
+/// organizer's copy when there is one.
+async fn find(api: &Api, key: &KeyRecord, id: &MeetingId) -> Result<MeetingSpec, Problem> {
+    let mut order = vec![key.office.clone()];
+    order.extend(api.peers.keys().filter(|o| **o != key.office).cloned());
+    for office in order {
+        let Ok(client) = api.office(&office).await else {
+            continue;
+        };
+        let Ok(Some(copy)) = client.meeting(tarpc::context::current(), id.clone()).await else {
+            continue;
+        };
+        let home = api.home(&copy.organizer)?;
+        if home == office {
+            return Ok(copy);
+        }
+        let client = api.office(&home).await?;
+        return match client.meeting(tarpc::context::current(), id.clone()).await {
+            Ok(Some(m)) => Ok(m),
+            _ => Ok(copy),
+        };
+    }
+    Err(Problem::not_found("meeting", id.as_str()))
+}
+
+/// Whether the caller sees the meeting in full: admin, one of its people, or of the
+/// office of one of its people.
+pub fn sees_details(api: &Api, key: &KeyRecord, m: &MeetingSpec) -> bool {
+    key.has(Scope::Admin)
+        || std::iter::once(&m.organizer)
+            .chain(m.attendees.iter().map(|a| &a.resource))
+            .any(|p| key.person.as_ref() == Some(p) || api.dir.home(p).ok() == Some(&key.office))
+}
+
+fn conflicts_problem(
+    conflicts: &[engine::calendar::Conflict],
+    alternatives: Option<&engine::suggest::Suggestions>,
+    z: Zone,
+) -> Problem {
+    use engine::time::format::rfc3339_in;
+    let list: Vec<serde_json::Value> = conflicts
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "resource": c.resource.as_str(),
+                "meeting": c.with_meeting.as_str(),
+                "start": rfc3339_in(c.proposed.start, z),
+                "end": rfc3339_in(c.proposed.end, z),
+            })
+        })
+        .collect();
+    let alts: Vec<serde_json::Value> = alternatives
+        .map(|s| s.candidates.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| serde_json::json!({"start": rfc3339_in(c.start, z), "end": rfc3339_in(c.end, z), "score": c.score}))
+        .collect();
+    Problem::conflict(format!(
+        "{} conflict(s); nothing was booked",
+        conflicts.len()
+    ))
+    .with("conflicts", list)
+    .with("alternatives", alts)
+}
+
+fn with_location(status: StatusCode, m: MeetingOut, replayed: bool) -> Response {
+    let location = format!("/v1/meetings/{}", m.id);
+    let mut r = (status, Json(m)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    if replayed {
+        r.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    r
+}
+
+/// Books a new meeting across every office it touches.
+#[utoipa::path(post, path = "/v1/meetings", tag = "meetings",
+    request_body = MeetingIn,
+    params(("Idempotency-Key" = String, Header, description = "Required: the same key again returns the meeting booked the first time"), TzQuery),
+    responses(
+        (status = 201, description = "Booked", body = MeetingOut),
+        (status = 200, description = "Booked before with this idempotency key", body = MeetingOut),
+        (status = 400, description = "Bad input", body = Problem),
+        (status = 409, description = "Conflicts, with alternatives", body = Problem),
+        (status = 422, description = "Refused, or the idempotency key reused", body = Problem),
+        (status = 503, description = "An office unreachable", body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<TzQuery>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let key = api.caller(&headers, None, Scope::Book)?;
+    let idem = headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .ok_or_else(|| {
+            Problem::bad_input(
+                "Idempotency-Key",
+                "the header is required (1-200 characters): retries with the same key book once",
+            )
+        })?
+        .to_string();
+    let tz = tz(&q.tz)?;
+    let request: MeetingIn = json_body(&headers, &body)?;
+    let spec = spec_of(&api, meeting_id(&key, &idem), &request)?;
+    if !api.acts_for(&key, &spec.organizer) {
+        return Err(Problem::forbidden(format!(
+            "the key is for office {}, not {}'s",
+            key.office, spec.organizer
+        )));
+    }
+    let home = api.home(&spec.organizer)?;
+    let client = api.office(&home).await?;
+    let replay = |existing: MeetingSpec| {
+        if same_meeting(&existing, &spec) {
+            Ok(with_location(
+                StatusCode::OK,
+                meeting_out(&existing, tz, vec![]),
+                true,
+            ))
+        } else {
+            Err(Problem::idempotency_mismatch(format!(
+                "idempotency key {idem:?} booked a different meeting"
+            )))
+        }
+    };
+    match client
+        .meeting(tarpc::context::current(), spec.id.clone())
+        .await
+    {
+        Ok(Some(existing)) => return replay(existing),
+        Ok(None) => {}
+        Err(e) => return Err(Problem::unreachable(home.as_str(), false, e.to_string())),
+    }
+    let z = tz.unwrap_or(spec.recurrence.zone);
+    match client
+        .book(tarpc::context::current(), spec.clone(), request.force)
+        .await
+    {
+        Ok(BookReply::Booked { overridden, .. }) => {
+            let warnings = overridden
+                .iter()
+                .map(|c| format!("booked over {} on {}", c.with_meeting, c.resource))
+                .collect();
+            Ok(with_location(
+                StatusCode::CREATED,
+                meeting_out(&spec, tz, warnings),
+                false,
+            ))
+        }
+        Ok(BookReply::Conflicts {
+            conflicts,
+            alternatives,
+        }) => Err(conflicts_problem(&conflicts, alternatives.as_ref(), z)),
+        Ok(BookReply::Refused { why }) => match client
+            .meeting(tarpc::context::current(), spec.id.clone())
+            .await
+        {
+            Ok(Some(existing)) => replay(existing),
+            _ => Err(Problem::refused(why)),
+        },
+        Err(e) => Err(Problem::unreachable(
+            home.as_str(),
+            true,
+            format!("{e}; retry with the same Idempotency-Key to learn whether it was booked"),
+        )),
+    }
+}
+
+/// A meeting: in full for its people's offices, as busy time for everyone else.
+#[utoipa::path(get, path = "/v1/meetings/{id}", tag = "meetings",
+    params(("id" = String, Path, description = "Meeting id"), TzQuery),
+    responses((status = 200, description = "The meeting (or, outside its offices, only its times)", body = MeetingOut), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<TzQuery>,
+) -> Result<Response, Problem> {
+    let key = api.caller(&headers, None, Scope::Freebusy)?;
+    let tz = tz(&q.tz)?;
+    let m = find(&api, &key, &MeetingId::new(&id)).await?;
+    Ok(if sees_details(&api, &key, &m) {
+        Json(meeting_out(&m, tz, vec![])).into_response()
+    } else {
+        Json(model::busy_out(&m, tz)).into_response()
+    })
+}
+
+/// Replaces a meeting by a new version (moved, people or rooms changed), atomically at
+/// every office of either version. Sending the same version again changes nothing.
+#[utoipa::path(put, path = "/v1/meetings/{id}", tag = "meetings",
+    request_body = MeetingIn,
+    params(("id" = String, Path, description = "Meeting id"), TzQuery),
+    responses((status = 200, body = MeetingOut), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 503, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<TzQuery>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let key = api.caller(&headers, None, Scope::Book)?;
+    let tz = tz(&q.tz)?;
+    let request: MeetingIn = json_body(&headers, &body)?;
+    let id = MeetingId::new(&id);
+    let spec = spec_of(&api, id.clone(), &request)?;
+    let existing = find(&api, &key, &id).await?;
+    if existing.organizer != spec.organizer {
+        return Err(Problem::bad_input(
+            "organizer",
+            format!("the meeting's organizer is {}", existing.organizer),
+        ));
+    }
+    if !api.acts_for(&key, &spec.organizer) {
+        return Err(Problem::forbidden(format!(
+            "the key is for office {}, not {}'s",
+            key.office, spec.organizer
+        )));
+    }
+    let home = api.home(&spec.organizer)?;
+    let client = api.office(&home).await?;
+    let z = tz.unwrap_or(spec.recurrence.zone);
+    match client
+        .update(tarpc::context::current(), spec.clone(), request.force)
+        .await
+    {
+        Ok(BookReply::Booked { overridden, .. }) => {
+            let warnings = overridden
+                .iter()
+                .map(|c| format!("booked over {} on {}", c.with_meeting, c.resource))
+                .collect();
+            Ok(Json(meeting_out(&spec, tz, warnings)).into_response())
+        }
+        Ok(BookReply::Conflicts {
+            conflicts,
+            alternatives,
+        }) => Err(conflicts_problem(&conflicts, alternatives.as_ref(), z)),
+        Ok(BookReply::Refused { why }) => Err(Problem::refused(why)),
+        Err(e) => Err(Problem::unreachable(home.as_str(), true, e.to_string())),
+    }
+}
+
+/// Cancels the whole series, one instance (`scope=instance&at=START`) or this and the
+/// following ones (`scope=following&at=START`); every invitee is told.
+#[utoipa::path(delete, path = "/v1/meetings/{id}", tag = "meetings",
+    params(("id" = String, Path, description = "Meeting id"), model::CancelQuery),
+    responses((status = 204, description = "Cancelled"), (status = 400, body = Problem), (status = 404, body = Problem), (status = 503, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn cancel(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<model::CancelQuery>,
+) -> Result<Response, Problem> {
+    let key = api.caller(&headers, None, Scope::Book)?;
+    let id = MeetingId::new(&id);
+    let m = find(&api, &key, &id).await?;
+    if !api.acts_for(&key, &m.organizer) {
+        return Err(Problem::forbidden(format!(
+            "the key is for office {}, not {}'s",
+            key.office, m.organizer
+        )));
+    }
+    let at = |q: &model::CancelQuery| match &q.at {
+        Some(t) => model::time("at", t, m.recurrence.zone),
+        None => Err(Problem::bad_input(
+            "at",
+            "this scope needs the instance's start",
+        )),
+    };
+    let scope = match q.scope.as_deref().unwrap_or("series") {
+        "series" => CancelScope::Series,
+        "instance" => CancelScope::Instance(at(&q)?),
+        "following" => CancelScope::ThisAndFollowing(at(&q)?),
+        other => {
+            return Err(Problem::bad_input(
+                "scope",
+                format!("{other:?}: expected series, instance or following"),
+            ))
+        }
+    };
+    let home = api.home(&m.organizer)?;
+    let client = api.office(&home).await?;
+    match client
+        .cancel(tarpc::context::current(), id.clone(), scope)
+        .await
+    {
+        Ok(Outcome::Cancelled { .. }) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Ok(Outcome::Rejected(Rejection::UnknownMeeting(_))) => {
+            Err(Problem::not_found("meeting", id.as_str()))
+        }
+        Ok(other) => Err(Problem::refused(format!("{other:?}"))),
+        Err(e) => Err(Problem::unreachable(home.as_str(), true, e.to_string())),
+    }
+}
+
+/// An invitee answers (accepted, declined or tentative); the organizer and the other
+/// offices see it.
+#[utoipa::path(post, path = "/v1/meetings/{id}/responses", tag = "meetings",
+    request_body = ResponseIn,
+    params(("id" = String, Path, description = "Meeting id")),
+    responses((status = 200, description = "Recorded", body = ResponseIn), (status = 400, body = Problem), (status = 404, body = Problem), (status = 503, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn respond(
+    State(api): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let key = api.caller(&headers, None, Scope::Book)?;
+    let request: ResponseIn = json_body(&headers, &body)?;
+    let who = person(&api, "attendee", &request.attendee)?;
+    let answer = parse_response(&request.response)?;
+    if !api.acts_for(&key, &who) {
+        return Err(Problem::forbidden(format!(
+            "the key is for office {}, not {who}'s",
+            key.office
+        )));
+    }
+    let home = api.home(&who)?;
+    let client = api.office(&home).await?;
+    let id = MeetingId::new(&id);
+    match client
+        .respond(tarpc::context::current(), id.clone(), who.clone(), answer)
+        .await
+    {
+        Ok(Outcome::Responded { .. }) => Ok(Json(request).into_response()),
+        Ok(Outcome::Rejected(Rejection::UnknownMeeting(_))) => {
+            Err(Problem::not_found("meeting", id.as_str()))
+        }
+        Ok(Outcome::Rejected(r)) => Err(Problem::refused(r.to_string())),
+        Ok(other) => Err(Problem::refused(format!("{other:?}"))),
+        Err(e) => Err(Problem::unreachable(home.as_str(), true, e.to_string())),
+    }
+}

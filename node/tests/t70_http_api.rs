@@ -1,0 +1,517 @@
+//! The HTTP/JSON API end to end, over real HTTP against a local cluster of `dms-node`
+//! processes (`dms cluster up`): keys from `dms admin key`, a booking across offices
+//! (retried with its idempotency key: booked once), privacy outside the offices
+//! involved, an answer seen by the organizer's office, conflicts and an override,
+//! free/busy, the `.ics` feed, a cancellation, each invitee notified once, a revoked
+//! key, the rate limit, and the OpenAPI document matching the routes.
+
+mod common;
+
+use common::http::{call, Reply};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn dms(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "dms {args:?}: {text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text
+}
+
+/// Stops the cluster and removes its files, even when a test fails.
+struct Up(PathBuf);
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = Command::new(env!("CARGO_BIN_EXE_dms"))
+            .args(["cluster", "down", "--root", self.0.to_str().unwrap()])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A sample cluster on `base` (HTTP on `base + 1000`...), and a key maker.
+fn up(name: &str, base: u16) -> Up {
+    let root = std::env::temp_dir().join(format!("dms-t70-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    dms(&[
+        "cluster",
+        "up",
+        "--root",
+        root.to_str().unwrap(),
+        "--base-port",
+        &base.to_string(),
+    ]);
+    Up(root)
+}
+
+fn key(root: &Path, office: &str, scopes: &str) -> String {
+    let keys = root.join("api-keys.json");
+    dms(&[
+        "admin",
+        "key",
+        "create",
+        "--keys",
+        keys.to_str().unwrap(),
+        "--office",
+        office,
+        "--scopes",
+        scopes,
+        "--quiet",
+    ])
+    .trim()
+    .to_string()
+}
+
+/// Waits (at most 20 s) until `f` holds.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !f() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+const REVIEW: &str = r#"{"title":"Design review","organizer":"alice","attendees":["dev","priya"],"rooms":["ny-hudson"],"start":"2027-03-03T10:00","duration_minutes":45}"#;
+
+fn notices(root: &Path, office: &str, meeting: &str) -> Vec<(String, String)> {
+    let text =
+        std::fs::read_to_string(root.join(office).join("notifications.jsonl")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|n| n["meeting"] == meeting)
+        .map(|n| {
+            (
+                n["to"].as_str().unwrap_or("").to_string(),
+                n["kind"].to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_client_books_answers_reads_and_cancels_across_offices_over_http() {
+    // Offices in id order: bangalore, london, ny, sydney.
+    let cluster = up("e2e", 7641);
+    let root = cluster.0.clone();
+    let (blr, ldn, ny) = (8641, 8642, 8643);
+    let ny_key = key(&root, "ny", "book,freebusy");
+    let ldn_key = key(&root, "london", "book,freebusy");
+    let syd_key = key(&root, "sydney", "freebusy");
+
+    // No key, a wrong key, a missing scope: refused, nothing booked.
+    assert_eq!(
+        call(ny, "GET", "/v1/offices", None, &[], None).problem(),
+        "unauthenticated"
+    );
+    assert_eq!(
+        call(ny, "GET", "/v1/offices", Some("dms_nope_nope"), &[], None).status,
+        401
+    );
+    let r = call(
+        ny,
+        "POST",
+        "/v1/meetings",
+        Some(&syd_key),
+        &[("Idempotency-Key", "x")],
+        Some(REVIEW),
+    );
+    assert_eq!(
+        (r.status, r.problem()),
+        (403, "forbidden".to_string()),
+        "{r:?}"
+    );
+
+    // Booked across three offices; the same request again (a retry) books nothing new.
+    let idem = [("Idempotency-Key", "review-1")];
+    let first = call(
+        ny,
+        "POST",
+        "/v1/meetings?tz=Europe/London",
+        Some(&ny_key),
+        &idem,
+        Some(REVIEW),
+    );
+    assert_eq!(first.status, 201, "{first:?}");
+    let id = first.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        first.header("location"),
+        Some(format!("/v1/meetings/{id}").as_str())
+    );
+    assert_eq!(
+        first.json()["instances"][0]["start"],
+        "2027-03-03T15:00:00+00:00"
+    );
+    let again = call(
+        ny,
+        "POST",
+        "/v1/meetings",
+        Some(&ny_key),
+        &idem,
+        Some(REVIEW),
+    );
+    assert_eq!(
+        (again.status, again.json()["id"].as_str()),
+        (200, Some(id.as_str())),
+        "{again:?}"
+    );
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let other = REVIEW.replace("45", "30");
+    assert_eq!(
+        call(
+            ny,
+            "POST",
+            "/v1/meetings",
+            Some(&ny_key),
+            &idem,
+            Some(&other)
+        )
+        .problem(),
+        "idempotency-key-reused"
+    );
+
+    // Any node answers for any office; London sees it in full (Dev attends), Sydney
+    // sees busy time only.
+    let seen = call(
+        blr,
+        "GET",
+        &format!("/v1/meetings/{id}"),
+        Some(&ldn_key),
+        &[],
+        None,
+    );
+    assert_eq!(seen.json()["title"], "Design review", "{seen:?}");
+    let hidden = call(
+        blr,
+        "GET",
+        &format!("/v1/meetings/{id}"),
+        Some(&syd_key),
+        &[],
+        None,
+    );
+    assert_eq!(hidden.status, 200);
+    assert!(
+        hidden.json().get("title").is_none() && hidden.json().get("attendees").is_none(),
+        "{hidden:?}"
+    );
+    assert_eq!(
+        hidden.json()["instances"][0]["start"],
+        "2027-03-03T15:00:00Z"
+    );
+
+    // Dev answers through London; the organizer's office sees it.
+    let answer = r#"{"attendee":"dev","response":"accepted"}"#;
+    assert_eq!(
+        call(
+            ny,
+            "POST",
+            &format!("/v1/meetings/{id}/responses"),
+            Some(&ny_key),
+            &[],
+            Some(answer)
+        )
+        .status,
+        403
+    );
+    let r = call(
+        ldn,
+        "POST",
+        &format!("/v1/meetings/{id}/responses"),
+        Some(&ldn_key),
+        &[],
+        Some(answer),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    eventually("New York sees Dev's answer", || {
+        let m = call(
+            ny,
+            "GET",
+            &format!("/v1/meetings/{id}"),
+            Some(&ny_key),
+            &[],
+            None,
+        )
+        .json();
+        m["attendees"].as_array().is_some_and(|a| {
+            a.iter()
+                .any(|x| x["id"] == "dev" && x["response"] == "accepted")
+        })
+    });
+
+    // Bob and Alice at the same time: Alice conflicts; with the override it is booked
+    // with a warning.
+    let clash = r#"{"title":"Clash","organizer":"bob","attendees":["alice"],"start":"2027-03-03T10:15","duration_minutes":30}"#;
+    let r = call(
+        ny,
+        "POST",
+        "/v1/meetings",
+        Some(&ny_key),
+        &[("Idempotency-Key", "clash")],
+        Some(clash),
+    );
+    assert_eq!(
+        (r.status, r.problem()),
+        (409, "conflict".to_string()),
+        "{r:?}"
+    );
+    assert_eq!(r.json()["conflicts"][0]["meeting"], id.as_str());
+    assert!(
+        r.json()["alternatives"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty()),
+        "{r:?}"
+    );
+    let forced = clash.replace("\"Clash\"", "\"Clash\",\"override\":true");
+    let r = call(
+        ny,
+        "POST",
+        "/v1/meetings",
+        Some(&ny_key),
+        &[("Idempotency-Key", "clash-2")],
+        Some(&forced),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    assert!(
+        r.json()["warnings"][0].as_str().unwrap_or("").contains(&id),
+        "{r:?}"
+    );
+
+    // Free/busy across offices, in one zone.
+    let fb = call(ldn, "GET", "/v1/freebusy?who=alice,dev&from=2027-03-03T00:00:00Z&to=2027-03-04T00:00:00Z&tz=Asia/Kolkata", Some(&syd_key), &[], None);
+    assert_eq!(fb.status, 200, "{fb:?}");
+    let dev = &fb.json()[1];
+    assert_eq!(dev["id"], "dev");
+    assert_eq!(
+        dev["busy"][0]["start"], "2027-03-03T20:30:00+05:30",
+        "{fb:?}"
+    );
+
+    // The .ics feed: in full for New York, busy blocks for Sydney.
+    let window = "from=2027-03-01T00:00:00Z&to=2027-03-10T00:00:00Z";
+    let feed = call(
+        ldn,
+        "GET",
+        &format!("/v1/calendars/alice.ics?{window}&key={ny_key}"),
+        None,
+        &[],
+        None,
+    );
+    assert_eq!(feed.status, 200, "{feed:?}");
+    assert!(feed
+        .header("content-type")
+        .unwrap_or("")
+        .starts_with("text/calendar"));
+    assert!(
+        feed.body.contains("SUMMARY:Design review") && feed.body.contains("BEGIN:VCALENDAR"),
+        "{}",
+        feed.body
+    );
+    let outside = call(
+        ldn,
+        "GET",
+        &format!("/v1/calendars/alice.ics?{window}&key={syd_key}"),
+        None,
+        &[],
+        None,
+    );
+    assert!(
+        outside.body.contains("SUMMARY:busy") && !outside.body.contains("Design review"),
+        "{}",
+        outside.body
+    );
+
+    // Cancelled: gone everywhere, and each invitee was told once of each.
+    let r = call(
+        ny,
+        "DELETE",
+        &format!("/v1/meetings/{id}"),
+        Some(&ny_key),
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 204, "{r:?}");
+    eventually("the meeting is gone at every office", || {
+        call(
+            blr,
+            "GET",
+            &format!("/v1/meetings/{id}"),
+            Some(&ny_key),
+            &[],
+            None,
+        )
+        .status
+            == 404
+    });
+    eventually(
+        "Dev and Priya are told of the invitation and the cancellation",
+        || notices(&root, "london", &id).len() >= 2 && notices(&root, "bangalore", &id).len() >= 2,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    for (office, who) in [("london", "dev"), ("bangalore", "priya")] {
+        let got = notices(&root, office, &id);
+        let kinds: Vec<&str> = got
+            .iter()
+            .filter(|(to, _)| to == who)
+            .map(|(_, k)| k.as_str())
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| k.contains("Invited")).count(),
+            1,
+            "{office}: {got:?}"
+        );
+        assert_eq!(
+            kinds.iter().filter(|k| k.contains("Cancelled")).count(),
+            1,
+            "{office}: {got:?}"
+        );
+    }
+
+    // An .ics file imported into Alice's calendar (Dev invited across offices); the same
+    // file again books nothing twice.
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t70//EN\r\n\
+BEGIN:VEVENT\r\nUID:imported-1\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;TZID=America/New_York:20270310T090000\r\n\
+DURATION:PT30M\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Imported weekly\r\nATTENDEE:mailto:dev@example.com\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:imported-2\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270311T150000Z\r\nDTEND:20270311T160000Z\r\n\
+SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let cal = [("Content-Type", "text/calendar")];
+    let r = call(
+        ny,
+        "POST",
+        "/v1/calendars/alice/import",
+        Some(&ny_key),
+        &cal,
+        Some(ics),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        r.json()["booked"],
+        serde_json::json!(["imported-1", "imported-2"]),
+        "{r:?}"
+    );
+    assert!(
+        r.json()["notes"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("stranger"),
+        "{r:?}"
+    );
+    let again = call(
+        ny,
+        "POST",
+        "/v1/calendars/alice/import",
+        Some(&ny_key),
+        &cal,
+        Some(ics),
+    );
+    assert_eq!(
+        again.json()["already"],
+        serde_json::json!(["imported-1", "imported-2"]),
+        "{again:?}"
+    );
+    let dev_week = call(
+        ldn,
+        "GET",
+        "/v1/calendars/dev/meetings?from=2027-03-09T00:00:00Z&to=2027-04-01T00:00:00Z",
+        Some(&ldn_key),
+        &[],
+        None,
+    );
+    assert!(dev_week.body.contains("Imported weekly"), "{dev_week:?}");
+    assert_eq!(
+        call(
+            ny,
+            "POST",
+            "/v1/calendars/alice/import",
+            Some(&ny_key),
+            &[],
+            Some(ics)
+        )
+        .problem(),
+        "unsupported-media-type"
+    );
+
+    // A revoked key stops working at once.
+    let keys = root.join("api-keys.json");
+    let id_of = |k: &str| k.split('_').nth(1).unwrap().to_string();
+    dms(&[
+        "admin",
+        "key",
+        "revoke",
+        &id_of(&syd_key),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    let r = call(ny, "GET", "/v1/offices", Some(&syd_key), &[], None);
+    assert_eq!(
+        (r.status, r.problem()),
+        (401, "unauthenticated".to_string()),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_key_over_its_rate_gets_429_with_retry_after() {
+    let cluster = up("rate", 7661);
+    let k = key(&cluster.0, "ny", "freebusy");
+    let replies: Vec<Reply> = (0..60)
+        .map(|_| call(8663, "GET", "/v1/offices", Some(&k), &[], None))
+        .collect();
+    let limited: Vec<&Reply> = replies.iter().filter(|r| r.status == 429).collect();
+    assert!(
+        !limited.is_empty(),
+        "60 quick requests, a burst of 40: some must wait"
+    );
+    assert_eq!(limited[0].problem(), "rate-limited");
+    let wait: u64 = limited[0].header("retry-after").unwrap().parse().unwrap();
+    assert!(wait >= 1);
+    assert!(
+        replies[..40].iter().all(|r| r.status == 200),
+        "the burst itself is served"
+    );
+}
+
+#[test]
+fn the_openapi_document_matches_the_routes_and_the_checked_in_copy() {
+    let cluster = up("openapi", 7681);
+    let k = key(&cluster.0, "ny", "admin");
+    let doc = call(8683, "GET", "/v1/openapi.json", None, &[], None);
+    assert_eq!(doc.status, 200);
+    let json = doc.json();
+    let paths = json["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 9, "{paths:?}");
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let concrete = path.replace("{id}", "alice").replace("{file}", "alice.ics");
+            let body = matches!(method.as_str(), "post" | "put").then_some("{}");
+            let r = call(8683, &method.to_uppercase(), &concrete, Some(&k), &[], body);
+            assert!(
+                r.status != 405 && !(r.status == 404 && r.problem() == "no-route"),
+                "{method} {path}: {r:?}"
+            );
+        }
+    }
+    // An undocumented path is not served.
+    assert_eq!(
+        call(8683, "GET", "/v1/secret", Some(&k), &[], None).problem(),
+        "no-route"
+    );
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    let pretty = serde_json::to_string_pretty(&json).unwrap() + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&file, &pretty).unwrap();
+    }
+    let checked_in =
+        std::fs::read_to_string(&file).expect("docs/openapi.json (UPDATE_GOLDEN=1 writes it)");
+    assert!(
+        checked_in == pretty,
+        "docs/openapi.json is out of date: run the test with UPDATE_GOLDEN=1 and review the diff"
+    );
+}

@@ -1,0 +1,211 @@
+//! Malformed, oversized and hostile requests against the HTTP API of a local cluster:
+//! each gets its status and problem type (naming the field where there is one), the
+//! server keeps serving, and nothing stored changes.
+
+mod common;
+
+use common::http::{call, raw};
+use std::process::Command;
+
+fn dms(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "dms {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+struct Up(std::path::PathBuf);
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = Command::new(env!("CARGO_BIN_EXE_dms"))
+            .args(["cluster", "down", "--root", self.0.to_str().unwrap()])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const PORT: u16 = 8703; // New York's HTTP port for base 7701.
+
+const GOOD: &str = r#"{"title":"T","organizer":"alice","attendees":["dev"],"start":"2027-04-07T10:00","duration_minutes":30}"#;
+
+/// Every person's and room's meetings over a wide window, as the admin sees them.
+fn everything(admin: &str) -> String {
+    let people = call(PORT, "GET", "/v1/people", Some(admin), &[], None).json();
+    let rooms = call(PORT, "GET", "/v1/rooms", Some(admin), &[], None).json();
+    let mut out = String::new();
+    for r in people
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rooms.as_array().unwrap())
+    {
+        let id = r["id"].as_str().unwrap();
+        let path = format!(
+            "/v1/calendars/{id}/meetings?from=2026-06-01T00:00:00Z&to=2027-05-31T00:00:00Z"
+        );
+        let reply = call(PORT, "GET", &path, Some(admin), &[], None);
+        assert_eq!(reply.status, 200, "{reply:?}");
+        out.push_str(&format!("{id}: {}\n", reply.body));
+    }
+    out
+}
+
+/// Method, path, key, headers, body, then the status, problem type and field expected.
+type Case<'a> = (
+    &'a str,
+    String,
+    Option<&'a str>,
+    Vec<(&'a str, &'a str)>,
+    Option<String>,
+    u16,
+    &'a str,
+    Option<&'a str>,
+);
+
+#[test]
+fn bad_requests_get_their_problem_and_change_nothing() {
+    let root = std::env::temp_dir().join(format!("dms-t72-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    dms(&[
+        "cluster",
+        "up",
+        "--root",
+        root.to_str().unwrap(),
+        "--base-port",
+        "7701",
+    ]);
+    let up = Up(root.clone());
+    let keys = root.join("api-keys.json");
+    let make = |scopes: &str| {
+        dms(&[
+            "admin",
+            "key",
+            "create",
+            "--keys",
+            keys.to_str().unwrap(),
+            "--office",
+            "ny",
+            "--scopes",
+            scopes,
+            "--quiet",
+        ])
+        .trim()
+        .to_string()
+    };
+    let (admin, book) = (make("admin"), make("book,freebusy"));
+    let revoked = make("book");
+    dms(&[
+        "admin",
+        "key",
+        "revoke",
+        revoked.split('_').nth(1).unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]);
+    let before = everything(&admin);
+    assert!(before.contains("alice"), "{before}");
+
+    let big = format!(
+        r#"{{"title":"{}","organizer":"alice","start":"2027-04-07T10:00","duration_minutes":30}}"#,
+        "x".repeat(100_000)
+    );
+    let idem = ("Idempotency-Key", "bad");
+    let with = |from: &str, to: &str| GOOD.replace(from, to);
+    let k = Some(book.as_str());
+    let cases: Vec<Case> = vec![
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some("{".into()), 400, "bad-json", None),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some("[1,2,3]".into()), 400, "bad-json", None),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("\"T\"", "\"T\",\"colour\":\"red\"")), 400, "bad-json", None),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "\"thirty\"}")), 400, "bad-json", None),
+        ("POST", "/v1/meetings".into(), k, vec![], Some(GOOD.into()), 400, "bad-input", Some("Idempotency-Key")),
+        ("POST", "/v1/meetings".into(), k, vec![idem, ("Content-Type", "text/plain")], Some(GOOD.into()), 415, "unsupported-media-type", None),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("2027-04-07T10:00", "2027-02-30T10:00")), 400, "bad-input", Some("start")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("2027-04-07T10:00", "next tuesday")), 400, "bad-input", Some("start")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with(":30}", ":0}")), 400, "bad-input", Some("duration_minutes")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with(":30}", ":999999999}")), 400, "bad-input", Some("duration_minutes")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"zone\":\"Mars/Base\"}")), 400, "bad-input", Some("zone")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=WEEKLY;BYDAY=XX\"}")), 400, "bad-input", Some("rrule")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=MINUTELY\"}")), 400, "bad-input", Some("rrule")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\"}")), 400, "bad-input", Some("rrule")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("\"alice\"", "\"mallory\"")), 404, "not-found", Some("organizer")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("[\"dev\"]", "[\"dev\",\"nobody\"]")), 404, "not-found", Some("attendees[1]")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rooms\":[\"../../etc\"]}")), 404, "not-found", Some("rooms[0]")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("\"alice\"", "\"dev\"")), 403, "forbidden", None),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(big), 413, "too-large", None),
+        ("POST", "/v1/meetings".into(), None, vec![idem], Some(GOOD.into()), 401, "unauthenticated", None),
+        ("POST", "/v1/meetings".into(), Some("dms_0000_1111"), vec![idem], Some(GOOD.into()), 401, "unauthenticated", None),
+        ("POST", "/v1/meetings".into(), Some("not-a-key"), vec![idem], Some(GOOD.into()), 401, "unauthenticated", None),
+        ("POST", "/v1/meetings".into(), Some(revoked.as_str()), vec![idem], Some(GOOD.into()), 401, "unauthenticated", None),
+        ("POST", "/v1/meetings".into(), None, vec![idem, ("Authorization", "Basic YWxpY2U6cGFzcw==")], Some(GOOD.into()), 401, "unauthenticated", None),
+        ("PATCH", "/v1/meetings".into(), k, vec![], None, 405, "method-not-allowed", None),
+        ("GET", "/v1/meetings/..%2F..%2Fetc%2Fpasswd".into(), k, vec![], None, 404, "not-found", None),
+        ("GET", "/v1/calendars/..%2Falice.ics".into(), k, vec![], None, 404, "not-found", None),
+        ("GET", "/v1/calendars/alice.txt".into(), k, vec![], None, 404, "no-route", None),
+        ("GET", "/etc/passwd".into(), k, vec![], None, 404, "no-route", None),
+        ("PUT", "/v1/meetings/ny-standup".into(), k, vec![], Some(with("\"T\"", "\"T\",\"x\":1")), 400, "bad-json", None),
+        ("PUT", "/v1/meetings/no-such-meeting".into(), k, vec![], Some(GOOD.into()), 404, "not-found", None),
+        ("DELETE", "/v1/meetings/no-such-meeting".into(), k, vec![], None, 404, "not-found", None),
+        ("DELETE", "/v1/meetings/ny-standup?scope=sometimes".into(), k, vec![], None, 400, "bad-input", Some("scope")),
+        ("DELETE", "/v1/meetings/ny-standup?scope=instance".into(), k, vec![], None, 400, "bad-input", Some("at")),
+        ("POST", "/v1/meetings/ny-standup/responses".into(), k, vec![], Some(r#"{"attendee":"bob","response":"maybe"}"#.into()), 400, "bad-input", Some("response")),
+        ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".into()), 400, "bad-input", Some("body")),
+        ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("\u{0}\u{1}not a calendar".into()), 400, "bad-input", Some("body")),
+        ("POST", "/v1/calendars/dev/import".into(), k, vec![("Content-Type", "text/calendar")], Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into()), 403, "forbidden", None),
+        ("GET", "/v1/freebusy?who=".into(), k, vec![], None, 400, "bad-input", Some("who")),
+        ("GET", "/v1/freebusy?who=alice&tz=Mars/Base".into(), k, vec![], None, 400, "bad-input", Some("tz")),
+        ("GET", "/v1/freebusy?who=alice&from=2027-01-01T00:00:00Z&to=2030-01-01T00:00:00Z".into(), k, vec![], None, 400, "bad-input", Some("to")),
+        ("GET", "/v1/freebusy?who=alice&from=2027-01-02T00:00:00Z&to=2027-01-01T00:00:00Z".into(), k, vec![], None, 400, "bad-input", Some("to")),
+        ("GET", format!("/v1/freebusy?who={}", vec!["alice"; 101].join(",")), k, vec![], None, 400, "bad-input", Some("who")),
+        ("GET", "/v1/freebusy?who=ghost".into(), k, vec![], None, 404, "not-found", Some("who")),
+        ("GET", "/v1/freebusy?who=alice&bogus=1".into(), k, vec![], None, 400, "bad-input", Some("query")),
+        ("POST", "/v1/suggestions".into(), k, vec![], Some(r#"{"required":[],"duration_minutes":30,"from":"2027-01-01","to":"2027-01-02"}"#.into()), 400, "bad-input", Some("required")),
+        ("POST", "/v1/suggestions".into(), k, vec![], Some(r#"{"required":["alice"],"duration_minutes":-5,"from":"2027-01-01","to":"2027-01-02"}"#.into()), 400, "bad-input", Some("duration_minutes")),
+    ];
+    for (method, path, key, headers, body, status, kind, field) in &cases {
+        let r = call(PORT, method, path, *key, headers, body.as_deref());
+        let what = format!("{method} {}: {r:?}", &path[..path.len().min(80)]);
+        assert_eq!(r.status, *status, "{what}");
+        assert_eq!(r.problem(), *kind, "{what}");
+        let json = r.json();
+        assert!(
+            json["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{what}"
+        );
+        assert_eq!(json["status"], *status, "{what}");
+        if let Some(f) = field {
+            assert_eq!(json["field"], *f, "{what}");
+        }
+    }
+
+    // Garbage on the wire: answered or dropped, never a crash.
+    for junk in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"\x00\xff\xfe\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"POST /v1/meetings HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+    ] {
+        let r = raw(PORT, junk);
+        assert!(
+            r.status == 0 || (400..500).contains(&r.status),
+            "{junk:?}: {r:?}"
+        );
+    }
+    assert_eq!(
+        call(PORT, "GET", "/v1/offices", Some(&admin), &[], None).status,
+        200,
+        "still serving"
+    );
+    assert_eq!(
+        everything(&admin),
+        before,
+        "a bad request changed what is stored"
+    );
+    drop(up);
+}
