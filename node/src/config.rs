@@ -6,6 +6,7 @@
 //! data_dir = "dms-data/ny"          # its log and snapshot
 //! directory = "offices.toml"        # optional: the company (default: the embedded sample)
 //! notifications = "notes.jsonl"     # optional: the log sink's file (default: in data_dir)
+//! reminder_minutes = 15             # optional: reminders this long before (0: none)
 //! [http]                            # optional: the HTTP/JSON API
 //! listen = "127.0.0.1:8103"
 //! keys = "api-keys.json"            # the key file (`dms admin key create`)
@@ -86,6 +87,16 @@ pub struct NodeConfig {
     /// A webhook notifications are also posted to, if any.
     #[serde(default)]
     pub webhook: Option<WebhookConfig>,
+    /// How many minutes before each instance attendees are reminded (0: never).
+    #[serde(default = "default_reminder")]
+    pub reminder_minutes: u32,
+}
+
+/// Reminders go this many minutes before an instance unless the config says otherwise.
+pub const DEFAULT_REMINDER_MINUTES: u32 = 15;
+
+fn default_reminder() -> u32 {
+    DEFAULT_REMINDER_MINUTES
 }
 
 /// The `[webhook]` table: where notifications are posted, and the HMAC secret.
@@ -129,6 +140,7 @@ impl NodeConfig {
             peers,
             http: Some(http),
             webhook: None,
+            reminder_minutes: DEFAULT_REMINDER_MINUTES,
         })
     }
 

@@ -136,6 +136,13 @@ impl<S: Storage> DurableOffice<S> {
         if !cmds.is_empty() {
             self.submit(&cmds)?;
         }
+        let zones: std::collections::BTreeMap<_, _> = (dir.people.iter())
+            .filter(|(_, p)| p.office == office)
+            .filter_map(|(id, _)| Some((id.clone(), dir.zone_of(id).ok()?)))
+            .collect();
+        if &zones != self.state.zones() {
+            self.submit(&[Command::SetZones { zones }])?;
+        }
         Ok(())
     }
 

@@ -125,6 +125,22 @@ fn batches_arrive_signed_and_a_failing_receiver_is_backed_off() {
     );
 }
 
+/// A child process killed when dropped (also when the test fails).
+struct KillOnDrop(std::process::Child);
+
+impl KillOnDrop {
+    fn stop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 #[test]
 fn a_node_with_a_webhook_posts_its_notifications_there() {
     let (url, got) = receiver(vec![500]);
@@ -138,11 +154,13 @@ fn a_node_with_a_webhook_posts_its_notifications_there() {
     );
     std::fs::write(root.join("london.toml"), config).unwrap();
     let node = env!("CARGO_BIN_EXE_dms-node");
-    let mut child = std::process::Command::new(node)
+    let child = std::process::Command::new(node)
         .args(["--config", root.join("london.toml").to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(root.join("london.log")).unwrap())
         .spawn()
         .unwrap();
+    let mut child = KillOnDrop(child);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let booked = rt.block_on(async {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -181,8 +199,7 @@ fn a_node_with_a_webhook_posts_its_notifications_there() {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(1500));
-    let _ = child.kill();
-    let _ = child.wait();
+    child.stop();
     let got = got.lock().unwrap();
     let delivered: Vec<serde_json::Value> = got[1..]
         .iter()

@@ -90,6 +90,20 @@ pub enum Command {
         /// The meetings, booked in this order.
         meetings: Vec<MeetingSpec>,
     },
+    /// Send the reminders due after the watermark and up to `until`, `lead_secs` before
+    /// each instance (see `remind.rs`), and move the watermark to `until`. Ignored if
+    /// `until` is not past the watermark.
+    Remind {
+        /// The new watermark.
+        until: Instant,
+        /// How long before an instance its reminder goes, in seconds.
+        lead_secs: i64,
+    },
+    /// The zones of this office's people (reminders show times in them).
+    SetZones {
+        /// Person to zone.
+        zones: std::collections::BTreeMap<ResourceId, crate::time::Zone>,
+    },
     /// The node carried out these outbox effects; they leave the outbox.
     Done {
         /// Outbox sequence numbers.

@@ -56,6 +56,12 @@ pub struct OfficeState {
     /// The transaction that committed each meeting's current version here.
     #[serde(default)]
     pub(super) committed_by: BTreeMap<MeetingId, TxnId>,
+    /// Every reminder due up to this instant is in the outbox (or was sent).
+    #[serde(default)]
+    pub(super) reminded_until: Option<Instant>,
+    /// The zones of this office's people, for reminders.
+    #[serde(default)]
+    pub(super) zones: BTreeMap<ResourceId, crate::time::Zone>,
     /// Planted bug (test-only): prepare votes yes without looking at the calendars.
     #[cfg(feature = "planted-bugs")]
     #[serde(skip)]
@@ -175,7 +181,10 @@ impl OfficeState {
         }
         let unchanged = matches!(
             outcome,
-            Outcome::Rejected(_) | Outcome::Duplicate { .. } | Outcome::Done { .. }
+            Outcome::Rejected(_)
+                | Outcome::Duplicate { .. }
+                | Outcome::Done { .. }
+                | Outcome::Reminded { .. }
         ) || matches!(&outcome, Outcome::Imported { .. } if placed == 0);
         if !unchanged {
             self.version += 1;
@@ -211,6 +220,8 @@ impl OfficeState {
             } => self.originate(key, command, forward),
             Command::Deliver { key, command } => self.deliver(key, command),
             Command::Import { meetings } => self.import(meetings),
+            Command::Remind { until, lead_secs } => self.remind(*until, *lead_secs),
+            Command::SetZones { zones } => self.set_zones(zones),
             Command::Done { seqs } => self.done(seqs),
         }
     }

@@ -12,6 +12,7 @@
 //!   the organizer overrode, and then it is recorded.
 //! - [`outbox`]: [`Effect`]s a command leaves for the node (deliveries to other offices,
 //!   [`Notification`]s), durable until done.
+//! - [`remind`]: reminders, each once (a watermark moved by `Remind`).
 //! - [`messaging`]: `Originate`, `Deliver` (once per key), `Done`, and who is notified.
 //!
 //! Two-phase commit lives in the node; here it is three commands: `Prepare` places holds
@@ -26,6 +27,7 @@ pub mod meeting;
 pub mod messaging;
 pub mod outbox;
 pub mod outcome;
+pub mod remind;
 
 pub use command::{CancelScope, Command};
 pub use machine::OfficeState;

@@ -38,6 +38,13 @@ pub enum NoticeKind {
     Changed,
     /// The meeting, or some of its instances, was cancelled (or they were taken off it).
     Cancelled(CancelScope),
+    /// A reminder: the instance starting at the notification's `start` begins soon.
+    Reminder {
+        /// The start in the person's own zone.
+        local_start: String,
+        /// How long before the start it was sent, in minutes.
+        minutes_before: i64,
+    },
     /// An attendee answered (sent to the organizer).
     Responded {
         /// Who answered.

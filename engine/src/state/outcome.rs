@@ -55,6 +55,11 @@ pub enum Outcome {
         /// Not booked, with the reason (a conflict, another office's resource...).
         refused: Vec<(MeetingId, String)>,
     },
+    /// Reminders put in the outbox, the watermark moved.
+    Reminded {
+        /// How many.
+        count: usize,
+    },
     /// Outbox effects removed.
     Done {
         /// How many were still there.

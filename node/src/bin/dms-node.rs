@@ -78,7 +78,11 @@ async fn main() -> Result<()> {
         }
         None => Arc::new(sink),
     };
-    let options = NodeOptions::new(sink, Failpoint::from_env());
+    let mut options = NodeOptions::new(sink, Failpoint::from_env());
+    if config.reminder_minutes > 0 {
+        let lead = std::time::Duration::from_secs(u64::from(config.reminder_minutes) * 60);
+        options.reminder_lead = Some(lead);
+    }
     if let Some(fp) = options.failpoint {
         tracing::warn!(?fp, "test failpoint armed (DMS_FAILPOINT)");
     }

@@ -22,6 +22,7 @@ mod handlers;
 mod outbox;
 pub mod peers;
 pub mod prepares;
+mod remind;
 mod resolve;
 
 use crate::clock::{Clock, Hlc};
@@ -91,6 +92,8 @@ pub struct NodeOptions {
     pub sink: Arc<dyn NotificationSink>,
     /// A crash point (tests only).
     pub failpoint: Option<Failpoint>,
+    /// How long before each instance its attendees are reminded (none: no reminders).
+    pub reminder_lead: Option<std::time::Duration>,
     /// A planted bug (tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted: Option<Planted>,
@@ -102,6 +105,7 @@ impl NodeOptions {
         NodeOptions {
             sink,
             failpoint,
+            reminder_lead: None,
             #[cfg(feature = "planted-bugs")]
             planted: None,
         }
@@ -336,6 +340,7 @@ pub async fn run<S: Storage + Send + 'static>(
     let _workers = AbortOnDrop(vec![
         tokio::spawn(server.clone().resolve_forever()),
         tokio::spawn(server.clone().outbox_forever()),
+        tokio::spawn(server.clone().remind_forever()),
         tokio::spawn(async move { recovering.recover().await }),
     ]);
     serve(listener, server).await;

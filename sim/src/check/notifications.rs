@@ -81,6 +81,8 @@ pub fn check(
             NoticeKind::Changed => "changed",
             NoticeKind::Cancelled(_) => "cancelled",
             NoticeKind::Responded { .. } => "responded",
+            // The simulated nodes run without reminders.
+            NoticeKind::Reminder { .. } => "reminder",
         };
         *count
             .entry((n.meeting.clone(), n.to.clone(), kind))

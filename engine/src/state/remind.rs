@@ -1,0 +1,114 @@
+//! Reminders, each once. The office keeps a watermark: every reminder due at or before
+//! it has been handed to the outbox. `Command::Remind { until, lead_secs }` finds the
+//! ones due since the watermark (an instance of a meeting a local person attends, not
+//! declined, not held, not begun at `until`, starting within `lead_secs` after `until`),
+//! puts each in the outbox with the start in the person's own zone (`Command::SetZones`
+//! records the zones), and moves the watermark. The command is deterministic, so a
+//! replay gives the same reminders with the same keys; a restart neither repeats nor
+//! loses one (one due while the node was down goes out when it is back, if the meeting
+//! has not begun).
+
+use super::machine::OfficeState;
+use super::outbox::{Effect, NoticeKind, Notification};
+use super::outcome::Outcome;
+use crate::calendar::{BusyStatus, Interval};
+use crate::ids::{MeetingId, ResourceId};
+use crate::time::format::rfc3339_in;
+use crate::time::{Instant, Zone};
+use std::collections::BTreeMap;
+
+impl OfficeState {
+    /// The watermark: every reminder due up to it was handed to the outbox.
+    pub fn reminded_until(&self) -> Option<Instant> {
+        self.reminded_until
+    }
+
+    /// The zones reminders show times in.
+    pub fn zones(&self) -> &BTreeMap<ResourceId, Zone> {
+        &self.zones
+    }
+
+    /// The reminders `Remind { until, lead_secs }` would send now: (person, meeting,
+    /// instance start). None before the first `Remind` (which only sets the watermark).
+    pub fn due_reminders(
+        &self,
+        lead_secs: i64,
+        until: Instant,
+    ) -> Vec<(ResourceId, MeetingId, Instant)> {
+        let Some(from) = self.reminded_until.filter(|w| *w < until) else {
+            return vec![];
+        };
+        // Instances starting in (from + lead, until + lead], not begun at `until`.
+        let lo = Instant(
+            from.0
+                .saturating_add(lead_secs)
+                .saturating_add(1)
+                .max(until.0 + 1),
+        );
+        let hi = Instant(until.0.saturating_add(lead_secs).saturating_add(1));
+        if lo >= hi {
+            return vec![];
+        }
+        let starts = Interval::new(lo, hi);
+        let mut out = Vec::new();
+        for (who, cal) in &self.calendars {
+            for e in cal.overlapping(starts) {
+                let inside = starts.start <= e.interval.start && e.interval.start < starts.end;
+                if !inside || e.status == BusyStatus::Hold {
+                    continue;
+                }
+                let Some(m) = self.meetings.get(&e.meeting) else {
+                    continue;
+                };
+                if !m.rooms.contains(who) {
+                    out.push((who.clone(), m.id.clone(), e.interval.start));
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn remind(&mut self, until: Instant, lead_secs: i64) -> (Outcome, Vec<MeetingId>) {
+        if self.reminded_until.is_some_and(|w| until <= w) {
+            return (
+                Outcome::Duplicate {
+                    key: format!("remind@{}", until.0),
+                },
+                vec![],
+            );
+        }
+        let due = self.due_reminders(lead_secs, until);
+        self.reminded_until = Some(until);
+        for (to, meeting, start) in &due {
+            let zone = self.zones.get(to).copied().unwrap_or(Zone::Utc);
+            let title = self
+                .meetings
+                .get(meeting)
+                .map(|m| m.title.clone())
+                .unwrap_or_default();
+            let seq = self.next_effect;
+            self.next_effect += 1;
+            let n = Notification {
+                key: format!("{}#{seq}", self.office),
+                to: to.clone(),
+                meeting: meeting.clone(),
+                title,
+                start: *start,
+                kind: NoticeKind::Reminder {
+                    local_start: rfc3339_in(*start, zone),
+                    minutes_before: lead_secs / 60,
+                },
+            };
+            self.outbox.insert(seq, Effect::Notify(n));
+        }
+        (Outcome::Reminded { count: due.len() }, vec![])
+    }
+
+    pub(super) fn set_zones(
+        &mut self,
+        zones: &BTreeMap<ResourceId, Zone>,
+    ) -> (Outcome, Vec<MeetingId>) {
+        self.zones = zones.clone();
+        (Outcome::Registered, vec![])
+    }
+}

@@ -1,0 +1,184 @@
+//! Reminders: sent once per instance to the office's people who attend (not rooms, not
+//! those who declined, not for holds or instances begun), `lead` before the start, with
+//! the start in each person's zone; the first `Remind` only sets the watermark; a
+//! `Remind` not past the watermark changes nothing, and a later one repeats nothing.
+
+mod common;
+
+use common::{at, zone};
+use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
+use engine::state::{Command, Effect, MeetingSpec, NoticeKind, OfficeState, Outcome, Response};
+use engine::time::Instant;
+
+const LEAD: i64 = 15 * 60;
+
+fn office() -> OfficeState {
+    let mut s = OfficeState::new(OfficeId::new("ny"));
+    for r in ["alice", "bob", "carol", "hudson"] {
+        s.apply(&Command::Register {
+            resource: ResourceId::new(r),
+        });
+    }
+    let ny = zone("America/New_York");
+    let zones = [("alice", ny), ("bob", zone("Asia/Kolkata")), ("carol", ny)]
+        .into_iter()
+        .map(|(p, z)| (ResourceId::new(p), z))
+        .collect();
+    s.apply(&Command::SetZones { zones });
+    s
+}
+
+fn book(s: &mut OfficeState, id: &str, who: &[&str], rooms: &[&str], start: Instant, commit: bool) {
+    let z = zone("America/New_York");
+    let m = MeetingSpec::single(id, who[0], &who[1..], rooms, z.to_wall(start), z, 1800);
+    let txn = TxnId::new(format!("t-{id}"));
+    let p = s.apply(&Command::Prepare {
+        txn: txn.clone(),
+        meeting: Box::new(m),
+        force: false,
+    });
+    assert!(matches!(p, Outcome::Prepared { .. }), "{p:?}");
+    if commit {
+        s.apply(&Command::Commit { txn });
+    }
+}
+
+fn reminders(s: &OfficeState) -> Vec<(String, String, String)> {
+    s.outbox()
+        .filter_map(|(_, e)| match e {
+            Effect::Notify(n) => match &n.kind {
+                NoticeKind::Reminder {
+                    local_start,
+                    minutes_before,
+                } => {
+                    assert_eq!(*minutes_before, 15);
+                    Some((n.to.to_string(), n.meeting.to_string(), local_start.clone()))
+                }
+                _ => None,
+            },
+            Effect::Send { .. } => None,
+        })
+        .collect()
+}
+
+#[test]
+fn each_attendee_is_reminded_once_in_their_own_zone() {
+    let mut s = office();
+    let start = at(zone("America/New_York"), 2027, 3, 2, 10, 0);
+    book(
+        &mut s,
+        "m1",
+        &["alice", "bob", "carol"],
+        &["hudson"],
+        start,
+        true,
+    );
+    // Carol declines: no reminder for her.
+    s.apply(&Command::Respond {
+        meeting: MeetingId::new("m1"),
+        attendee: ResourceId::new("carol"),
+        response: Response::Declined,
+        version: s.committed_by(&MeetingId::new("m1")).cloned(),
+    });
+    // A meeting still held (undecided) is not reminded either.
+    book(
+        &mut s,
+        "held",
+        &["carol"],
+        &[],
+        Instant(start.0 + 60),
+        false,
+    );
+    let early = Instant(start.0 - LEAD - 600);
+    // The first Remind only sets the watermark.
+    assert!(matches!(
+        s.apply(&Command::Remind {
+            until: early,
+            lead_secs: LEAD
+        }),
+        Outcome::Reminded { count: 0 }
+    ));
+    assert_eq!(s.reminded_until(), Some(early));
+    // Not due yet.
+    s.apply(&Command::Remind {
+        until: Instant(start.0 - LEAD - 1),
+        lead_secs: LEAD,
+    });
+    assert!(reminders(&s).is_empty());
+    // Due: Alice (New York time) and Bob (Kolkata time); not Carol, not the room.
+    s.apply(&Command::Remind {
+        until: Instant(start.0 - LEAD + 30),
+        lead_secs: LEAD,
+    });
+    let mut got = reminders(&s);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "alice".into(),
+                "m1".into(),
+                "2027-03-02T10:00:00-05:00".into()
+            ),
+            (
+                "bob".into(),
+                "m1".into(),
+                "2027-03-02T20:30:00+05:30".into()
+            ),
+        ]
+    );
+    // The same watermark again, or an older one, changes nothing.
+    let version = s.version();
+    assert!(matches!(
+        s.apply(&Command::Remind {
+            until: Instant(start.0 - LEAD + 30),
+            lead_secs: LEAD
+        }),
+        Outcome::Duplicate { .. }
+    ));
+    assert!(matches!(
+        s.apply(&Command::Remind {
+            until: early,
+            lead_secs: LEAD
+        }),
+        Outcome::Duplicate { .. }
+    ));
+    assert_eq!(s.version(), version);
+    // Later passes repeat nothing, up to and after the start.
+    for t in [start.0 - 60, start.0, start.0 + 3600] {
+        s.apply(&Command::Remind {
+            until: Instant(t),
+            lead_secs: LEAD,
+        });
+    }
+    assert_eq!(reminders(&s).len(), 2);
+}
+
+#[test]
+fn a_reminder_due_while_the_node_was_down_goes_out_if_the_meeting_has_not_begun() {
+    let mut s = office();
+    let start = at(zone("America/New_York"), 2027, 3, 2, 10, 0);
+    book(&mut s, "late", &["alice"], &[], start, true);
+    book(
+        &mut s,
+        "begun",
+        &["bob"],
+        &[],
+        Instant(start.0 - 3600),
+        true,
+    );
+    s.apply(&Command::Remind {
+        until: Instant(start.0 - 7200),
+        lead_secs: LEAD,
+    });
+    // Down from two hours before until five minutes before: one pass covers the gap.
+    s.apply(&Command::Remind {
+        until: Instant(start.0 - 300),
+        lead_secs: LEAD,
+    });
+    let got: Vec<String> = reminders(&s)
+        .into_iter()
+        .map(|(to, m, _)| format!("{to}:{m}"))
+        .collect();
+    assert_eq!(got, ["alice:late"], "bob's meeting had begun");
+}
