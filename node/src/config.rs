@@ -15,6 +15,11 @@
 //! [webhook]                         # optional: notifications also posted here
 //! url = "http://127.0.0.1:9000/dms"
 //! secret = "shared secret"          # HMAC-SHA256 signatures (see node/src/webhook.rs)
+//! [smtp]                            # optional: notifications also mailed
+//! host = "127.0.0.1"
+//! port = 25
+//! from = "Scheduler <dms@example.com>"
+//! domain = "example.com"            # people get mail at ID@example.com
 //! [peers]                           # every office's address, this one's included
 //! bangalore = "127.0.0.1:7101"
 //! london = "127.0.0.1:7102"
@@ -87,9 +92,31 @@ pub struct NodeConfig {
     /// A webhook notifications are also posted to, if any.
     #[serde(default)]
     pub webhook: Option<WebhookConfig>,
+    /// A mail relay notifications are also sent through, if any.
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
     /// How many minutes before each instance attendees are reminded (0: never).
     #[serde(default = "default_reminder")]
     pub reminder_minutes: u32,
+}
+
+/// The `[smtp]` table: the relay, the sender, and the people's mail domain.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// The relay's host.
+    pub host: String,
+    /// Its port.
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The sender (`Scheduler <dms@example.com>`).
+    pub from: String,
+    /// People get mail at `{id}@{domain}`.
+    pub domain: String,
+}
+
+fn default_smtp_port() -> u16 {
+    25
 }
 
 /// Reminders go this many minutes before an instance unless the config says otherwise.
@@ -140,6 +167,7 @@ impl NodeConfig {
             peers,
             http: Some(http),
             webhook: None,
+            smtp: None,
             reminder_minutes: DEFAULT_REMINDER_MINUTES,
         })
     }

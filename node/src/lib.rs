@@ -8,6 +8,7 @@
 //! - [`server`]: an office node: durable state, directory, peers, and the coordinator.
 //! - [`http`]: the HTTP/JSON API (`/v1`, API keys, problem details, OpenAPI).
 //! - [`notify`]: where notifications go: the sink trait, a log-file sink, a test sink.
+//! - [`smtp`]: the SMTP notification sink (a plain-text mail per notification).
 //! - [`webhook`]: the webhook notification sink (HMAC-signed, backing off), and fan-out.
 //! - [`config`]: a node's configuration file, and the sample cluster's defaults.
 //! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
@@ -34,6 +35,8 @@ pub mod notify;
 pub mod rpc;
 pub mod sample;
 pub mod server;
+#[cfg(not(madsim))]
+pub mod smtp;
 pub mod storage;
 #[cfg(not(madsim))]
 pub mod webhook;

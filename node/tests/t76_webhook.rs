@@ -4,6 +4,9 @@
 //! trying again, and a node whose config names a webhook posts its notifications there,
 //! each key once in effect.
 
+mod common;
+
+use common::lone::Lone;
 use engine::ids::{MeetingId, ResourceId};
 use engine::state::{NoticeKind, Notification};
 use engine::time::Instant;
@@ -125,68 +128,22 @@ fn batches_arrive_signed_and_a_failing_receiver_is_backed_off() {
     );
 }
 
-/// A child process killed when dropped (also when the test fails).
-struct KillOnDrop(std::process::Child);
-
-impl KillOnDrop {
-    fn stop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[test]
 fn a_node_with_a_webhook_posts_its_notifications_there() {
     let (url, got) = receiver(vec![500]);
-    let root = std::env::temp_dir().join(format!("dms-t76-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).unwrap();
-    // One office (London) on its own: a meeting of Dev and Emma notifies Emma.
-    let config = format!(
-        "office = \"london\"\nlisten = \"127.0.0.1:7752\"\ndata_dir = \"{}\"\n[webhook]\nurl = \"{url}\"\nsecret = \"s3cret\"\n[peers]\nlondon = \"127.0.0.1:7752\"\n",
-        root.join("london").display()
+    let mut node = Lone::new(
+        "t76",
+        7752,
+        &format!("[webhook]\nurl = \"{url}\"\nsecret = \"s3cret\""),
     );
-    std::fs::write(root.join("london.toml"), config).unwrap();
-    let node = env!("CARGO_BIN_EXE_dms-node");
-    let child = std::process::Command::new(node)
-        .args(["--config", root.join("london.toml").to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(root.join("london.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut child = KillOnDrop(child);
+    node.start();
+    // One office (London) on its own: a meeting of Dev and Emma notifies Emma.
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let booked = rt.block_on(async {
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        let client = loop {
-            if let Ok(c) = node::rpc::connect("127.0.0.1:7752".parse().unwrap()).await {
-                if c.health(tarpc::context::current()).await.is_ok() {
-                    break c;
-                }
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the node did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        let z = engine::time::Zone::parse("Europe/London").unwrap();
-        let start = engine::time::Wall::from_ymd_hms(2027, 5, 4, 10, 0, 0);
-        let m = engine::state::MeetingSpec::single("hooked", "dev", &["emma"], &[], start, z, 1800);
-        client
-            .book(tarpc::context::current(), m, false)
-            .await
-            .unwrap()
-    });
-    assert!(
-        matches!(booked, node::rpc::BookReply::Booked { .. }),
-        "{booked:?}"
+    node.book(
+        &rt,
+        "hooked",
+        &["dev", "emma"],
+        engine::time::Wall::from_ymd_hms(2027, 5, 4, 10, 0, 0),
     );
     // The first post fails (500); the node retries after the sink's backoff (1 s).
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -199,7 +156,7 @@ fn a_node_with_a_webhook_posts_its_notifications_there() {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(1500));
-    child.stop();
+    node.kill();
     let got = got.lock().unwrap();
     let delivered: Vec<serde_json::Value> = got[1..]
         .iter()
@@ -219,5 +176,4 @@ fn a_node_with_a_webhook_posts_its_notifications_there() {
         1,
         "once after the retry succeeded: {delivered:?}"
     );
-    let _ = std::fs::remove_dir_all(&root);
 }

@@ -11,6 +11,7 @@ use node::http::limits::RateLimiter;
 use node::http::{serve, Api};
 use node::notify::{FanOut, LogSink, NotificationSink};
 use node::server::{run, Failpoint, NodeOptions, OfficeServer};
+use node::smtp::SmtpSink;
 use node::storage::FileStorage;
 use node::webhook::WebhookSink;
 use std::path::PathBuf;
@@ -68,16 +69,18 @@ async fn main() -> Result<()> {
         .unwrap_or_else(|| config.data_dir.join("notifications.jsonl"));
     let sink = LogSink::open(&notifications)
         .with_context(|| format!("opening {}", notifications.display()))?;
-    let sink: Arc<dyn NotificationSink> = match &config.webhook {
-        Some(w) => {
-            tracing::info!(url = %w.url, "notifications also go to a webhook");
-            Arc::new(FanOut(vec![
-                Arc::new(sink),
-                Arc::new(WebhookSink::new(&w.url, &w.secret)),
-            ]))
-        }
-        None => Arc::new(sink),
-    };
+    let mut sinks: Vec<Arc<dyn NotificationSink>> = vec![Arc::new(sink)];
+    if let Some(w) = &config.webhook {
+        tracing::info!(url = %w.url, "notifications also go to a webhook");
+        sinks.push(Arc::new(WebhookSink::new(&w.url, &w.secret)));
+    }
+    if let Some(m) = &config.smtp {
+        tracing::info!(relay = %m.host, port = m.port, "notifications also go by mail");
+        let smtp =
+            SmtpSink::new(&m.host, m.port, &m.from, &m.domain).map_err(anyhow::Error::msg)?;
+        sinks.push(Arc::new(smtp));
+    }
+    let sink: Arc<dyn NotificationSink> = Arc::new(FanOut(sinks));
     let mut options = NodeOptions::new(sink, Failpoint::from_env());
     if config.reminder_minutes > 0 {
         let lead = std::time::Duration::from_secs(u64::from(config.reminder_minutes) * 60);

@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod http;
+pub mod lone;
 pub mod procs;
 
 use engine::ids::ResourceId;
