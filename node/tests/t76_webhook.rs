@@ -136,15 +136,8 @@ fn a_node_with_a_webhook_posts_its_notifications_there() {
         7752,
         &format!("[webhook]\nurl = \"{url}\"\nsecret = \"s3cret\""),
     );
-    node.start();
     // One office (London) on its own: a meeting of Dev and Emma notifies Emma.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    node.book(
-        &rt,
-        "hooked",
-        &["dev", "emma"],
-        engine::time::Wall::from_ymd_hms(2027, 5, 4, 10, 0, 0),
-    );
+    node.start_with_invitation("hooked");
     // The first post fails (500); the node retries after the sink's backoff (1 s).
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while got.lock().unwrap().len() < 2 {

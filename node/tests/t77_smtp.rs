@@ -141,14 +141,8 @@ fn a_node_with_a_relay_mails_its_notifications() {
     let (port, mails) = receiver();
     let relay = format!("[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nfrom = \"dms@example.com\"\ndomain = \"example.com\"");
     let mut node = Lone::new("t77", 7792, &relay);
-    node.start();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    node.book(
-        &rt,
-        "mailed",
-        &["dev", "emma"],
-        engine::time::Wall::from_ymd_hms(2027, 5, 4, 10, 0, 0),
-    );
+    // One office (London) on its own: a meeting of Dev and Emma notifies Emma.
+    node.start_with_invitation("mailed");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while mails.lock().unwrap().is_empty() {
         assert!(std::time::Instant::now() < deadline, "no mail arrived");

@@ -91,6 +91,20 @@ impl Lone {
     }
 }
 
+impl Lone {
+    /// Starts the node and books `id`: Dev invites Emma (so Emma is notified).
+    pub fn start_with_invitation(&mut self, id: &str) {
+        self.start();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        self.book(
+            &rt,
+            id,
+            &["dev", "emma"],
+            Wall::from_ymd_hms(2027, 5, 4, 10, 0, 0),
+        );
+    }
+}
+
 impl Drop for Lone {
     fn drop(&mut self) {
         self.kill();
