@@ -15,6 +15,12 @@
 //! [webhook]                         # optional: notifications also posted here
 //! url = "http://127.0.0.1:9000/dms"
 //! secret = "shared secret"          # HMAC-SHA256 signatures (see node/src/webhook.rs)
+//! [tls]                             # optional: rustls, PEM files
+//! cert = "certs/ny.pem"             # this node's certificate (SAN: its IP address)
+//! key = "certs/ny-key.pem"
+//! ca = "certs/ca.pem"               # the CA that signed every node's certificate
+//! http = true                       # the HTTP API over TLS (default true)
+//! peers = true                      # mutual TLS between nodes (default true)
 //! [smtp]                            # optional: notifications also mailed
 //! host = "127.0.0.1"
 //! port = 25
@@ -92,12 +98,37 @@ pub struct NodeConfig {
     /// A webhook notifications are also posted to, if any.
     #[serde(default)]
     pub webhook: Option<WebhookConfig>,
+    /// TLS for the HTTP port and between nodes, if any.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
     /// A mail relay notifications are also sent through, if any.
     #[serde(default)]
     pub smtp: Option<SmtpConfig>,
     /// How many minutes before each instance attendees are reminded (0: never).
     #[serde(default = "default_reminder")]
     pub reminder_minutes: u32,
+}
+
+/// The `[tls]` table: PEM files, and where TLS is used.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// This node's certificate chain.
+    pub cert: PathBuf,
+    /// Its private key.
+    pub key: PathBuf,
+    /// The CA that signed every node's certificate.
+    pub ca: PathBuf,
+    /// Serve the HTTP API over TLS.
+    #[serde(default = "yes")]
+    pub http: bool,
+    /// Talk to other nodes over mutual TLS (every node of the cluster must agree).
+    #[serde(default = "yes")]
+    pub peers: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The `[smtp]` table: the relay, the sender, and the people's mail domain.
@@ -168,6 +199,7 @@ impl NodeConfig {
             http: Some(http),
             webhook: None,
             smtp: None,
+            tls: None,
             reminder_minutes: DEFAULT_REMINDER_MINUTES,
         })
     }

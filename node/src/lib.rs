@@ -9,6 +9,7 @@
 //! - [`http`]: the HTTP/JSON API (`/v1`, API keys, problem details, OpenAPI).
 //! - [`notify`]: where notifications go: the sink trait, a log-file sink, a test sink.
 //! - [`smtp`]: the SMTP notification sink (a plain-text mail per notification).
+//! - [`tls`]: TLS (rustls) between nodes (mutual) and on the HTTP port.
 //! - [`webhook`]: the webhook notification sink (HMAC-signed, backing off), and fan-out.
 //! - [`config`]: a node's configuration file, and the sample cluster's defaults.
 //! - [`clock`]: the `Clock` every node is given, and the hybrid logical clock.
@@ -38,5 +39,7 @@ pub mod server;
 #[cfg(not(madsim))]
 pub mod smtp;
 pub mod storage;
+#[cfg(not(madsim))]
+pub mod tls;
 #[cfg(not(madsim))]
 pub mod webhook;

@@ -175,14 +175,29 @@ pub fn codec() -> LengthDelimitedCodec {
         .new_codec()
 }
 
-/// Connects a client to the node at `addr`.
+/// Connects a client to the node at `addr` (over TLS once [`crate::tls::use_between_nodes`]
+/// was called).
 pub async fn connect(addr: SocketAddr) -> std::io::Result<OfficeRpcClient> {
     let conn = tokio::net::TcpStream::connect(addr).await?;
     // Small request/response frames: send each at once (no Nagle delay).
     conn.set_nodelay(true)?;
+    #[cfg(not(madsim))]
+    if let Some(tls) = crate::tls::between_nodes() {
+        let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+        let connector = tokio_rustls::TlsConnector::from(tls.client.clone());
+        return Ok(client_over(connector.connect(name, conn).await?));
+    }
+    Ok(client_over(conn))
+}
+
+/// A client over any byte stream.
+fn client_over<T>(io: T) -> OfficeRpcClient
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
     let transport = serde_transport::new(
-        tokio_util::codec::Framed::new(conn, codec()),
+        tokio_util::codec::Framed::new(io, codec()),
         Bincode::default(),
     );
-    Ok(OfficeRpcClient::new(tarpc::client::Config::default(), transport).spawn())
+    OfficeRpcClient::new(tarpc::client::Config::default(), transport).spawn()
 }

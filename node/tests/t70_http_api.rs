@@ -2,12 +2,13 @@
 //! processes (`dms cluster up`): keys from `dms admin key`, a booking across offices
 //! (retried with its idempotency key: booked once), privacy outside the offices
 //! involved, an answer seen by the organizer's office, conflicts and an override,
-//! free/busy, the `.ics` feed, a cancellation, each invitee notified once, a revoked
-//! key, the rate limit, and the OpenAPI document matching the routes.
+//! free/busy, the `.ics` feed and an `.ics` import, a cancellation, each invitee
+//! notified once, a reminder (once, in the invitee's zone), a revoked key, the rate
+//! limit, and the OpenAPI document matching the routes.
 
 mod common;
 
-use common::http::{call, Reply};
+use common::http::{call, new_key, Reply};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -54,21 +55,7 @@ fn up(name: &str, base: u16) -> Up {
 }
 
 fn key(root: &Path, office: &str, scopes: &str) -> String {
-    let keys = root.join("api-keys.json");
-    dms(&[
-        "admin",
-        "key",
-        "create",
-        "--keys",
-        keys.to_str().unwrap(),
-        "--office",
-        office,
-        "--scopes",
-        scopes,
-        "--quiet",
-    ])
-    .trim()
-    .to_string()
+    new_key(&root.join("api-keys.json"), office, scopes)
 }
 
 /// Waits (at most 20 s) until `f` holds.
@@ -436,6 +423,48 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         )
         .problem(),
         "unsupported-media-type"
+    );
+
+    // A reminder (the sample nodes remind 15 minutes ahead): a meeting 15 min 4 s away
+    // reminds Dev, in London time, once.
+    let soon = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 15 * 60
+        + 4;
+    let start =
+        engine::time::format::rfc3339_in(engine::time::Instant(soon), engine::time::Zone::Utc);
+    let body = format!(
+        r#"{{"title":"Soon","organizer":"alice","attendees":["dev"],"start":"{start}","duration_minutes":15}}"#
+    );
+    let r = call(
+        ny,
+        "POST",
+        "/v1/meetings",
+        Some(&ny_key),
+        &[("Idempotency-Key", "soon")],
+        Some(&body),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let soon_id = r.json()["id"].as_str().unwrap().to_string();
+    let reminded = || {
+        notices(&root, "london", &soon_id)
+            .into_iter()
+            .filter(|(to, k)| to == "dev" && k.contains("Reminder"))
+            .count()
+    };
+    eventually("Dev is reminded", || reminded() >= 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(reminded(), 1, "once");
+    let text = std::fs::read_to_string(root.join("london/notifications.jsonl")).unwrap();
+    let london = engine::time::format::rfc3339_in(
+        engine::time::Instant(soon),
+        engine::time::Zone::parse("Europe/London").unwrap(),
+    );
+    assert!(
+        text.contains(&format!("\"local_start\":\"{london}\"")),
+        "{text}"
     );
 
     // A revoked key stops working at once.

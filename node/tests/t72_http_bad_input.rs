@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::http::{call, raw};
+use common::http::{call, new_key, raw};
 use std::process::Command;
 
 fn dms(args: &[&str]) -> String {
@@ -83,22 +83,7 @@ fn bad_requests_get_their_problem_and_change_nothing() {
     ]);
     let up = Up(root.clone());
     let keys = root.join("api-keys.json");
-    let make = |scopes: &str| {
-        dms(&[
-            "admin",
-            "key",
-            "create",
-            "--keys",
-            keys.to_str().unwrap(),
-            "--office",
-            "ny",
-            "--scopes",
-            scopes,
-            "--quiet",
-        ])
-        .trim()
-        .to_string()
-    };
+    let make = |scopes: &str| new_key(&keys, "ny", scopes);
     let (admin, book) = (make("admin"), make("book,freebusy"));
     let revoked = make("book");
     dms(&[

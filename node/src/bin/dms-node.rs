@@ -8,7 +8,7 @@ use node::config::{NodeConfig, DEFAULT_BASE_PORT};
 use node::durable::DurableOffice;
 use node::http::keys::KeyStore;
 use node::http::limits::RateLimiter;
-use node::http::{serve, Api};
+use node::http::{serve, serve_tls, Api};
 use node::notify::{FanOut, LogSink, NotificationSink};
 use node::server::{run, Failpoint, NodeOptions, OfficeServer};
 use node::smtp::SmtpSink;
@@ -49,6 +49,19 @@ async fn main() -> Result<()> {
         Some(p) => NodeConfig::load(p)?,
         None => NodeConfig::sample(&args.office, &args.data_root, args.base_port)?,
     };
+    let tls = match &config.tls {
+        Some(t) => Some((
+            node::tls::load(&t.cert, &t.key, &t.ca).map_err(anyhow::Error::msg)?,
+            t,
+        )),
+        None => None,
+    };
+    if let Some((tls, t)) = &tls {
+        if t.peers {
+            tracing::info!("mutual TLS between nodes");
+            node::tls::use_between_nodes(tls.clone());
+        }
+    }
     let dir = config.directory()?;
     let storage = FileStorage::open(&config.data_dir)
         .with_context(|| format!("opening {}", config.data_dir.display()))?;
@@ -110,8 +123,16 @@ async fn main() -> Result<()> {
             .await
             .with_context(|| format!("binding the HTTP API to {}", http.listen))?;
         tracing::info!(office = %config.office, http = %http.listen, keys = %http.keys.display(), "serving the HTTP API");
+        let http_tls = tls
+            .as_ref()
+            .filter(|(_, t)| t.http)
+            .map(|(tls, _)| tls.http.clone());
         tokio::spawn(async move {
-            if let Err(e) = serve(listener, api).await {
+            let served = match http_tls {
+                Some(config) => serve_tls(listener, api, config).await,
+                None => serve(listener, api).await,
+            };
+            if let Err(e) = served {
                 tracing::error!(error = %e, "the HTTP API stopped");
             }
         });

@@ -192,3 +192,31 @@ pub fn router(api: Shared) -> Router {
 pub async fn serve(listener: tokio::net::TcpListener, api: Shared) -> std::io::Result<()> {
     axum::serve(listener, router(api)).await
 }
+
+/// Serves the API over TLS (`config`: the node's HTTP TLS configuration) until the process
+/// ends; a failed handshake closes that connection only.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    api: Shared,
+    config: Arc<rustls::ServerConfig>,
+) -> std::io::Result<()> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let app = router(api);
+    loop {
+        let Ok((conn, _)) = listener.accept().await else {
+            continue;
+        };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            let Ok(stream) = acceptor.accept(conn).await else {
+                return;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            let builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let _ = builder
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}

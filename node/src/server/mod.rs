@@ -309,24 +309,46 @@ pub async fn serve<S: Storage + Send + 'static>(
     listener: tokio::net::TcpListener,
     server: OfficeServer<S>,
 ) {
-    use crate::rpc::OfficeRpc;
-    use futures::StreamExt;
-    use tarpc::server::{BaseChannel, Channel};
     loop {
         let Ok((conn, _)) = listener.accept().await else {
             continue;
         };
         let _ = conn.set_nodelay(true);
-        let framed = tokio_util::codec::Framed::new(conn, crate::rpc::codec());
-        let transport =
-            tarpc::serde_transport::new(framed, tarpc::tokio_serde::formats::Bincode::default());
-        let channel = BaseChannel::with_defaults(transport)
-            .execute(server.clone().serve())
-            .for_each(|f| async {
-                tokio::spawn(f);
+        #[cfg(not(madsim))]
+        if let Some(tls) = crate::tls::between_nodes() {
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls.server.clone());
+            let server = server.clone();
+            // The handshake in its own task: a slow or hostile peer holds up no one.
+            tokio::spawn(async move {
+                match acceptor.accept(conn).await {
+                    Ok(stream) => serve_connection(stream, server).await,
+                    Err(e) => tracing::warn!("a TLS handshake failed: {e}"),
+                }
             });
-        tokio::spawn(channel);
+            continue;
+        }
+        tokio::spawn(serve_connection(conn, server.clone()));
     }
+}
+
+/// Serves one connection's calls until it closes.
+async fn serve_connection<S, T>(io: T, server: OfficeServer<S>)
+where
+    S: Storage + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
+    use crate::rpc::OfficeRpc;
+    use futures::StreamExt;
+    use tarpc::server::{BaseChannel, Channel};
+    let framed = tokio_util::codec::Framed::new(io, crate::rpc::codec());
+    let transport =
+        tarpc::serde_transport::new(framed, tarpc::tokio_serde::formats::Bincode::default());
+    BaseChannel::with_defaults(transport)
+        .execute(server.serve())
+        .for_each(|f| async {
+            tokio::spawn(f);
+        })
+        .await;
 }
 
 /// Runs a node: finishes what a crash left undecided, keeps asking coordinators about old

@@ -124,3 +124,14 @@ pub fn call(
     }
     raw(port, req.as_bytes())
 }
+
+/// A new API key from `dms admin key create` in the key file `keys`.
+pub fn new_key(keys: &std::path::Path, office: &str, scopes: &str) -> String {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args(["admin", "key", "create", "--keys", keys.to_str().unwrap()])
+        .args(["--office", office, "--scopes", scopes, "--quiet"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
