@@ -200,6 +200,13 @@ fn conflicts_problem(
     .with("alternatives", alts)
 }
 
+/// The conflicts an override booked over, in words.
+fn warnings(overridden: &[engine::calendar::Conflict]) -> Vec<String> {
+    (overridden.iter())
+        .map(|c| format!("booked over {} on {}", c.with_meeting, c.resource))
+        .collect()
+}
+
 fn with_location(status: StatusCode, m: MeetingOut, replayed: bool) -> Response {
     let location = format!("/v1/meetings/{}", m.id);
     let mut r = (status, Json(m)).into_response();
@@ -282,10 +289,7 @@ pub async fn create(
         .await
     {
         Ok(BookReply::Booked { overridden, .. }) => {
-            let warnings = overridden
-                .iter()
-                .map(|c| format!("booked over {} on {}", c.with_meeting, c.resource))
-                .collect();
+            let warnings = warnings(&overridden);
             Ok(with_location(
                 StatusCode::CREATED,
                 meeting_out(&spec, tz, warnings),
@@ -372,10 +376,7 @@ pub async fn update(
         .await
     {
         Ok(BookReply::Booked { overridden, .. }) => {
-            let warnings = overridden
-                .iter()
-                .map(|c| format!("booked over {} on {}", c.with_meeting, c.resource))
-                .collect();
+            let warnings = warnings(&overridden);
             Ok(Json(meeting_out(&spec, tz, warnings)).into_response())
         }
         Ok(BookReply::Conflicts {
