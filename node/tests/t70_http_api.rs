@@ -8,51 +8,9 @@
 
 mod common;
 
-use common::http::{call, new_key, Reply};
+use common::http::{call, dms, new_key, up, Reply};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn dms(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_dms"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "dms {args:?}: {text}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    text
-}
-
-/// Stops the cluster and removes its files, even when a test fails.
-struct Up(PathBuf);
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = Command::new(env!("CARGO_BIN_EXE_dms"))
-            .args(["cluster", "down", "--root", self.0.to_str().unwrap()])
-            .output();
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A sample cluster on `base` (HTTP on `base + 1000`...), and a key maker.
-fn up(name: &str, base: u16) -> Up {
-    let root = std::env::temp_dir().join(format!("dms-t70-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    dms(&[
-        "cluster",
-        "up",
-        "--root",
-        root.to_str().unwrap(),
-        "--base-port",
-        &base.to_string(),
-    ]);
-    Up(root)
-}
 
 fn key(root: &Path, office: &str, scopes: &str) -> String {
     new_key(&root.join("api-keys.json"), office, scopes)
@@ -87,7 +45,7 @@ fn notices(root: &Path, office: &str, meeting: &str) -> Vec<(String, String)> {
 #[test]
 fn a_client_books_answers_reads_and_cancels_across_offices_over_http() {
     // Offices in id order: bangalore, london, ny, sydney.
-    let cluster = up("e2e", 7641);
+    let cluster = up("t70-e2e", 7641);
     let root = cluster.0.clone();
     let (blr, ldn, ny) = (8641, 8642, 8643);
     let ny_key = key(&root, "ny", "book,freebusy");
@@ -488,7 +446,7 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
 
 #[test]
 fn a_key_over_its_rate_gets_429_with_retry_after() {
-    let cluster = up("rate", 7661);
+    let cluster = up("t70-rate", 7661);
     let k = key(&cluster.0, "ny", "freebusy");
     let replies: Vec<Reply> = (0..60)
         .map(|_| call(8663, "GET", "/v1/offices", Some(&k), &[], None))
@@ -509,7 +467,7 @@ fn a_key_over_its_rate_gets_429_with_retry_after() {
 
 #[test]
 fn the_openapi_document_matches_the_routes_and_the_checked_in_copy() {
-    let cluster = up("openapi", 7681);
+    let cluster = up("t70-openapi", 7681);
     let k = key(&cluster.0, "ny", "admin");
     let doc = call(8683, "GET", "/v1/openapi.json", None, &[], None);
     assert_eq!(doc.status, 200);

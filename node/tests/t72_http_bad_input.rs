@@ -4,32 +4,7 @@
 
 mod common;
 
-use common::http::{call, new_key, raw};
-use std::process::Command;
-
-fn dms(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_dms"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "dms {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-struct Up(std::path::PathBuf);
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = Command::new(env!("CARGO_BIN_EXE_dms"))
-            .args(["cluster", "down", "--root", self.0.to_str().unwrap()])
-            .output();
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use common::http::{call, dms, new_key, raw, up};
 
 const PORT: u16 = 8703; // New York's HTTP port for base 7701.
 
@@ -71,17 +46,8 @@ type Case<'a> = (
 
 #[test]
 fn bad_requests_get_their_problem_and_change_nothing() {
-    let root = std::env::temp_dir().join(format!("dms-t72-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    dms(&[
-        "cluster",
-        "up",
-        "--root",
-        root.to_str().unwrap(),
-        "--base-port",
-        "7701",
-    ]);
-    let up = Up(root.clone());
+    let up = up("t72", 7701);
+    let root = up.0.clone();
     let keys = root.join("api-keys.json");
     let make = |scopes: &str| new_key(&keys, "ny", scopes);
     let (admin, book) = (make("admin"), make("book,freebusy"));

@@ -135,3 +135,47 @@ pub fn new_key(keys: &std::path::Path, office: &str, scopes: &str) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8(o.stdout).unwrap().trim().to_string()
 }
+
+/// Runs `dms` with `args`; its standard output (panics unless it succeeds).
+pub fn dms(args: &[&str]) -> String {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "dms {args:?}: {text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text
+}
+
+/// A sample cluster from `dms cluster up` (its root); stopped and removed when dropped,
+/// also when a test fails.
+pub struct Up(pub std::path::PathBuf);
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(env!("CARGO_BIN_EXE_dms"))
+            .args(["cluster", "down", "--root", self.0.to_str().unwrap()])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `dms cluster up` under the temp dir (named `name`) on tarpc ports from `base` (the
+/// HTTP ports are `base + 1000`...).
+pub fn up(name: &str, base: u16) -> Up {
+    let root = std::env::temp_dir().join(format!("dms-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    dms(&[
+        "cluster",
+        "up",
+        "--root",
+        root.to_str().unwrap(),
+        "--base-port",
+        &base.to_string(),
+    ]);
+    Up(root)
+}
