@@ -4,7 +4,7 @@
 //! loaded and the log after it replayed through the same deterministic `apply`, which
 //! rebuilds exactly the state that was acknowledged.
 
-use crate::storage::{Lsn, Storage, StorageError};
+use crate::storage::{Lsn, Storage, StorageError, SyncWait};
 use engine::ids::OfficeId;
 use engine::state::{Command, OfficeState, Outcome};
 
@@ -84,6 +84,22 @@ impl<S: Storage> DurableOffice<S> {
         batch: &[Command],
         sync: bool,
     ) -> Result<Vec<Outcome>, DurableError> {
+        let synced = match self.log_batch(batch, sync)? {
+            Some(wait) => Some(wait.wait()?),
+            None => None,
+        };
+        self.apply_batch(batch, synced)
+    }
+
+    /// The first half of [`DurableOffice::submit_with`], for a caller that lets go of the
+    /// office while the disk works: logs `batch` and, with `sync`, starts the log's sync.
+    /// Wait for it, then call [`DurableOffice::apply_batch`] with the same batch before
+    /// logging anything else.
+    pub fn log_batch(
+        &mut self,
+        batch: &[Command],
+        sync: bool,
+    ) -> Result<Option<SyncWait>, DurableError> {
         for cmd in batch {
             let bytes = serde_json::to_vec(cmd).map_err(|e| DurableError::Decode {
                 lsn: self.storage.last_lsn() + 1,
@@ -91,8 +107,22 @@ impl<S: Storage> DurableOffice<S> {
             })?;
             self.storage.append(&bytes)?;
         }
-        if sync {
-            self.storage.sync()?;
+        Ok(if sync {
+            Some(self.storage.start_sync()?)
+        } else {
+            None
+        })
+    }
+
+    /// The second half: records the sync finished (through `synced`, what the wait
+    /// returned) and applies the batch; the outcomes are those of durable commands.
+    pub fn apply_batch(
+        &mut self,
+        batch: &[Command],
+        synced: Option<Lsn>,
+    ) -> Result<Vec<Outcome>, DurableError> {
+        if let Some(upto) = synced {
+            self.storage.finish_sync(upto);
         }
         let outcomes = batch.iter().map(|c| self.state.apply(c)).collect();
         self.applied = self.storage.last_lsn();
@@ -162,9 +192,10 @@ impl<S: Storage> DurableOffice<S> {
         &mut self.state
     }
 
-    /// Whether every command applied is also synced (none waits for a later sync).
-    pub fn all_synced(&self) -> bool {
-        self.storage.synced_lsn() >= self.storage.last_lsn()
+    /// Whether every command applied is also synced (none waits for a later sync), so
+    /// whatever the state shows, its outbox included, survives a crash.
+    pub fn applied_synced(&self) -> bool {
+        self.storage.synced_lsn() >= self.applied
     }
 
     /// The last command applied.

@@ -384,7 +384,8 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     );
 
     // A reminder (the sample nodes remind 15 minutes ahead): a meeting 15 min 4 s away
-    // reminds Dev, in London time, once.
+    // reminds Dev, in London time, once. Booked with the override: "now" may fall on a
+    // sample standing meeting (New York's stand-up), and the reminder is what is tested.
     let soon = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -394,7 +395,7 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     let start =
         engine::time::format::rfc3339_in(engine::time::Instant(soon), engine::time::Zone::Utc);
     let body = format!(
-        r#"{{"title":"Soon","organizer":"alice","attendees":["dev"],"start":"{start}","duration_minutes":15}}"#
+        r#"{{"title":"Soon","organizer":"alice","attendees":["dev"],"start":"{start}","duration_minutes":15,"override":true}}"#
     );
     let r = call(
         ny,

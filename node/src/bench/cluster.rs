@@ -143,5 +143,14 @@ pub async fn run(
             }
         }
     };
-    closed_loop(n, clients, make, op).await
+    let mut measured = closed_loop(n, clients, make, op).await?;
+    // The offices' own count of syncs and records, for the group commit's effect.
+    let mut log = (0, 0);
+    for client in pools[0].values() {
+        let h = client.health(tarpc::context::current()).await?;
+        log.0 += h.metrics.syncs;
+        log.1 += h.metrics.commands;
+    }
+    measured.log = Some(log);
+    Ok(measured)
 }

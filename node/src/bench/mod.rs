@@ -90,5 +90,6 @@ where
         conflicts: counts[1],
         errors: counts[2],
         server_cpu_secs: None,
+        log: None,
     })
 }

@@ -17,6 +17,9 @@ pub struct Measured {
     pub errors: usize,
     /// CPU seconds the servers used (start-up included), where known.
     pub server_cpu_secs: Option<f64>,
+    /// dms only: log syncs and commands logged, summed over the offices (start-up
+    /// included), read from their health counters after the run.
+    pub log: Option<(u64, u64)>,
 }
 
 impl Measured {
@@ -56,6 +59,26 @@ pub fn markdown(setup: &str, rows: &[(&str, &Measured)], paired: bool) -> String
                 c * 1000.0 / (m.booked + m.conflicts + m.errors).max(1) as f64
             ))
         );
+    }
+    let logs: Vec<String> = rows
+        .iter()
+        .filter_map(|(name, m)| {
+            let (syncs, commands) = m.log?;
+            let n = (m.booked + m.conflicts + m.errors).max(1) as f64;
+            Some(format!(
+                "- {name}: {:.2} log syncs and {:.2} log records per booking over the offices \
+                 ({:.1} records per sync).",
+                syncs as f64 / n,
+                commands as f64 / n,
+                commands as f64 / syncs.max(1) as f64
+            ))
+        })
+        .collect();
+    if !logs.is_empty() {
+        s.push('\n');
+        for l in logs {
+            let _ = writeln!(s, "{l}");
+        }
     }
     if paired {
         s.push('\n');

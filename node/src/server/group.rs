@@ -1,14 +1,18 @@
 //! Group commit across concurrent callers. Each caller queues its commands and waits; the
-//! first caller to find no one committing becomes the leader and, until the queue is
-//! empty, takes everything queued, logs it with one sync, applies it, and hands every
-//! caller its outcomes. Commands queued while a sync runs share the next one. A batch of
-//! only lazy commands (see `apply_lazy`) is logged without a sync of its own.
+//! first caller to find no one committing starts a leader task which, until the queue is
+//! empty, takes everything queued, logs it, waits for its one sync, applies it, and hands
+//! every caller its outcomes. Commands queued while a sync runs share the next one. A
+//! batch of only lazy commands (see `apply_lazy`) is logged without a sync of its own.
 //!
-//! The leader's loop has no await in it, so a cancelled request can never leave the queue
+//! The office's state is locked to log a batch and to apply it, not while the disk
+//! syncs: reads, and requests that are not yet at the disk, go on meanwhile, and the
+//! `fdatasync` itself runs on a blocking thread so no runtime worker waits on the disk.
+//! The leader is a task of its own, so a cancelled request can never leave the queue
 //! without a leader.
 
 use super::{bump, lock, OfficeServer};
-use crate::storage::Storage;
+use crate::durable::DurableError;
+use crate::storage::{Lsn, Storage, StorageError, SyncWait};
 use engine::state::{Command, Outcome, Rejection};
 use tokio::sync::oneshot;
 
@@ -58,7 +62,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             !std::mem::replace(&mut q.leading, true)
         };
         if lead {
-            self.lead();
+            tokio::spawn(self.clone().lead());
         }
         match rx.await {
             Ok(outcomes) => outcomes,
@@ -66,8 +70,11 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         }
     }
 
-    fn lead(&self) {
+    async fn lead(self) {
         loop {
+            // Requests already runnable (decoded, on their way here) join this batch
+            // instead of waiting for the next sync.
+            tokio::task::yield_now().await;
             let batch = {
                 let mut q = lock(&self.shared.queue);
                 if q.waiting.is_empty() {
@@ -81,7 +88,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 .flat_map(|(c, _, _)| c.iter().cloned())
                 .collect();
             let sync = batch.iter().any(|(_, s, _)| *s);
-            let result = lock(&self.shared.state).submit_with(&all, sync);
+            let result = self.commit_batch(&all, sync).await;
             bump(&self.shared.counters.syncs, u64::from(sync));
             bump(&self.shared.counters.commands, all.len() as u64);
             let mut outcomes = match result {
@@ -95,6 +102,30 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             self.shared.wake.notify_one();
         }
     }
+
+    /// Logs `all` and applies it, with the state unlocked while the disk syncs.
+    async fn commit_batch(
+        &self,
+        all: &[Command],
+        sync: bool,
+    ) -> Result<Vec<Outcome>, DurableError> {
+        let wait = lock(&self.shared.state).log_batch(all, sync)?;
+        let synced = match wait {
+            Some(wait) => Some(disk(wait).await?),
+            None => None,
+        };
+        lock(&self.shared.state).apply_batch(all, synced)
+    }
+}
+
+/// Waits for a sync, on a blocking thread when the disk has work to do.
+async fn disk(wait: SyncWait) -> Result<Lsn, StorageError> {
+    if wait.is_done() {
+        return Ok(wait.upto());
+    }
+    super::off_runtime(move || wait.wait())
+        .await
+        .unwrap_or_else(|| Err(StorageError::Io(std::io::Error::other("the sync panicked"))))
 }
 
 fn storage_failed(why: &str) -> Outcome {

@@ -178,12 +178,14 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         Ok(FreeBusyReply::Fresh { version, answer })
     }
 
+    // The two-phase commit's future is large: boxed, it does not make every request's
+    // task (sized for the largest call) as large, to be moved on each spawn.
     async fn book(self, _: Context, meeting: MeetingSpec, force: bool) -> BookReply {
-        self.coordinate(meeting, force, false).await
+        Box::pin(self.coordinate(meeting, force, false)).await
     }
 
     async fn update(self, _: Context, meeting: MeetingSpec, force: bool) -> BookReply {
-        self.coordinate(meeting, force, true).await
+        Box::pin(self.coordinate(meeting, force, true)).await
     }
 
     async fn cancel(self, _: Context, meeting: MeetingId, scope: CancelScope) -> Outcome {
@@ -271,7 +273,7 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
     }
 
     async fn suggest(self, _: Context, request: SuggestRequest) -> Result<Suggestions, String> {
-        self.suggest_for(&request).await
+        Box::pin(self.suggest_for(&request)).await
     }
 
     async fn directory(self, _: Context) -> Directory {

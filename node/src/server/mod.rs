@@ -171,6 +171,20 @@ impl<S: Storage> Clone for OfficeServer<S> {
     }
 }
 
+/// Runs blocking work (a disk sync, a sink's I/O) on a blocking thread, so that no runtime
+/// worker waits on it; inline in the simulator, whose disks and sinks never block.
+/// `None` if the work panicked.
+async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    #[cfg(not(madsim))]
+    {
+        tokio::task::spawn_blocking(work).await.ok()
+    }
+    #[cfg(madsim)]
+    {
+        Some(work())
+    }
+}
+
 /// Locks a mutex, also after a panic elsewhere (the data is a log-backed state machine
 /// whose every change is complete or absent).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

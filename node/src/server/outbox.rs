@@ -1,5 +1,6 @@
 //! Carrying out the outbox. The worker wakes after every group commit (and at least every
-//! [`OUTBOX_EVERY`]), sends each waiting delivery to its office and each notification to
+//! [`OUTBOX_EVERY`]; at most every [`OUTBOX_GAP`] while it finds work, so that effects
+//! gather under load), sends each waiting delivery to its office and each notification to
 //! the sink, and logs `Done` for those that went through. A delivery is retried until the
 //! receiver gives a final answer (anything but "meeting being changed"); receivers apply
 //! each key once, so a resend after a lost answer or a crash changes nothing. Deliveries
@@ -15,30 +16,51 @@ use std::time::Duration;
 
 /// The longest the outbox waits between passes.
 pub const OUTBOX_EVERY: Duration = Duration::from_millis(500);
+/// The shortest time between two passes that carried something out.
+pub const OUTBOX_GAP: Duration = Duration::from_millis(25);
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// Runs the outbox worker until the task is dropped.
     pub async fn outbox_forever(self) {
         loop {
-            let _ = tokio::time::timeout(OUTBOX_EVERY, self.shared.wake.notified()).await;
-            self.outbox_once().await;
+            let waited = tokio::time::timeout(OUTBOX_EVERY, self.shared.wake.notified()).await;
+            if self.outbox_pass(waited.is_err()).await > 0 {
+                // Under load, let effects gather: one sink call (one file sync, one
+                // connection) and one `Done` record for many.
+                tokio::time::sleep(OUTBOX_GAP).await;
+            }
         }
     }
 
     /// One pass: tries every waiting effect once; returns how many were done.
     pub async fn outbox_once(&self) -> usize {
-        let waiting: Vec<(u64, Effect)> = lock(&self.shared.state)
-            .state()
-            .outbox()
-            .map(|(seq, e)| (seq, e.clone()))
-            .collect();
+        self.outbox_pass(true).await
+    }
+
+    /// One pass. Nothing leaves the node before the records that made it are durable: a
+    /// lazy record (a participant's commit) lost in a crash would otherwise free its
+    /// effect's sequence number, and so its key, for a different notification after
+    /// restart. So a pass over effects of records not synced yet waits for the next sync
+    /// that covers them (which wakes the worker again), unless `force`d (the worker's
+    /// periodic pass): then it syncs first.
+    async fn outbox_pass(&self, force: bool) -> usize {
+        let (waiting, durable): (Vec<(u64, Effect)>, bool) = {
+            let state = lock(&self.shared.state);
+            let durable = state.applied_synced();
+            if !durable && !force {
+                return 0;
+            }
+            let waiting = state
+                .state()
+                .outbox()
+                .map(|(seq, e)| (seq, e.clone()))
+                .collect();
+            (waiting, durable)
+        };
         if waiting.is_empty() {
             return 0;
         }
-        // Nothing leaves the node before the records that made it are durable: a lazy
-        // record (a participant's commit) lost in a crash would otherwise free its effect's
-        // sequence number, and so its key, for a different notification after restart.
-        if !lock(&self.shared.state).all_synced() {
+        if !durable {
             self.apply_all(vec![]).await;
         }
         let notes: Vec<(u64, &Notification)> = waiting
@@ -48,8 +70,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 Effect::Send { .. } => None,
             })
             .collect();
-        let batch: Vec<&Notification> = notes.iter().map(|(_, n)| *n).collect();
-        let results = self.shared.options.sink.send_all(&batch);
+        let results = self.notify_all(&notes).await;
         let mut seqs = Vec::new();
         for ((seq, n), result) in notes.iter().zip(results) {
             match result {
@@ -90,6 +111,23 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             self.apply_lazy(Command::Done { seqs }).await;
         }
         n
+    }
+
+    /// Hands notifications to the sink, off the runtime's workers (a sink may write and
+    /// sync a file, or wait on a webhook or a mail server); one result each.
+    async fn notify_all(&self, notes: &[(u64, &Notification)]) -> Vec<Result<(), String>> {
+        if notes.is_empty() {
+            return Vec::new();
+        }
+        let sink = self.shared.options.sink.clone();
+        let owned: Vec<Notification> = notes.iter().map(|(_, n)| (*n).clone()).collect();
+        let n = owned.len();
+        super::off_runtime(move || {
+            let batch: Vec<&Notification> = owned.iter().collect();
+            sink.send_all(&batch)
+        })
+        .await
+        .unwrap_or_else(|| vec![Err("the notification sink panicked".to_string()); n])
     }
 
     /// Sends one delivery; whether the office gave a final answer.

@@ -37,6 +37,32 @@ pub fn run_all<B: Backend>(fresh: &dyn Fn() -> B) {
     snapshots_truncate_and_survive(fresh());
     refusals_change_nothing(fresh());
     group_commit_makes_a_batch_durable(fresh());
+    a_split_sync_covers_what_was_appended_before_it(fresh());
+}
+
+/// A sync started, waited for without the storage, then finished makes durable exactly
+/// the records appended before it started; one appended meanwhile waits for the next.
+pub fn a_split_sync_covers_what_was_appended_before_it<B: Backend>(mut s: B) {
+    for i in 1..=3 {
+        s.append(&rec(i)).unwrap();
+    }
+    let wait = s.start_sync().unwrap();
+    assert_eq!(wait.upto(), 3);
+    s.append(&rec(4)).unwrap();
+    let upto = wait.wait().unwrap();
+    s.finish_sync(upto);
+    assert_eq!((s.synced_lsn(), s.last_lsn()), (3, 4));
+    let mut s = s.crash(0);
+    assert_eq!(
+        lsns(&s),
+        vec![1, 2, 3],
+        "the record after the sync's start is not durable"
+    );
+    s.append(&rec(4)).unwrap();
+    let upto = s.start_sync().unwrap().wait().unwrap();
+    s.finish_sync(upto);
+    let s = s.crash(0);
+    assert_eq!(payloads(&s), (1..=4).map(rec).collect::<Vec<_>>());
 }
 
 /// Records come back in order with lsns 1, 2, 3...

@@ -12,17 +12,19 @@
 
 use super::record::{decode_prefix, encode, HEADER};
 use super::tail::Tail;
-use super::{Lsn, Storage, StorageError};
+use super::{Lsn, Storage, StorageError, SyncWait};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A log and a snapshot in a directory.
 #[derive(Debug)]
 pub struct FileStorage {
     dir: PathBuf,
-    log: File,
+    /// Shared with the syncs in progress (see [`Storage::start_sync`]).
+    log: Arc<File>,
     tail: Tail,
     /// Where the next record goes (the end of the valid prefix).
     end: u64,
@@ -83,7 +85,7 @@ impl FileStorage {
         }
         Ok(FileStorage {
             dir: dir.to_path_buf(),
-            log,
+            log: Arc::new(log),
             tail: Tail::recovered(records, snapshot_lsn),
             end: valid as u64,
             allocated: valid as u64,
@@ -115,7 +117,7 @@ impl FileStorage {
         &self.dir
     }
 
-    /// The encoded records appended since the last sync (what a crash would lose).
+    /// The encoded records appended and not yet written to the file (what a crash loses).
     pub fn unsynced_bytes(&self) -> &[u8] {
         self.tail.pending()
     }
@@ -131,15 +133,22 @@ impl Storage for FileStorage {
     }
 
     fn sync(&mut self) -> Result<(), StorageError> {
+        let upto = self.start_sync()?.wait()?;
+        self.finish_sync(upto);
+        Ok(())
+    }
+
+    /// Writes the pending records into the preallocated log; the wait is their
+    /// `fdatasync`.
+    fn start_sync(&mut self) -> Result<SyncWait, StorageError> {
         let len = self.tail.pending().len() as u64;
         if self.end + len > self.allocated {
             self.preallocate(self.end + len)?;
         }
         self.log.write_all_at(self.tail.pending(), self.end)?;
-        self.log.sync_data()?;
         self.end += len;
-        self.tail.mark_synced();
-        Ok(())
+        let upto = self.tail.mark_written();
+        Ok(SyncWait::fsync(self.log.clone(), upto))
     }
 
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError> {
@@ -150,7 +159,7 @@ impl Storage for FileStorage {
         // Rewrite the log without the covered records, the same way.
         let kept = self.tail.cover(lsn);
         write_atomically(&self.dir, "log", &kept)?;
-        self.log = open_log(&self.dir.join("log"))?;
+        self.log = Arc::new(open_log(&self.dir.join("log"))?);
         (self.end, self.allocated) = (kept.len() as u64, kept.len() as u64);
         Ok(())
     }

@@ -10,6 +10,7 @@
 //! - [`memory`]: [`MemoryStorage`], with crash semantics (unsynced records are lost).
 //! - [`file`]: [`FileStorage`], a log file plus a snapshot file in a directory.
 //! - [`disk`]: [`disk::Disk`], a simulated disk that outlives its node, crashed from outside.
+//! - [`wait`]: [`SyncWait`], a sync's wait for the disk, run without holding the storage.
 //! - [`conformance`]: the suite every backend must pass.
 //!
 //! Contract: `append` buffers, `sync` makes everything appended so far durable (one fsync
@@ -25,11 +26,13 @@ pub mod file;
 pub mod memory;
 pub mod record;
 pub mod tail;
+pub mod wait;
 
 pub use disk::{Disk, DiskStorage};
 pub use error::StorageError;
 pub use file::{FileStorage, PREALLOCATE};
 pub use memory::MemoryStorage;
+pub use wait::SyncWait;
 
 /// A log sequence number: the position of a record, counting from 1.
 pub type Lsn = u64;
@@ -47,6 +50,17 @@ pub trait Storage {
     fn tail_mut(&mut self) -> &mut tail::Tail;
     /// Makes every record appended so far durable (the group commit).
     fn sync(&mut self) -> Result<(), StorageError>;
+    /// Begins a sync of every record appended so far and returns the wait for the disk,
+    /// to run without holding the storage (appending meanwhile is allowed; those records
+    /// wait for the next sync); then [`Storage::finish_sync`]. The default syncs at once.
+    fn start_sync(&mut self) -> Result<SyncWait, StorageError> {
+        self.sync()?;
+        Ok(SyncWait::done(self.last_lsn()))
+    }
+    /// Records that the records up to `upto` are durable (a finished [`SyncWait`]).
+    fn finish_sync(&mut self, upto: Lsn) {
+        self.tail_mut().mark_synced_to(upto);
+    }
     /// Durably stores a snapshot of the state after record `lsn`, then drops the records
     /// up to `lsn` from the log. `lsn` must be synced.
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError>;

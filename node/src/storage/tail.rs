@@ -45,8 +45,20 @@ impl Tail {
 
     /// Records that the pending bytes reached the disk durably.
     pub fn mark_synced(&mut self) {
+        let upto = self.mark_written();
+        self.mark_synced_to(upto);
+    }
+
+    /// Records that the pending bytes were written (not yet synced); returns the last
+    /// record they hold.
+    pub fn mark_written(&mut self) -> Lsn {
         self.pending.clear();
-        self.synced = self.last_lsn();
+        self.last_lsn()
+    }
+
+    /// Records that every record up to `upto` is durable.
+    pub fn mark_synced_to(&mut self, upto: Lsn) {
+        self.synced = self.synced.max(upto.min(self.last_lsn()));
     }
 
     /// The last record appended.
