@@ -23,7 +23,7 @@ use super::{bump, lock, Failpoint, OfficeServer, DECISION_ATTEMPTS, PREPARE_DEAD
 use crate::rpc::{BookReply, OfficeRpcClient};
 use crate::storage::Storage;
 use engine::ids::{OfficeId, TxnId};
-use engine::state::{Command, MeetingSpec, Outcome};
+use engine::state::{Command, MeetingSpec, Outcome, Rejection};
 use std::time::Duration;
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
@@ -163,7 +163,22 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         // Every yes vote is durable: committed. The other offices are told in the
         // background, and ask if they miss it.
         let sync = !commit && conflicts.is_empty();
-        self.log_decision(&txn, commit, sync).await;
+        let logged = self.log_decision(&txn, commit, sync).await;
+        // One case undoes it: an office that asked about the transaction while this
+        // office's own yes vote was queued, not yet applied, was told "never heard of it"
+        // and an abort was recorded here after the vote (see `fence_unknown`). The commit
+        // is then refused here, that office aborts, and so must every other.
+        let (commit, refusal) = match logged {
+            Outcome::Rejected(Rejection::AlreadyDecided(_)) if commit => (
+                false,
+                Some(format!(
+                    "office {}: the booking was aborted meanwhile (an office asked about \
+                     it before this office's vote was in); nothing was booked",
+                    self.shared.office
+                )),
+            ),
+            _ => (commit, refusal),
+        };
         if commit && self.shared.options.failpoint == Some(Failpoint::CrashAfterDecision) {
             tracing::error!(txn = %txn, "failpoint crash-after-decision");
             std::process::abort();
@@ -251,11 +266,11 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
 
     /// Logs a decision, synced only if asked: a lost commit is found again from the
     /// durable yes votes, a lost abort for conflicts from the no vote (see the module).
-    async fn log_decision(&self, txn: &TxnId, commit: bool, sync: bool) {
+    async fn log_decision(&self, txn: &TxnId, commit: bool, sync: bool) -> Outcome {
         if sync {
-            self.apply(decision(txn, commit)).await;
+            self.apply(decision(txn, commit)).await
         } else {
-            self.apply_lazy(decision(txn, commit)).await;
+            self.apply_lazy(decision(txn, commit)).await
         }
     }
 
