@@ -7,9 +7,8 @@
 mod common;
 
 use common::lone::Lone;
-use engine::ids::{MeetingId, ResourceId};
-use engine::state::{NoticeKind, Notification};
-use engine::time::Instant;
+use common::notice;
+use engine::state::NoticeKind;
 use node::notify::NotificationSink;
 use node::webhook::{signature, WebhookSink};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -64,17 +63,6 @@ fn receiver(answers: Vec<u16>) -> (String, Got) {
     (url, got)
 }
 
-fn note(key: &str) -> Notification {
-    Notification {
-        key: key.into(),
-        to: ResourceId::new("dev"),
-        meeting: MeetingId::new("m1"),
-        title: "Planning".into(),
-        start: Instant(1_800_000_000),
-        kind: NoticeKind::Invited,
-    }
-}
-
 fn header<'a>(h: &'a [(String, String)], name: &str) -> &'a str {
     h.iter()
         .find(|(n, _)| n == name)
@@ -91,7 +79,10 @@ fn batches_arrive_signed_and_a_failing_receiver_is_backed_off() {
         Duration::from_millis(300),
         Duration::from_secs(5),
     );
-    let (a, b) = (note("ny#1"), note("ny#2"));
+    let (a, b) = (
+        notice("ny#1", NoticeKind::Invited),
+        notice("ny#2", NoticeKind::Invited),
+    );
     // The receiver fails the first batch: both fail, and the sink waits before the next try.
     assert!(sink.send_all(&[&a, &b]).iter().all(|r| r.is_err()));
     let backing_off = sink.send_all(&[&a, &b]);

@@ -6,9 +6,8 @@
 mod common;
 
 use common::lone::Lone;
-use engine::ids::{MeetingId, ResourceId};
-use engine::state::{NoticeKind, Notification};
-use engine::time::Instant;
+use common::notice;
+use engine::state::NoticeKind;
 use node::notify::NotificationSink;
 use node::smtp::SmtpSink;
 use std::io::{BufRead, BufReader, Write};
@@ -69,17 +68,6 @@ fn receiver() -> (u16, Mails) {
     (port, mails)
 }
 
-fn note(key: &str, kind: NoticeKind) -> Notification {
-    Notification {
-        key: key.into(),
-        to: ResourceId::new("dev"),
-        meeting: MeetingId::new("m1"),
-        title: "Planning".into(),
-        start: Instant(1_800_000_000),
-        kind,
-    }
-}
-
 #[test]
 fn each_notification_is_one_mail_and_a_repeat_is_dropped() {
     let (port, mails) = receiver();
@@ -90,8 +78,8 @@ fn each_notification_is_one_mail_and_a_repeat_is_dropped() {
         "example.com",
     )
     .unwrap();
-    let invited = note("london#7", NoticeKind::Invited);
-    let reminder = note(
+    let invited = notice("london#7", NoticeKind::Invited);
+    let reminder = notice(
         "london#8",
         NoticeKind::Reminder {
             local_start: "2027-01-15T08:00:00+00:00".into(),
@@ -133,7 +121,7 @@ fn a_bad_sender_is_refused_with_its_field_and_an_unreachable_relay_fails_the_sen
     assert!(e.contains("smtp.from"), "{e}");
     // Nothing listens on port 9 of the loopback.
     let sink = SmtpSink::new("127.0.0.1", 9, "dms@example.com", "example.com").unwrap();
-    assert!(sink.send(&note("x#1", NoticeKind::Invited)).is_err());
+    assert!(sink.send(&notice("x#1", NoticeKind::Invited)).is_err());
 }
 
 #[test]

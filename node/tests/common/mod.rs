@@ -69,3 +69,15 @@ pub async fn busy_periods(
         other => panic!("{other:?}"),
     }
 }
+
+/// A notification to Dev about meeting m1 ("Planning"), under `key`.
+pub fn notice(key: &str, kind: engine::state::NoticeKind) -> engine::state::Notification {
+    engine::state::Notification {
+        key: key.into(),
+        to: ResourceId::new("dev"),
+        meeting: engine::ids::MeetingId::new("m1"),
+        title: "Planning".into(),
+        start: engine::time::Instant(1_800_000_000),
+        kind,
+    }
+}
