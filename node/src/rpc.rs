@@ -113,8 +113,13 @@ pub const MAX_IMPORT: usize = 5_000;
 pub trait OfficeRpc {
     /// Phase one: hold this office's resources for the meeting, or vote no with conflicts.
     async fn prepare(txn: TxnId, meeting: MeetingSpec, force: bool) -> Outcome;
-    /// Phase one for many transactions at once (one log sync), votes in order.
-    async fn prepare_many(prepares: Vec<(TxnId, MeetingSpec, bool)>) -> Vec<Outcome>;
+    /// Phase one for many transactions at once (one log sync), votes in order; first
+    /// applies `decisions`, phase two of earlier transactions (commit if `true`), carried
+    /// along instead of sent in a message of their own.
+    async fn prepare_many(
+        decisions: Vec<(TxnId, bool)>,
+        prepares: Vec<(TxnId, MeetingSpec, bool)>,
+    ) -> Vec<Outcome>;
     /// Phase two: make the holds bookings.
     async fn commit(txn: TxnId) -> Outcome;
     /// Phase two: release the holds (also for a transaction never seen: presumed abort).

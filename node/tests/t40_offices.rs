@@ -1,6 +1,7 @@
 //! Office nodes over tarpc on 127.0.0.1, in one process: atomic booking across offices,
 //! two organizers racing for one room (exactly one wins), a refused booking leaving
-//! nothing anywhere, garbage on the port, and a node restarted from its files.
+//! nothing anywhere, garbage on the port, a node restarted from its files, and decisions
+//! carried with the next prepares.
 
 mod common;
 
@@ -227,6 +228,55 @@ async fn a_participant_with_an_orphaned_hold_asks_and_the_coordinator_presumes_a
         }
     }
     assert!(freed, "the orphaned hold was never resolved");
+    for t in c.tasks {
+        t.abort();
+    }
+    let _ = std::fs::remove_dir_all(c.root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_riding_with_prepares_are_applied_before_them() {
+    use engine::calendar::BusyStatus;
+    use engine::ids::TxnId;
+    use engine::state::Outcome;
+    let c = start("ride").await;
+    let london = connect(c.addrs[&OfficeId::new("london")]).await.unwrap();
+    let ctx = tarpc::context::current;
+    let (t1, t2) = (TxnId::new("ny-1-ride"), TxnId::new("ny-2-ride"));
+    let first = (t1.clone(), meeting_at("r1", "alice", &["dev"], 16), false);
+    let votes = london
+        .prepare_many(ctx(), vec![], vec![first])
+        .await
+        .unwrap();
+    assert!(matches!(votes[..], [Outcome::Prepared { .. }]), "{votes:?}");
+    // The same hour for dev again: only possible because the abort of the first,
+    // carried in the same message, is applied before the prepare. One vote comes back.
+    let second = (t2.clone(), meeting_at("r2", "alice", &["dev"], 16), false);
+    let votes = london
+        .prepare_many(ctx(), vec![(t1, false)], vec![second])
+        .await
+        .unwrap();
+    assert!(matches!(votes[..], [Outcome::Prepared { .. }]), "{votes:?}");
+    // A commit alone, with no prepares: no votes, and the hold is a booking.
+    let votes = london
+        .prepare_many(ctx(), vec![(t2, true)], vec![])
+        .await
+        .unwrap();
+    assert!(votes.is_empty(), "{votes:?}");
+    let entries = london
+        .entries(
+            ctx(),
+            engine::ids::ResourceId::new("dev"),
+            common::cluster::day(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let seen: Vec<(&str, BusyStatus)> = entries
+        .iter()
+        .map(|e| (e.meeting.as_str(), e.status))
+        .collect();
+    assert_eq!(seen, [("r2", BusyStatus::Confirmed)]);
     for t in c.tasks {
         t.abort();
     }

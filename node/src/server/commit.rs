@@ -289,7 +289,8 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     }
 }
 
-fn decision(txn: &TxnId, commit: bool) -> Command {
+/// The command of a decision: commit if `commit`, else abort.
+pub(super) fn decision(txn: &TxnId, commit: bool) -> Command {
     if commit {
         Command::Commit { txn: txn.clone() }
     } else {

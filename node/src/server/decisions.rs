@@ -1,14 +1,23 @@
-//! Decisions for other offices, sent in batches: one mailbox per office; the first
-//! decision posted to an idle mailbox starts a sender that sends everything waiting in
-//! one `decide_many` call, and again until the mailbox is empty. Under load many
-//! transactions' commits share one message. A batch that cannot be sent after a few
-//! tries is dropped: the offices ask about their old holds (see `resolve`).
+//! Decisions for other offices, sent in batches: one mailbox per office. While prepares
+//! are on their way to an office, its decisions ride along with the next batch of them
+//! (see `prepares`): under load a decision costs no message of its own. Otherwise the
+//! first decision posted to an idle mailbox starts a sender that sends everything
+//! waiting in one `decide_many` call, and again until the mailbox is empty (a commit
+//! waits [`COMMIT_LINGER`] first for prepares to ride with: holds already keep
+//! everything else off their time, so a commit that comes a little later changes no
+//! answer, where an abort frees time and goes at once); so does a
+//! prepare sender that stops with decisions left, or whose call failed. A batch that
+//! cannot be sent after a few tries is dropped: the offices ask about their old holds
+//! (see `resolve`).
 
 use super::{lock, OfficeServer, DECISION_ATTEMPTS};
 use crate::storage::Storage;
 use engine::ids::{OfficeId, TxnId};
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// How long a commit waits for a batch of prepares to carry it before it is sent alone.
+pub const COMMIT_LINGER: Duration = Duration::from_millis(2);
 
 /// The most decisions one message carries.
 pub const MAX_DECISIONS_PER_CALL: usize = 1_000;
@@ -28,18 +37,57 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     pub(super) fn post(&self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
         for office in offices.iter().filter(|o| **o != self.shared.office) {
             let start = {
+                // Lock order: mailboxes, then prepares (a prepare sender never holds its
+                // queue while it takes the mailbox), so that either a prepare sender
+                // still running sees this decision when it stops, or this sees none.
                 let mut boxes = lock(&self.shared.mailboxes);
                 let mailbox = boxes.0.entry(office.clone()).or_default();
                 mailbox.waiting.push((txn.clone(), commit));
-                !std::mem::replace(&mut mailbox.sending, true)
+                !mailbox.sending
+                    && !self.prepares_under_way(office)
+                    && !std::mem::replace(&mut mailbox.sending, true)
             };
             if start {
-                tokio::spawn(self.clone().drain(office.clone()));
+                let linger = if commit {
+                    COMMIT_LINGER
+                } else {
+                    Duration::ZERO
+                };
+                tokio::spawn(self.clone().drain(office.clone(), linger));
             }
         }
     }
 
-    async fn drain(self, office: OfficeId) {
+    /// Takes what waits for `office`, to ride along with a batch of prepares.
+    pub(super) fn take_decisions(&self, office: &OfficeId) -> Vec<(TxnId, bool)> {
+        let mut boxes = lock(&self.shared.mailboxes);
+        match boxes.0.get_mut(office) {
+            Some(mailbox) => {
+                let n = mailbox.waiting.len().min(MAX_DECISIONS_PER_CALL);
+                mailbox.waiting.drain(..n).collect()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Puts decisions back (their prepare call failed; a repeat is harmless) and, like a
+    /// prepare sender that stops, starts a sender if decisions wait and none runs.
+    pub(super) fn hand_back(&self, office: &OfficeId, decisions: Vec<(TxnId, bool)>) {
+        let start = {
+            let mut boxes = lock(&self.shared.mailboxes);
+            let mailbox = boxes.0.entry(office.clone()).or_default();
+            mailbox.waiting.extend(decisions);
+            !mailbox.waiting.is_empty() && !std::mem::replace(&mut mailbox.sending, true)
+        };
+        if start {
+            tokio::spawn(self.clone().drain(office.clone(), Duration::ZERO));
+        }
+    }
+
+    async fn drain(self, office: OfficeId, linger: Duration) {
+        if !linger.is_zero() {
+            tokio::time::sleep(linger).await;
+        }
         loop {
             let batch: Vec<(TxnId, bool)> = {
                 let mut boxes = lock(&self.shared.mailboxes);

@@ -1,5 +1,6 @@
 //! The [`OfficeRpc`] calls of an office node.
 
+use super::commit::decision;
 use super::{lock, OfficeServer};
 use crate::rpc::{BookReply, FreeBusyReply, Health, OfficeRpc, MAX_IMPORT};
 use crate::storage::Storage;
@@ -106,33 +107,37 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         self.apply_lazy(Command::Abort { txn }).await
     }
 
+    /// The decisions and the prepares in one batch of the log (the decisions first, so a
+    /// prepare finds the holds they release gone); the votes only are answered.
     async fn prepare_many(
         self,
         _: Context,
+        decisions: Vec<(TxnId, bool)>,
         prepares: Vec<(TxnId, MeetingSpec, bool)>,
     ) -> Vec<Outcome> {
-        let cmds = prepares
-            .into_iter()
-            .map(|(txn, meeting, force)| Command::Prepare {
-                txn,
-                meeting: Box::new(meeting),
-                force,
-            })
+        let carried = decisions.len();
+        let cmds = decisions
+            .iter()
+            .map(|(txn, commit)| decision(txn, *commit))
+            .chain(
+                prepares
+                    .into_iter()
+                    .map(|(txn, meeting, force)| Command::Prepare {
+                        txn,
+                        meeting: Box::new(meeting),
+                        force,
+                    }),
+            )
             .collect();
-        self.apply_all(cmds).await
+        let mut outcomes = self.apply_all(cmds).await;
+        outcomes.split_off(carried.min(outcomes.len()))
     }
 
     /// Logged as one group without a sync of its own, as `commit`.
     async fn decide_many(self, _: Context, decisions: Vec<(TxnId, bool)>) -> Vec<Outcome> {
         let cmds = decisions
-            .into_iter()
-            .map(|(txn, commit)| {
-                if commit {
-                    Command::Commit { txn }
-                } else {
-                    Command::Abort { txn }
-                }
-            })
+            .iter()
+            .map(|(txn, commit)| decision(txn, *commit))
             .collect();
         self.apply_all_lazy(cmds).await
     }

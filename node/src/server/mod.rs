@@ -358,11 +358,34 @@ where
     let transport =
         tarpc::serde_transport::new(framed, tarpc::tokio_serde::formats::Bincode::default());
     BaseChannel::with_defaults(transport)
-        .execute(server.serve())
+        .execute(Boxed(server.serve()))
         .for_each(|f| async {
             tokio::spawn(f);
         })
         .await;
+}
+
+/// A tarpc dispatcher whose calls run boxed: the generated one's future is as large as
+/// its largest call (kilobytes), and every request's future is moved several times on
+/// its way into its task; a box moves as a pointer.
+#[derive(Clone)]
+struct Boxed<T>(T);
+
+impl<T> tarpc::server::Serve for Boxed<T>
+where
+    T: tarpc::server::Serve + Send + 'static,
+    T::Req: Send + 'static,
+{
+    type Req = T::Req;
+    type Resp = T::Resp;
+
+    async fn serve(
+        self,
+        ctx: tarpc::context::Context,
+        req: Self::Req,
+    ) -> Result<Self::Resp, tarpc::ServerError> {
+        Box::pin(self.0.serve(ctx, req)).await
+    }
 }
 
 /// Runs a node: finishes what a crash left undecided, keeps asking coordinators about old

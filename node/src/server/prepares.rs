@@ -4,7 +4,8 @@
 //! while prepares keep arriving. With the senders busy, prepares wait in the queue, so
 //! under load the batches grow by themselves (as group commit does) and an office gets a
 //! few messages per round trip instead of one per booking; an idle system sends a
-//! prepare at once.
+//! prepare at once. Each batch also carries the decisions waiting for that office (see
+//! `decisions`).
 
 use super::{lock, OfficeServer, PREPARE_DEADLINE};
 use crate::storage::Storage;
@@ -38,6 +39,15 @@ struct Queue {
 pub(super) struct PrepareQueues(BTreeMap<OfficeId, Queue>);
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
+    /// Whether a prepare sender for `office` is running (it takes the decisions waiting
+    /// for that office along, or hands them on when it stops).
+    pub(super) fn prepares_under_way(&self, office: &OfficeId) -> bool {
+        lock(&self.shared.prepares)
+            .0
+            .get(office)
+            .is_some_and(|q| q.senders > 0)
+    }
+
     /// `office`'s vote on one prepare, sent with whatever else is queued for it.
     pub(super) async fn prepare_at(
         &self,
@@ -68,6 +78,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 let q = queues.0.entry(office.clone()).or_default();
                 if q.waiting.is_empty() {
                     q.senders -= 1;
+                    drop(queues);
+                    // Decisions posted while this sender ran were left to it.
+                    self.hand_back(&office, Vec::new());
                     return;
                 }
                 // At least one, then while both limits hold.
@@ -86,18 +99,22 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             };
             let items: Vec<PrepareItem> = batch.iter().map(|(i, _)| i.clone()).collect();
             let n = items.len();
+            let decisions = self.take_decisions(&office);
             let votes = self
                 .shared
                 .peers
                 .call(&office, |c| {
-                    let items = items.clone();
+                    let (decisions, items) = (decisions.clone(), items.clone());
                     async move {
                         let mut ctx = tarpc::context::current();
                         ctx.deadline = std::time::Instant::now() + PREPARE_DEADLINE;
-                        c.prepare_many(ctx, items).await
+                        c.prepare_many(ctx, decisions, items).await
                     }
                 })
                 .await;
+            if votes.is_err() {
+                self.hand_back(&office, decisions);
+            }
             match votes {
                 Ok(votes) if votes.len() == n => {
                     for ((_, tx), vote) in batch.into_iter().zip(votes) {
