@@ -56,6 +56,9 @@ pub struct Health {
     pub outbox: usize,
     /// The calendars' version.
     pub version: u64,
+    /// Why the log failed, if it did: the node then takes no more changes until it
+    /// restarts (and `dms-node` stops).
+    pub failed: Option<String>,
     /// Counters since start.
     pub metrics: Metrics,
 }

@@ -138,10 +138,22 @@ async fn main() -> Result<()> {
         });
     }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let watched = server.clone();
+    // A failed log takes no more changes: stop, so a supervisor restarts the node, which
+    // recovers from what the disk holds (as PostgreSQL does after a failed fsync).
+    let log_failed = async move {
+        loop {
+            if let Some(why) = watched.storage_failure() {
+                return why;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    };
     tokio::select! {
         _ = run(listener, server) => {}
         _ = term.recv() => tracing::info!("SIGTERM: stopping"),
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: stopping"),
+        why = log_failed => anyhow::bail!("the log failed ({why}): stopping; restart to recover"),
     }
     // Every acknowledged command is already synced: stopping needs no flush.
     Ok(())

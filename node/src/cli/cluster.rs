@@ -193,6 +193,12 @@ fn status(args: &Args, out: &mut dyn Write) -> Result<()> {
         });
         match health {
             Some(h) => {
+                if let Some(why) = &h.failed {
+                    writeln!(
+                        out,
+                        "{office} {addr}: LOG FAILED ({why}), taking no changes"
+                    )?;
+                }
                 let m = &h.metrics;
                 writeln!(
                     out,

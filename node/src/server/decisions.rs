@@ -2,10 +2,7 @@
 //! are on their way to an office, its decisions ride along with the next batch of them
 //! (see `prepares`): under load a decision costs no message of its own. Otherwise the
 //! first decision posted to an idle mailbox starts a sender that sends everything
-//! waiting in one `decide_many` call, and again until the mailbox is empty (a commit
-//! waits [`COMMIT_LINGER`] first for prepares to ride with: holds already keep
-//! everything else off their time, so a commit that comes a little later changes no
-//! answer, where an abort frees time and goes at once); so does a
+//! waiting in one `decide_many` call, and again until the mailbox is empty; so does a
 //! prepare sender that stops with decisions left, or whose call failed. A batch that
 //! cannot be sent after a few tries is dropped: the offices ask about their old holds
 //! (see `resolve`).
@@ -15,9 +12,6 @@ use crate::storage::Storage;
 use engine::ids::{OfficeId, TxnId};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// How long a commit waits for a batch of prepares to carry it before it is sent alone.
-pub const COMMIT_LINGER: Duration = Duration::from_millis(2);
 
 /// The most decisions one message carries.
 pub const MAX_DECISIONS_PER_CALL: usize = 1_000;
@@ -48,12 +42,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                     && !std::mem::replace(&mut mailbox.sending, true)
             };
             if start {
-                let linger = if commit {
-                    COMMIT_LINGER
-                } else {
-                    Duration::ZERO
-                };
-                tokio::spawn(self.clone().drain(office.clone(), linger));
+                tokio::spawn(self.clone().drain(office.clone()));
             }
         }
     }
@@ -80,14 +69,11 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             !mailbox.waiting.is_empty() && !std::mem::replace(&mut mailbox.sending, true)
         };
         if start {
-            tokio::spawn(self.clone().drain(office.clone(), Duration::ZERO));
+            tokio::spawn(self.clone().drain(office.clone()));
         }
     }
 
-    async fn drain(self, office: OfficeId, linger: Duration) {
-        if !linger.is_zero() {
-            tokio::time::sleep(linger).await;
-        }
+    async fn drain(self, office: OfficeId) {
         loop {
             let batch: Vec<(TxnId, bool)> = {
                 let mut boxes = lock(&self.shared.mailboxes);

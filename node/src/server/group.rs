@@ -9,6 +9,11 @@
 //! `fdatasync` itself runs on a blocking thread so no runtime worker waits on the disk.
 //! The leader is a task of its own, so a cancelled request can never leave the queue
 //! without a leader.
+//!
+//! A batch the disk fails to take (a failed write or sync) is neither applied nor
+//! retried: its callers hear "storage failed, may or may not have taken effect", and
+//! the node refuses every later change (see `OfficeServer::storage_failure`), since a
+//! later sync could make the failed records durable behind their callers' backs.
 
 use super::{bump, lock, OfficeServer};
 use crate::durable::DurableError;
@@ -88,12 +93,23 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 .flat_map(|(c, _, _)| c.iter().cloned())
                 .collect();
             let sync = batch.iter().any(|(_, s, _)| *s);
-            let result = self.commit_batch(&all, sync).await;
-            bump(&self.shared.counters.syncs, u64::from(sync));
-            bump(&self.shared.counters.commands, all.len() as u64);
+            let result = match self.storage_failure() {
+                Some(why) => Err(why),
+                None => {
+                    let result = self.commit_batch(&all, sync).await;
+                    bump(&self.shared.counters.syncs, u64::from(sync));
+                    bump(&self.shared.counters.commands, all.len() as u64);
+                    result.map_err(|e| {
+                        let why = e.to_string();
+                        tracing::error!(error = %why, "the log failed: no more changes until a restart");
+                        *lock(&self.shared.failed) = Some(why.clone());
+                        why
+                    })
+                }
+            };
             let mut outcomes = match result {
                 Ok(o) => o.into_iter(),
-                Err(e) => vec![storage_failed(&e.to_string()); all.len()].into_iter(),
+                Err(why) => vec![storage_failed(&why); all.len()].into_iter(),
             };
             for (cmds, _, tx) in batch {
                 let mine: Vec<Outcome> = outcomes.by_ref().take(cmds.len()).collect();
@@ -129,5 +145,8 @@ async fn disk(wait: SyncWait) -> Result<Lsn, StorageError> {
 }
 
 fn storage_failed(why: &str) -> Outcome {
-    Outcome::Rejected(Rejection::BadMeeting(format!("storage failed: {why}")))
+    Outcome::Rejected(Rejection::BadMeeting(format!(
+        "storage failed ({why}): this change may or may not have taken effect, and the \
+         node takes no more until it restarts"
+    )))
 }

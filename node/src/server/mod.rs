@@ -156,6 +156,8 @@ struct Shared<S: Storage> {
     counters: Counters,
     /// Wakes the outbox worker.
     wake: tokio::sync::Notify,
+    /// Why the log failed, once it has (see `group`).
+    failed: Mutex<Option<String>>,
 }
 
 /// One office's node.
@@ -248,8 +250,17 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 options,
                 counters: Counters::default(),
                 wake: tokio::sync::Notify::new(),
+                failed: Mutex::new(None),
             }),
         }
+    }
+
+    /// Why the log failed, if it did. A failed write or `fdatasync` leaves the log's
+    /// tail in doubt (the records may or may not be on the disk: PostgreSQL's "fsyncgate"),
+    /// so from then on the node refuses every change and only a restart, which recovers
+    /// from what the disk holds, makes it whole again. `dms-node` stops when this is set.
+    pub fn storage_failure(&self) -> Option<String> {
+        lock(&self.shared.failed).clone()
     }
 
     /// The office that coordinates `txn` (transaction ids start with it).
@@ -301,6 +312,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             pending: state.state().pending_txns().count(),
             outbox: state.state().outbox().count(),
             version: state.state().version(),
+            failed: self.storage_failure(),
             metrics: Metrics {
                 syncs: get(&c.syncs),
                 commands: get(&c.commands),
