@@ -41,6 +41,12 @@ pub enum BookReply {
         /// Why.
         why: String,
     },
+    /// The coordinator's log failed before the outcome was durable: the booking may or
+    /// may not have taken effect (the node restarts, settles it, and a read then tells).
+    Uncertain {
+        /// Why.
+        why: String,
+    },
 }
 
 /// A node's view of itself: liveness and counters since it started.

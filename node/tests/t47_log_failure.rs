@@ -1,13 +1,14 @@
-//! A node whose disk fails a sync: the booking in that sync is refused as "storage
-//! failed", the node takes no change after it (a later sync could otherwise make the
-//! failed records durable behind their callers' backs), reads and health go on and say
-//! why; reopened from what the disk holds, it has every acknowledged booking and nothing
-//! that was refused after the failure.
+//! A node whose disk fails a sync: the booking in that sync is answered "uncertain"
+//! (storage failed, it may or may not have taken effect), the node takes no change after
+//! it (a later sync could otherwise make the failed records durable behind their callers'
+//! backs), reads and health go on and say why; reopened from what the disk holds, it has
+//! every acknowledged booking and nothing that was refused after the failure. A node that
+//! cannot log a presumed abort does not answer "aborted".
 
 mod common;
 
 use common::cluster::meeting;
-use engine::ids::{MeetingId, OfficeId};
+use engine::ids::{MeetingId, OfficeId, TxnId};
 use node::clock::SystemClock;
 use node::durable::DurableOffice;
 use node::rpc::{connect, BookReply};
@@ -60,15 +61,21 @@ impl Storage for Flaky {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
-    let root = std::env::temp_dir().join(format!("dms-logfail-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+/// New York's node on a [`Flaky`] storage in `root`: its client, the switch that makes
+/// its syncs fail, and its task.
+async fn start(
+    root: &std::path::Path,
+) -> (
+    node::rpc::OfficeRpcClient,
+    Arc<AtomicBool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let _ = std::fs::remove_dir_all(root);
     let dir = parse_directory(SAMPLE_OFFICES).unwrap();
     let ny = OfficeId::new("ny");
     let fail = Arc::new(AtomicBool::new(false));
     let storage = Flaky {
-        inner: FileStorage::open(&root).unwrap(),
+        inner: FileStorage::open(root).unwrap(),
         fail: fail.clone(),
     };
     let mut state = DurableOffice::open(ny.clone(), storage).unwrap();
@@ -85,7 +92,14 @@ async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
         0,
     );
     let task = tokio::spawn(run(listener, server));
-    let client = connect(addr).await.unwrap();
+    (connect(addr).await.unwrap(), fail, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
+    let root = std::env::temp_dir().join(format!("dms-logfail-{}", std::process::id()));
+    let ny = OfficeId::new("ny");
+    let (client, fail, task) = start(&root).await;
     let ctx = tarpc::context::current;
     // Everyone in New York: one office, one sync per booking.
     let book = |id: &str, hour: u32| {
@@ -99,16 +113,20 @@ async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
     fail.store(true, Ordering::SeqCst);
     let failed = book("in-doubt", 15).await;
     assert!(
-        matches!(&failed, BookReply::Refused { why } if why.contains("storage failed") && why.contains("may or may not")),
+        matches!(&failed, BookReply::Uncertain { why } if why.contains("log failed") && why.contains("may or may not")),
         "{failed:?}"
     );
     // The disk works again, but the node does not trust its log's tail any more.
     fail.store(false, Ordering::SeqCst);
     let after = book("after", 16).await;
     assert!(
-        matches!(&after, BookReply::Refused { why } if why.contains("storage failed")),
+        matches!(&after, BookReply::Refused { why } if why.contains("takes no changes until it restarts")),
         "{after:?}"
     );
+    // Asked about a transaction it never heard of, it cannot log the presumed abort that
+    // answer needs: no answer (the asker asks again after the restart).
+    let unknown = TxnId::new("ny-1.0-7");
+    assert_eq!(client.decision(ctx(), unknown).await.unwrap(), None);
     let health = client.health(ctx()).await.unwrap();
     assert!(
         health
@@ -128,5 +146,31 @@ async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
     let has = |id: &str| reopened.state().meeting(&MeetingId::new(id)).is_some();
     assert!(has("kept"));
     assert!(!has("after"));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_presumed_abort_the_log_fails_to_take_is_not_answered() {
+    let root = std::env::temp_dir().join(format!("dms-logfail-abort-{}", std::process::id()));
+    let (client, fail, task) = start(&root).await;
+    let ctx = tarpc::context::current;
+    // Healthy, it records the presumed abort and says so.
+    let seen = client
+        .decision(ctx(), TxnId::new("ny-1.0-1"))
+        .await
+        .unwrap();
+    assert_eq!(seen, Some(false));
+    // The sync of the next one fails: "aborted" would be a promise the disk may not
+    // keep (the transaction could still commit), so there is no answer.
+    fail.store(true, Ordering::SeqCst);
+    let failed = client
+        .decision(ctx(), TxnId::new("ny-1.0-2"))
+        .await
+        .unwrap();
+    assert_eq!(failed, None);
+    let health = client.health(ctx()).await.unwrap();
+    assert!(health.failed.is_some(), "{health:?}");
+    task.abort();
+    let _ = task.await;
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -104,4 +104,15 @@ pub enum Rejection {
     /// The attendee is not invited.
     #[error("{0} is not invited")]
     NotInvited(ResourceId),
+    /// The node's log failed to take the change (a failed write or sync): the change may
+    /// or may not have taken effect, and the node takes no more until it restarts.
+    #[error(
+        "storage failed ({0}): this change may or may not have taken effect, and the node \
+         takes no more until it restarts"
+    )]
+    StorageFailed(String),
+    /// The node's log failed earlier, so it takes no changes until it restarts; this one
+    /// was not logged.
+    #[error("the node takes no changes until it restarts: its log failed ({0})")]
+    Stopped(String),
 }

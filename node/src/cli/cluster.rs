@@ -158,8 +158,9 @@ async fn seed(
                     spec.id,
                     conflicts.first()
                 ),
-                crate::rpc::BookReply::Refused { why } => {
-                    bail!("sample meeting {} refused: {why}", spec.id)
+                crate::rpc::BookReply::Refused { why }
+                | crate::rpc::BookReply::Uncertain { why } => {
+                    bail!("sample meeting {} not booked: {why}", spec.id)
                 }
             }
         }

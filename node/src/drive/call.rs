@@ -7,7 +7,7 @@ use crate::rpc::{connect, BookReply, FreeBusyReply};
 use engine::calendar::{BusyEntry, Interval};
 use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::office::Directory;
-use engine::state::{CancelScope, MeetingSpec, Outcome, Response};
+use engine::state::{CancelScope, MeetingSpec, Outcome, Rejection, Response};
 use engine::suggest::SuggestRequest;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -174,6 +174,10 @@ fn booked(r: Result<BookReply, tarpc::client::RpcError>, call: &mut Call) -> See
             call.why = why;
             Seen::Refused
         }
+        Ok(BookReply::Uncertain { why }) => {
+            call.why = why;
+            Seen::Unknown
+        }
         Err(e) => {
             call.why = e.to_string();
             Seen::Unknown
@@ -184,6 +188,10 @@ fn booked(r: Result<BookReply, tarpc::client::RpcError>, call: &mut Call) -> See
 fn outcome(reply: Result<Outcome, tarpc::client::RpcError>, why: &mut String) -> Seen {
     match reply {
         Ok(Outcome::Cancelled { .. } | Outcome::Responded { .. }) => Seen::Done,
+        Ok(Outcome::Rejected(r @ Rejection::StorageFailed(_))) => {
+            *why = r.to_string();
+            Seen::Unknown
+        }
         Ok(other) => {
             *why = format!("{other:?}");
             Seen::Refused

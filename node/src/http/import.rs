@@ -137,6 +137,11 @@ pub async fn import(
                     .push(not(format!("conflicts with {}", with.join(", "))));
             }
             Ok(BookReply::Refused { why }) => out.not_booked.push(not(why)),
+            Ok(BookReply::Uncertain { why }) => {
+                return Err(
+                    Problem::storage_failed(home.as_str(), why).with("imported_so_far", &out)
+                )
+            }
             Err(e) => {
                 return Err(Problem::unreachable(home.as_str(), true, e.to_string())
                     .with("imported_so_far", &out))

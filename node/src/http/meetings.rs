@@ -307,6 +307,7 @@ pub async fn create(
             Ok(Some(existing)) => replay(existing),
             _ => Err(Problem::refused(why)),
         },
+        Ok(BookReply::Uncertain { why }) => Err(Problem::storage_failed(home.as_str(), why)),
         Err(e) => Err(Problem::unreachable(
             home.as_str(),
             true,
@@ -384,6 +385,7 @@ pub async fn update(
             alternatives,
         }) => Err(conflicts_problem(&conflicts, alternatives.as_ref(), z)),
         Ok(BookReply::Refused { why }) => Err(Problem::refused(why)),
+        Ok(BookReply::Uncertain { why }) => Err(Problem::storage_failed(home.as_str(), why)),
         Err(e) => Err(Problem::unreachable(home.as_str(), true, e.to_string())),
     }
 }
@@ -437,6 +439,9 @@ pub async fn cancel(
         Ok(Outcome::Rejected(Rejection::UnknownMeeting(_))) => {
             Err(Problem::not_found("meeting", id.as_str()))
         }
+        Ok(Outcome::Rejected(r @ Rejection::StorageFailed(_))) => {
+            Err(Problem::storage_failed(home.as_str(), r.to_string()))
+        }
         Ok(other) => Err(Problem::refused(format!("{other:?}"))),
         Err(e) => Err(Problem::unreachable(home.as_str(), true, e.to_string())),
     }
@@ -475,6 +480,9 @@ pub async fn respond(
         Ok(Outcome::Responded { .. }) => Ok(Json(request).into_response()),
         Ok(Outcome::Rejected(Rejection::UnknownMeeting(_))) => {
             Err(Problem::not_found("meeting", id.as_str()))
+        }
+        Ok(Outcome::Rejected(r @ Rejection::StorageFailed(_))) => {
+            Err(Problem::storage_failed(home.as_str(), r.to_string()))
         }
         Ok(Outcome::Rejected(r)) => Err(Problem::refused(r.to_string())),
         Ok(other) => Err(Problem::refused(format!("{other:?}"))),

@@ -126,6 +126,20 @@ impl Problem {
         )
     }
 
+    /// An office's log failed while taking the change: it may or may not have taken
+    /// effect (the node stops; after its restart, a read or a retry with the same
+    /// idempotency key tells).
+    pub fn storage_failed(office: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage-failed",
+            "Office storage failed",
+            detail,
+        )
+        .with("office", office)
+        .with("may_have_taken_effect", true)
+    }
+
     /// An office could not be reached; `may_have_taken_effect` says whether the change
     /// may still have happened (retry with the same idempotency key to find out).
     pub fn unreachable(

@@ -12,7 +12,9 @@
 //! `resolve`): all prepared means committed; any not prepared records an abort there (so
 //! a late prepare fails) and the transaction aborts. An abort for conflicts needs no sync
 //! (an office voted no, so it can never look all-yes); one for a failed call (every vote
-//! may have been yes) is synced before the organizer hears "refused".
+//! may have been yes) is synced before the organizer hears "refused". If this office's
+//! log fails before the outcome is durable (its own vote, or an abort that had to be
+//! synced), the organizer hears "uncertain": the node stops, and settles it on restart.
 //!
 //! Contention is no-wait: a prepare that meets a hold or a booking votes no at once, so
 //! nothing waits on anything (no deadlock) and nothing retries by itself (no livelock);
@@ -79,7 +81,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         match &reply {
             BookReply::Booked { .. } => bump(&c.booked, 1),
             BookReply::Conflicts { .. } => bump(&c.conflicts, 1),
-            BookReply::Refused { .. } => bump(&c.refused, 1),
+            BookReply::Refused { .. } | BookReply::Uncertain { .. } => bump(&c.refused, 1),
         }
         reply
     }
@@ -146,10 +148,16 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         let mut conflicts = Vec::new();
         let mut overridden = Vec::new();
         let mut refusal = None;
+        let mut own_unlogged = false;
         for (o, vote) in votes {
+            own_unlogged |= o == self.shared.office
+                && matches!(vote, Ok(Outcome::Rejected(Rejection::Stopped(_))));
             match vote {
                 Ok(Outcome::Prepared { overridden: ov, .. }) => overridden.extend(ov),
                 Ok(Outcome::Conflicts { conflicts: c }) => conflicts.extend(c),
+                Ok(Outcome::Rejected(Rejection::StorageFailed(w))) => {
+                    refusal = Some(format!("office {o}: its log failed ({w})"))
+                }
                 Ok(Outcome::Rejected(r)) => refusal = Some(format!("office {o}: {r}")),
                 Ok(other) => refusal = Some(format!("office {o}: unexpected {other:?}")),
                 Err(e) => refusal = Some(e),
@@ -168,6 +176,14 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         // office's own yes vote was queued, not yet applied, was told "never heard of it"
         // and an abort was recorded here after the vote (see `fence_unknown`). The commit
         // is then refused here, that office aborts, and so must every other.
+        // An abort that had to be durable is not, and this office's own yes vote may be
+        // on its disk: every vote may have been yes, and the office settles the
+        // transaction when it restarts.
+        if let (true, false, Some(why)) = (sync, own_unlogged, log_failure(&logged)) {
+            return BookReply::Uncertain {
+                why: self.uncertain(why),
+            };
+        }
         let (commit, refusal) = match logged {
             Outcome::Rejected(Rejection::AlreadyDecided(_)) if commit => (
                 false,
@@ -220,6 +236,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 )
                 .await
             }
+            Some(Outcome::Rejected(Rejection::StorageFailed(why))) => BookReply::Uncertain {
+                why: self.uncertain(why),
+            },
             Some(Outcome::Rejected(r)) => BookReply::Refused {
                 why: format!("office {}: {r}", self.shared.office),
             },
@@ -227,6 +246,15 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 why: format!("unexpected {other:?}"),
             },
         }
+    }
+
+    /// Why a booking is uncertain: this office's log failed with `why`.
+    fn uncertain(&self, why: &str) -> String {
+        format!(
+            "office {}: its log failed ({why}), so the booking may or may not have taken \
+             effect; the office settles it when it restarts",
+            self.shared.office
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -286,6 +314,14 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             }
         }))
         .await;
+    }
+}
+
+/// Why the log failed, if `logged` says it did.
+fn log_failure(logged: &Outcome) -> Option<&str> {
+    match logged {
+        Outcome::Rejected(Rejection::StorageFailed(why) | Rejection::Stopped(why)) => Some(why),
+        _ => None,
     }
 }
 

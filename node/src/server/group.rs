@@ -11,9 +11,10 @@
 //! without a leader.
 //!
 //! A batch the disk fails to take (a failed write or sync) is neither applied nor
-//! retried: its callers hear "storage failed, may or may not have taken effect", and
-//! the node refuses every later change (see `OfficeServer::storage_failure`), since a
-//! later sync could make the failed records durable behind their callers' backs.
+//! retried: its callers hear "storage failed, may or may not have taken effect"
+//! (`Rejection::StorageFailed`), and the node refuses every later change unlogged
+//! (`Rejection::Stopped`; see `OfficeServer::storage_failure`), since a later sync could
+//! make the failed records durable behind their callers' backs.
 
 use super::{bump, lock, OfficeServer};
 use crate::durable::DurableError;
@@ -94,7 +95,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 .collect();
             let sync = batch.iter().any(|(_, s, _)| *s);
             let result = match self.storage_failure() {
-                Some(why) => Err(why),
+                Some(why) => Err(Outcome::Rejected(Rejection::Stopped(why))),
                 None => {
                     let result = self.commit_batch(&all, sync).await;
                     bump(&self.shared.counters.syncs, u64::from(sync));
@@ -103,13 +104,13 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                         let why = e.to_string();
                         tracing::error!(error = %why, "the log failed: no more changes until a restart");
                         *lock(&self.shared.failed) = Some(why.clone());
-                        why
+                        storage_failed(&why)
                     })
                 }
             };
             let mut outcomes = match result {
                 Ok(o) => o.into_iter(),
-                Err(why) => vec![storage_failed(&why); all.len()].into_iter(),
+                Err(refusal) => vec![refusal; all.len()].into_iter(),
             };
             for (cmds, _, tx) in batch {
                 let mine: Vec<Outcome> = outcomes.by_ref().take(cmds.len()).collect();
@@ -145,8 +146,5 @@ async fn disk(wait: SyncWait) -> Result<Lsn, StorageError> {
 }
 
 fn storage_failed(why: &str) -> Outcome {
-    Outcome::Rejected(Rejection::BadMeeting(format!(
-        "storage failed ({why}): this change may or may not have taken effect, and the \
-         node takes no more until it restarts"
-    )))
+    Outcome::Rejected(Rejection::StorageFailed(why.to_string()))
 }

@@ -27,10 +27,15 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     }
 
     /// Records an abort of a transaction never seen here (a prepare that got in meanwhile
-    /// is aborted by it all the same); `false`.
-    async fn fence_unknown(&self, txn: TxnId) -> bool {
-        self.apply(Command::Abort { txn }).await;
-        false
+    /// is aborted by it all the same): `Some(false)` once it is durable; `Some(true)` if
+    /// the transaction committed meanwhile; no answer if the log failed to take the abort
+    /// (the asker asks again, and the transaction may yet commit).
+    async fn fence_unknown(&self, txn: TxnId) -> Option<bool> {
+        match self.apply(Command::Abort { txn }).await {
+            Outcome::Aborted { .. } => Some(false),
+            Outcome::Rejected(Rejection::AlreadyDecided(_)) => Some(true),
+            _ => None,
+        }
     }
 
     /// The busy entries of one of this office's resources in `window` (at most
@@ -148,7 +153,7 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
             // Undecided here: a restarted coordinator settles it first (see `resolve`).
             Some(None) => None,
             // Never heard of it: presumed abort, recorded so that it can never commit.
-            None => Some(self.fence_unknown(txn).await),
+            None => self.fence_unknown(txn).await,
         }
     }
 
@@ -156,7 +161,7 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         match self.status(&txn) {
             Some(Some(d)) => Some(d),
             Some(None) => Some(true),
-            None => Some(self.fence_unknown(txn).await),
+            None => self.fence_unknown(txn).await,
         }
     }
 

@@ -141,7 +141,12 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             })
             .await;
         match answer {
-            Ok(Outcome::Rejected(Rejection::InProgress { .. })) | Err(_) => false,
+            // Not final: retried (a failed log may or may not have taken it; a restarted
+            // office drops a repeat by key).
+            Ok(Outcome::Rejected(
+                Rejection::InProgress { .. } | Rejection::StorageFailed(_) | Rejection::Stopped(_),
+            ))
+            | Err(_) => false,
             Ok(outcome) => {
                 if let Outcome::Rejected(r) = &outcome {
                     tracing::warn!(key, office = %to, "delivered, refused: {r}");

@@ -3,6 +3,8 @@
 //! [`Disk`], kills the node, and calls [`Disk::crash`]: what was synced survives, what was
 //! only written is lost but for a torn prefix of it (a write cut short), which recovery
 //! cuts. A storage opened before a crash can no longer write to the disk.
+//! [`Disk::fail_next_sync`] makes the next sync fail, with its bytes kept or lost (after
+//! a failed `fsync` the data may or may not be on the platter).
 
 use super::memory::recover_log;
 use super::tail::Tail;
@@ -15,6 +17,8 @@ struct Platters {
     written: Vec<u8>,
     snapshot: Option<(Lsn, Vec<u8>)>,
     generation: u64,
+    /// The next sync fails; `true`: its bytes reach the platter anyway.
+    fail_sync: Option<bool>,
 }
 
 /// A disk, shared by the simulation (which crashes it) and the node's storage.
@@ -53,6 +57,17 @@ impl Disk {
         p.durable.extend_from_slice(&kept);
         p.written.clear();
         p.generation += 1;
+    }
+
+    /// The next sync fails with an I/O error; with `keep` its bytes are durable anyway,
+    /// without it they are lost (the kernel dropped the dirty pages).
+    pub fn fail_next_sync(&self, keep: bool) {
+        self.platters().fail_sync = Some(keep);
+    }
+
+    /// Undoes [`Disk::fail_next_sync`] if no sync came since.
+    pub fn fail_next_sync_disarm(&self) {
+        self.platters().fail_sync = None;
     }
 
     /// Appends raw bytes to the durable log, as a damaged disk might hold.
@@ -114,9 +129,17 @@ impl Storage for DiskStorage {
     fn sync(&mut self) -> Result<(), StorageError> {
         {
             let mut p = self.live()?;
-            let pending = self.tail.pending().to_vec();
-            p.durable.extend_from_slice(&pending);
+            let failed = p.fail_sync.take();
+            if failed != Some(false) {
+                let pending = self.tail.pending().to_vec();
+                p.durable.extend_from_slice(&pending);
+            }
             p.written.clear();
+            if failed.is_some() {
+                return Err(StorageError::Io(std::io::Error::other(
+                    "injected: the disk failed this sync",
+                )));
+            }
         }
         self.tail.mark_synced();
         Ok(())
