@@ -1,6 +1,7 @@
 //! TLS on a two-office cluster of `dms-node` processes (certificates made in the test
 //! with rcgen, one CA): the HTTP API answers over TLS only, a booking across the offices
-//! commits (so the nodes talk over mutual TLS), a node refuses a plain tarpc client, and
+//! commits (so the nodes talk over mutual TLS), a node refuses a plain tarpc client, the
+//! `dms` CLI reaches the nodes with `--tls-cert/--tls-key/--tls-ca` (and not without), and
 //! a bad `[tls]` table is an error naming the file.
 
 mod common;
@@ -49,7 +50,8 @@ fn certificates(dir: &Path) {
     std::fs::write(dir.join("node-key.pem"), key.serialize_pem()).unwrap();
 }
 
-const OFFICES: [(&str, u16); 2] = [("london", 7811), ("ny", 7813)];
+/// The sample cluster's ports from 7810 (`dms --base-port 7810` finds them), two offices up.
+const OFFICES: [(&str, u16); 2] = [("london", 7811), ("ny", 7812)];
 
 fn up() -> Cluster {
     let root = std::env::temp_dir().join(format!("dms-t79-{}", std::process::id()));
@@ -159,7 +161,7 @@ fn the_api_and_the_nodes_speak_tls_only() {
         .as_str()
         .unwrap()
         .to_string();
-    let (status, text) = https(&root, 8813, &get(&format!("/v1/meetings/{id}"), &key)).unwrap();
+    let (status, text) = https(&root, 8812, &get(&format!("/v1/meetings/{id}"), &key)).unwrap();
     assert_eq!(
         status, 200,
         "New York's node answers from New York's copy: {text}"
@@ -179,7 +181,7 @@ fn the_api_and_the_nodes_speak_tls_only() {
     // A plain tarpc client (this process has no TLS) gets nothing from a node.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let health = rt.block_on(async {
-        let c = node::rpc::connect(([127, 0, 0, 1], 7813).into())
+        let c = node::rpc::connect(([127, 0, 0, 1], 7812).into())
             .await
             .ok()?;
         let mut ctx = tarpc::context::current();
@@ -189,6 +191,49 @@ fn the_api_and_the_nodes_speak_tls_only() {
     assert!(
         health.is_none(),
         "a node answered a client without a certificate"
+    );
+    // The CLI, with a certificate the CA signed, reads Alice's calendar in New York;
+    // without one it cannot (and says TLS may be why); with part of the options it says
+    // which are missing.
+    let dms = |tls: &[&str]| {
+        let mut args = vec![
+            "calendar",
+            "--person",
+            "alice",
+            "--from",
+            "2027-06-01",
+            "--base-port",
+            "7810",
+        ];
+        args.extend_from_slice(tls);
+        Command::new(env!("CARGO_BIN_EXE_dms"))
+            .args(&args)
+            .env_remove("DMS_TLS_CERT")
+            .env_remove("DMS_TLS_KEY")
+            .env_remove("DMS_TLS_CA")
+            .output()
+            .unwrap()
+    };
+    let file = |f: &str| root.join(f).to_str().unwrap().to_string();
+    let (cert, key_file, ca) = (file("node.pem"), file("node-key.pem"), file("ca.pem"));
+    let with = dms(&["--tls-cert", &cert, "--tls-key", &key_file, "--tls-ca", &ca]);
+    let shown = String::from_utf8_lossy(&with.stdout);
+    assert!(
+        with.status.success() && shown.contains(&id),
+        "{shown}{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+    let without = dms(&[]);
+    let said = String::from_utf8_lossy(&without.stderr);
+    assert!(
+        !without.status.success() && said.contains("--tls-cert"),
+        "read a TLS node without TLS: {said}"
+    );
+    let part = dms(&["--tls-cert", &cert]);
+    let said = String::from_utf8_lossy(&part.stderr);
+    assert!(
+        !part.status.success() && said.contains("--tls-key") && said.contains("--tls-ca"),
+        "{said}"
     );
 }
 

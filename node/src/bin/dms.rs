@@ -70,6 +70,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("dms: error: {e:#}");
+            // A TLS node's handshake bytes read as a plain client's frame header.
+            if format!("{e:#}").contains("frame size too big") {
+                eprintln!(
+                    "dms: hint: if the nodes have a [tls] table, give --tls-cert, --tls-key and --tls-ca"
+                );
+            }
             ExitCode::from(2)
         }
     }

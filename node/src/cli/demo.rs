@@ -353,7 +353,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
         use super::{calendar, cancel, respond, update};
         let ny = Zone::parse("America/New_York")?;
         let wanted = at(ny, 2026, 12, 8, 10, 0);
-        let cluster = ClusterOpts { base_port };
+        let cluster = ClusterOpts::plain(base_port);
         let remote = Remote::new(&cluster)?;
         let args = |id: &str, start: Instant, force: bool| book::Args {
             organizer: "alice".into(),

@@ -1,5 +1,6 @@
-//! Talking to a running cluster: the options every cluster command shares (`--base-port`),
-//! the company's directory, and a connection to the office that owns a person.
+//! Talking to a running cluster: the options every cluster command shares (`--base-port`,
+//! and the `--tls-*` files for a cluster whose nodes speak mutual TLS), the company's
+//! directory, and a connection to the office that owns a person.
 
 use crate::config::{sample_peers, DEFAULT_BASE_PORT};
 use crate::rpc::{connect, OfficeRpcClient};
@@ -11,13 +12,46 @@ use engine::state::MeetingSpec;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
-/// Where the cluster is.
+/// Where the cluster is, and how to reach it.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ClusterOpts {
     /// The cluster's first port (offices take consecutive ports in id order).
     #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
     pub base_port: u16,
+    /// For nodes with a `[tls]` table: a certificate (PEM) their CA signed, presented to
+    /// them (mutual TLS); with --tls-key and --tls-ca.
+    #[arg(long, env = "DMS_TLS_CERT", requires_all = ["tls_key", "tls_ca"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The key of --tls-cert (PEM).
+    #[arg(long, env = "DMS_TLS_KEY", requires_all = ["tls_cert", "tls_ca"])]
+    pub tls_key: Option<PathBuf>,
+    /// The CA that signed the nodes' certificates (PEM).
+    #[arg(long, env = "DMS_TLS_CA", requires_all = ["tls_cert", "tls_key"])]
+    pub tls_ca: Option<PathBuf>,
+}
+
+impl ClusterOpts {
+    /// The sample cluster at `base_port`, without TLS.
+    pub fn plain(base_port: u16) -> ClusterOpts {
+        ClusterOpts {
+            base_port,
+            tls_cert: None,
+            tls_key: None,
+            tls_ca: None,
+        }
+    }
+
+    /// Makes this process's tarpc connections TLS if the options ask for it; an error
+    /// names the file and the problem.
+    fn use_tls(&self) -> Result<()> {
+        if let (Some(cert), Some(key), Some(ca)) = (&self.tls_cert, &self.tls_key, &self.tls_ca) {
+            let tls = crate::tls::load(cert, key, ca).map_err(anyhow::Error::msg)?;
+            crate::tls::use_between_nodes(tls);
+        }
+        Ok(())
+    }
 }
 
 /// A running cluster of the sample company.
@@ -31,6 +65,7 @@ pub struct Remote {
 impl Remote {
     /// The sample cluster at `opts`.
     pub fn new(opts: &ClusterOpts) -> Result<Remote> {
+        opts.use_tls()?;
         let dir = parse_directory(SAMPLE_OFFICES)?;
         let peers = sample_peers(&dir, opts.base_port);
         Ok(Remote {

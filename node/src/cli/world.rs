@@ -30,9 +30,9 @@ pub struct Common {
     /// Ask the running cluster (`dms cluster up`) instead of reading files.
     #[arg(long, conflicts_with = "data")]
     pub cluster: bool,
-    /// With --cluster: the cluster's first port.
-    #[arg(long, default_value_t = crate::config::DEFAULT_BASE_PORT)]
-    pub base_port: u16,
+    /// With --cluster: where it is and how to reach it.
+    #[command(flatten)]
+    pub at: super::remote::ClusterOpts,
 }
 
 /// The sample week: Monday 2026-12-07.
@@ -53,11 +53,7 @@ impl Common {
     /// With --cluster, the cluster.
     pub fn remote(&self) -> Result<Option<super::remote::Remote>> {
         self.cluster
-            .then(|| {
-                super::remote::Remote::new(&super::remote::ClusterOpts {
-                    base_port: self.base_port,
-                })
-            })
+            .then(|| super::remote::Remote::new(&self.at))
             .transpose()
     }
 
