@@ -116,7 +116,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 let mine: Vec<Outcome> = outcomes.by_ref().take(cmds.len()).collect();
                 let _ = tx.send(mine);
             }
-            self.shared.wake.notify_one();
+            self.wake_outbox();
         }
     }
 

@@ -154,8 +154,8 @@ struct Shared<S: Storage> {
     cache: Mutex<FreeBusyCache>,
     options: NodeOptions,
     counters: Counters,
-    /// Wakes the outbox worker.
-    wake: tokio::sync::Notify,
+    /// Wakes the outbox's workers, one per lane (`outbox::Lane` as the index).
+    wake: [tokio::sync::Notify; 2],
     /// Why the log failed, once it has (see `group`).
     failed: Mutex<Option<String>>,
 }
@@ -249,7 +249,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 cache: Mutex::new(FreeBusyCache::default()),
                 options,
                 counters: Counters::default(),
-                wake: tokio::sync::Notify::new(),
+                wake: Default::default(),
                 failed: Mutex::new(None),
             }),
         }

@@ -1,7 +1,8 @@
-//! Carrying out the outbox. The worker wakes after every group commit (and at least every
-//! [`OUTBOX_EVERY`]; at most every [`OUTBOX_GAP`] while it finds work, so that effects
-//! gather under load), sends each waiting delivery to its office and each notification to
-//! the sink, and logs `Done` for those that went through. A delivery is retried until the
+//! Carrying out the outbox, in two lanes with a worker each: notifications to the sink,
+//! and deliveries to other offices (so a slow sink never holds up a cancellation on its
+//! way). A worker wakes after every group commit (and at least every [`OUTBOX_EVERY`]; at
+//! most every [`OUTBOX_GAP`] while it finds work, so that effects gather under load),
+//! carries out its lane's waiting effects, and logs `Done` for those that went through. A delivery is retried until the
 //! receiver gives a final answer (anything but "meeting being changed"); receivers apply
 //! each key once, so a resend after a lost answer or a crash changes nothing. Deliveries
 //! to one office go in the order they were made, one at a time. Effects leave only once
@@ -19,12 +20,41 @@ pub const OUTBOX_EVERY: Duration = Duration::from_millis(500);
 /// The shortest time between two passes that carried something out.
 pub const OUTBOX_GAP: Duration = Duration::from_millis(25);
 
+/// The outbox's two lanes, each with a worker of its own, so that a slow sink (a webhook
+/// receiver that times out) never holds up cancellations and changes on their way to
+/// other offices, nor the other way round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Lane {
+    /// Notifications to the sink.
+    Notify,
+    /// Deliveries to other offices.
+    Deliver,
+}
+
+impl Lane {
+    fn takes(self, effect: &Effect) -> bool {
+        match effect {
+            Effect::Notify(_) => self == Lane::Notify,
+            Effect::Send { .. } => self == Lane::Deliver,
+        }
+    }
+}
+
 impl<S: Storage + Send + 'static> OfficeServer<S> {
-    /// Runs the outbox worker until the task is dropped.
+    /// Runs both lanes' workers until the task is dropped.
     pub async fn outbox_forever(self) {
+        futures::future::join(
+            self.clone().lane_forever(Lane::Notify),
+            self.lane_forever(Lane::Deliver),
+        )
+        .await;
+    }
+
+    async fn lane_forever(self, lane: Lane) {
+        let wake = &self.shared.wake[lane as usize];
         loop {
-            let waited = tokio::time::timeout(OUTBOX_EVERY, self.shared.wake.notified()).await;
-            if self.outbox_pass(waited.is_err()).await > 0 {
+            let waited = tokio::time::timeout(OUTBOX_EVERY, wake.notified()).await;
+            if self.outbox_pass(lane, waited.is_err()).await > 0 {
                 // Under load, let effects gather: one sink call (one file sync, one
                 // connection) and one `Done` record for many.
                 tokio::time::sleep(OUTBOX_GAP).await;
@@ -32,18 +62,31 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         }
     }
 
-    /// One pass: tries every waiting effect once; returns how many were done.
+    /// One pass of both lanes: tries every waiting effect once; returns how many were
+    /// done.
     pub async fn outbox_once(&self) -> usize {
-        self.outbox_pass(true).await
+        let (notified, delivered) = futures::future::join(
+            self.outbox_pass(Lane::Notify, true),
+            self.outbox_pass(Lane::Deliver, true),
+        )
+        .await;
+        notified + delivered
     }
 
-    /// One pass. Nothing leaves the node before the records that made it are durable: a
-    /// lazy record (a participant's commit) lost in a crash would otherwise free its
-    /// effect's sequence number, and so its key, for a different notification after
-    /// restart. So a pass over effects of records not synced yet waits for the next sync
-    /// that covers them (which wakes the worker again), unless `force`d (the worker's
-    /// periodic pass): then it syncs first.
-    async fn outbox_pass(&self, force: bool) -> usize {
+    /// Wakes both lanes' workers (a sync made effects durable, or reminders came due).
+    pub(super) fn wake_outbox(&self) {
+        for w in &self.shared.wake {
+            w.notify_one();
+        }
+    }
+
+    /// One pass of `lane`. Nothing leaves the node before the records that made it are
+    /// durable: a lazy record (a participant's commit) lost in a crash would otherwise
+    /// free its effect's sequence number, and so its key, for a different notification
+    /// after restart. So a pass over effects of records not synced yet waits for the next
+    /// sync that covers them (which wakes the worker again), unless `force`d (the
+    /// worker's periodic pass): then it syncs first.
+    async fn outbox_pass(&self, lane: Lane, force: bool) -> usize {
         let (waiting, durable): (Vec<(u64, Effect)>, bool) = {
             let state = lock(&self.shared.state);
             let durable = state.applied_synced();
@@ -53,6 +96,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             let waiting = state
                 .state()
                 .outbox()
+                .filter(|(_, e)| lane.takes(e))
                 .map(|(seq, e)| (seq, e.clone()))
                 .collect();
             (waiting, durable)
@@ -62,7 +106,28 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         }
         if !durable {
             self.apply_all(vec![]).await;
+            // A failed sync may have lost the records behind these effects: a restarted
+            // node redoes them from its log, under sequence numbers (keys) that may then
+            // name other effects.
+            if self.storage_failure().is_some() {
+                return 0;
+            }
         }
+        let seqs = match lane {
+            Lane::Notify => self.notify_waiting(&waiting).await,
+            Lane::Deliver => self.deliver_waiting(&waiting).await,
+        };
+        let n = seqs.len();
+        if n > 0 {
+            // Lost in a crash, an effect is carried out again: receivers and sinks
+            // drop repeats by key. So `Done` needs no sync of its own.
+            self.apply_lazy(Command::Done { seqs }).await;
+        }
+        n
+    }
+
+    /// Hands the waiting notifications to the sink; the sequence numbers of those sent.
+    async fn notify_waiting(&self, waiting: &[(u64, Effect)]) -> Vec<u64> {
         let notes: Vec<(u64, &Notification)> = waiting
             .iter()
             .filter_map(|(seq, e)| match e {
@@ -79,11 +144,16 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             }
         }
         bump(&self.shared.counters.notified, seqs.len() as u64);
-        // Deliveries keep their order per office (an attendee who declines, then accepts,
-        // must end accepted everywhere): each office's are sent one after the other and
-        // the first that does not go through holds back the ones after it.
+        seqs
+    }
+
+    /// Sends the waiting deliveries; the sequence numbers of those that went through.
+    /// Deliveries keep their order per office (an attendee who declines, then accepts,
+    /// must end accepted everywhere): each office's are sent one after the other and the
+    /// first that does not go through holds back the ones after it.
+    async fn deliver_waiting(&self, waiting: &[(u64, Effect)]) -> Vec<u64> {
         let mut queues: BTreeMap<&OfficeId, Vec<(u64, &String, &Command)>> = BTreeMap::new();
-        for (seq, effect) in &waiting {
+        for (seq, effect) in waiting {
             if let Effect::Send { to, key, command } = effect {
                 queues.entry(to).or_default().push((*seq, key, command));
             }
@@ -98,19 +168,11 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             }
             done
         });
-        seqs.extend(
-            futures::future::join_all(per_office)
-                .await
-                .into_iter()
-                .flatten(),
-        );
-        let n = seqs.len();
-        if n > 0 {
-            // Lost in a crash, an effect is carried out again: receivers and sinks
-            // drop repeats by key. So `Done` needs no sync of its own.
-            self.apply_lazy(Command::Done { seqs }).await;
-        }
-        n
+        futures::future::join_all(per_office)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// Hands notifications to the sink, off the runtime's workers (a sink may write and

@@ -39,7 +39,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 lead_secs,
             })
             .await;
-            self.shared.wake.notify_one();
+            self.wake_outbox();
         }
     }
 }

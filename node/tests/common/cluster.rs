@@ -9,7 +9,7 @@ use engine::state::MeetingSpec;
 use engine::time::{Instant, Wall};
 use node::clock::SystemClock;
 use node::durable::DurableOffice;
-use node::notify::MemorySink;
+use node::notify::{MemorySink, NotificationSink};
 use node::rpc::{connect, OfficeRpcClient};
 use node::sample::{parse_directory, SAMPLE_OFFICES};
 use node::server::{run, NodeOptions, OfficeServer};
@@ -88,7 +88,7 @@ pub fn spawn_office(
     office: OfficeId,
     listener: tokio::net::TcpListener,
     n: u32,
-    sink: Arc<MemorySink>,
+    sink: Arc<dyn NotificationSink>,
 ) -> tokio::task::JoinHandle<()> {
     let storage = FileStorage::open(&root.join(office.as_str())).unwrap();
     let mut state = DurableOffice::open(office.clone(), storage).unwrap();
