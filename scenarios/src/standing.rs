@@ -1,9 +1,10 @@
 //! Calendars as they are when a run starts: every person and room busy for its share
 //! of the working day (its office's `busy`, one share or drawn from a range), as
 //! standing blocks on a half-hour grid of the working hours outside lunch, repeated on
-//! every weekday of the run's days. A block is a meeting of its resource alone
+//! every weekday of the run's days but the office's holidays. A block is a meeting of its resource alone
 //! (`standing-{resource}-{n}`, organized by the resource, no other attendees, so it
-//! notifies nobody), a weekly series on Monday to Friday. Seeded by the file's seed:
+//! notifies nobody), a weekly series on Monday to Friday, its office's holidays left out
+//! (EXDATEs). Seeded by the file's seed:
 //! the same file gives the same calendars in the simulator and on a real cluster.
 
 use crate::validate::Scenario;
@@ -12,7 +13,7 @@ use engine::ids::{OfficeId, ResourceId};
 use engine::recurrence::Rule;
 use engine::state::MeetingSpec;
 use engine::time::civil::{days_from_civil, weekday_of_days, Weekday};
-use engine::time::{Instant, Wall};
+use engine::time::{Disambiguation, Instant, Wall};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
@@ -95,6 +96,7 @@ pub fn meetings(world: &World, blocks: &Blocks) -> BTreeMap<OfficeId, Vec<Meetin
             continue;
         };
         let zone = world.dir.offices[office].zone;
+        let holidays = holidays(world, office);
         for (n, (a, b)) in spans.iter().enumerate() {
             let start = Wall::from_ymd_hms(y, m, d, a / 60, a % 60, 0);
             let id = format!("standing-{r}-{}", n + 1);
@@ -102,23 +104,44 @@ pub fn meetings(world: &World, blocks: &Blocks) -> BTreeMap<OfficeId, Vec<Meetin
             let mut spec = MeetingSpec::single(&id, r.as_str(), &[], &[], start, zone, secs);
             spec.title = "standing".into();
             spec.recurrence.rrules.push(rule.clone());
+            spec.recurrence.exdates = (holidays.iter())
+                .map(|&(hy, hm, hd)| Wall::from_ymd_hms(hy, hm, hd, a / 60, a % 60, 0))
+                .filter_map(|w| zone.to_instant(w, Disambiguation::Compatible).ok())
+                .collect();
             out.entry(office.clone()).or_default().push(spec);
         }
     }
     out
 }
 
+/// `office`'s holidays as (year, month, day) (the directory keeps them as `YYYY-MM-DD`,
+/// checked by the scenario's validation).
+fn holidays(world: &World, office: &OfficeId) -> Vec<(i32, u32, u32)> {
+    let parse = |s: &str| {
+        let mut it = s.split('-').map(str::parse::<u32>);
+        match (it.next(), it.next(), it.next()) {
+            (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) => Some((y as i32, m, d)),
+            _ => None,
+        }
+    };
+    world.dir.offices[office]
+        .holidays
+        .iter()
+        .filter_map(|s| parse(s))
+        .collect()
+}
+
 /// Whether a meeting from `start` for `secs` falls on one of `r`'s blocks, in `r`'s
-/// own office's zone (blocks repeat on Monday to Friday).
+/// own office's zone (blocks repeat on Monday to Friday, not on the office's holidays).
 pub fn clashes(world: &World, r: &ResourceId, start: Instant, secs: i64) -> bool {
     let Some(spans) = world.standing.get(r) else {
         return false;
     };
-    let Some(office) = world
+    let Some((id, office)) = world
         .dir
         .home(r)
         .ok()
-        .and_then(|o| world.dir.offices.get(o))
+        .and_then(|o| world.dir.offices.get_key_value(o))
     else {
         return false;
     };
@@ -127,7 +150,8 @@ pub fn clashes(world: &World, r: &ResourceId, start: Instant, secs: i64) -> bool
     if matches!(
         weekday_of_days(days_from_civil(y, m, d)),
         Weekday::Sa | Weekday::Su
-    ) {
+    ) || holidays(world, id).contains(&(y, m, d))
+    {
         return false;
     }
     let (h, mi, _) = local.hms();

@@ -1,6 +1,7 @@
 //! Rosters and standing calendars: people and rooms as lists, and each office's `busy`
 //! share turned into standing blocks that cover that share of the working day (outside
-//! lunch), the same for the same file, as weekly series on the run's weekdays.
+//! lunch), the same for the same file, as weekly series on the run's weekdays, the
+//! office's holidays left out.
 
 use engine::ids::ResourceId;
 use engine::time::{Disambiguation, Wall};
@@ -163,4 +164,43 @@ fn a_time_on_a_block_clashes_in_the_resources_own_zone() {
         )
         .unwrap();
     assert!(!clashes(&w, &ana, saturday, 1800));
+}
+
+#[test]
+fn blocks_skip_the_offices_holidays() {
+    // New York closed on Wednesday 10 March 2027 (a weekday of the run).
+    let text = FILE.replace("busy = 0.25", "busy = 0.25\nholidays = [\"2027-03-10\"]");
+    let w = World::of(&scenario(&text));
+    let zone = w.dir.offices[&"ny".into()].zone;
+    for m in &w.standing_meetings()[&"ny".into()] {
+        let instances = m.instances().unwrap();
+        assert_eq!(
+            instances.len(),
+            9,
+            "{}: ten weekdays less the holiday",
+            m.id
+        );
+        assert!(
+            instances
+                .iter()
+                .all(|(_, iv)| zone.to_wall(iv.start).ymd() != (2027, 3, 10)),
+            "{} has an instance on the holiday",
+            m.id
+        );
+        // A time on the block is free that day, and taken the day before.
+        let (a, _) = w.standing[&m.organizer][0];
+        let at = |d: u32| {
+            zone.to_instant(
+                Wall::from_ymd_hms(2027, 3, d, a / 60, a % 60, 0),
+                Disambiguation::Compatible,
+            )
+            .unwrap()
+        };
+        assert!(!clashes(&w, &m.organizer, at(10), 1800));
+        assert!(clashes(&w, &m.organizer, at(9), 1800));
+    }
+    // London has no holiday: ten instances still.
+    for m in &w.standing_meetings()[&"london".into()] {
+        assert_eq!(m.instances().unwrap().len(), 10, "{}", m.id);
+    }
 }
