@@ -73,10 +73,22 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         notified + delivered
     }
 
-    /// Wakes both lanes' workers (a sync made effects durable, or reminders came due).
+    /// Wakes the worker of each lane with effects waiting (a sync made them durable, or
+    /// reminders came due); an idle lane sleeps on (its periodic pass still comes).
     pub(super) fn wake_outbox(&self) {
-        for w in &self.shared.wake {
-            w.notify_one();
+        let mut waiting = [false; 2];
+        for (_, effect) in lock(&self.shared.state).state().outbox() {
+            for lane in [Lane::Notify, Lane::Deliver] {
+                waiting[lane as usize] |= lane.takes(effect);
+            }
+            if waiting == [true; 2] {
+                break;
+            }
+        }
+        for (wake, waiting) in self.shared.wake.iter().zip(waiting) {
+            if waiting {
+                wake.notify_one();
+            }
         }
     }
 
