@@ -136,6 +136,29 @@ impl SimCluster {
         }
     }
 
+    /// Makes `office`'s disk fail (seeded: its next sync, the batch's bytes kept or lost,
+    /// or a write a few records on, torn); after `within`, disarms it if it has not
+    /// struck, and restarts the node as a supervisor would (what it wrote and did not
+    /// sync is still in the page cache). What failed, for the fault log.
+    pub async fn disk_failure(&self, office: &OfficeId, within: std::time::Duration) -> String {
+        let disk = &self.disks[office];
+        let failed = if thread_rng().gen_bool(0.5) {
+            let keep = thread_rng().gen_bool(0.5);
+            disk.fail_next_sync(keep);
+            let kept = if keep { "kept" } else { "lost" };
+            format!("a sync (bytes {kept})")
+        } else {
+            let after = thread_rng().gen_range(0..4);
+            disk.fail_a_write(after);
+            format!("a write ({after} records on, torn)")
+        };
+        madsim::time::sleep(within).await;
+        disk.disarm();
+        let down = std::time::Duration::from_millis(thread_rng().gen_range(50..1_000));
+        self.crash(office, down, usize::MAX).await;
+        format!("{office}'s disk failed {failed}; restarted after {within:?}")
+    }
+
     /// Kills `office`'s host, keeps it down for `down`, crashes its disk (unsynced writes
     /// lost but for `torn` bytes), and restarts it from the disk.
     pub async fn crash(&self, office: &OfficeId, down: std::time::Duration, torn: usize) {

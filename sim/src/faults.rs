@@ -4,9 +4,10 @@
 //! packet loss on every link (madsim's TCP retransmits, so calls slow down and time
 //! out); and a crash (the host killed, its disk losing unsynced writes and maybe tearing
 //! the last one, then restarted from the disk), half of them aimed at the office that
-//! just acknowledged a booking; and a failed log sync (the office's disk fails its next
-//! `fdatasync`, the failed batch's bytes kept or lost at random; the node stops taking
-//! changes, and a supervisor restarts it a little later, its page cache intact). Message delay and reordering across
+//! just acknowledged a booking; and a disk failure (the office's disk fails its next
+//! `fdatasync`, the failed batch's bytes kept or lost at random, or a write a few records
+//! on, halfway through its record; the node stops taking changes, and a supervisor
+//! restarts it a little later, its page cache intact). Message delay and reordering across
 //! connections, and every node's clock skew and drift, are on for the whole run.
 
 use crate::cluster::SimCluster;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The kinds of fault, as counted in reports.
-pub const KINDS: [&str; 5] = ["partition", "one-way", "loss", "crash", "sync-failure"];
+pub const KINDS: [&str; 5] = ["partition", "one-way", "loss", "crash", "disk-failure"];
 
 /// Where clients report acknowledged bookings, so that a crash can target the office
 /// that just acknowledged one (the window where a booking acknowledged before its
@@ -109,22 +110,7 @@ pub async fn inject(cluster: Arc<SimCluster>, acks: Arc<Acks>, faults: usize) ->
                 net.update_config(|c| c.packet_loss_rate = 0.0);
                 format!("{:.0}% packet loss for {d:?}", rate * 100.0)
             }
-            "sync-failure" => {
-                let keep = thread_rng().gen_bool(0.5);
-                let disk = &cluster.disks[&offices[v]];
-                disk.fail_next_sync(keep);
-                let d = ms(100, 3_000);
-                madsim::time::sleep(d).await;
-                // Disarmed if no sync came; the supervisor restarts the process either
-                // way (what it wrote and did not sync is still in the page cache).
-                disk.fail_next_sync_disarm();
-                cluster.crash(&offices[v], ms(50, 1_000), usize::MAX).await;
-                let kept = if keep { "kept" } else { "lost" };
-                format!(
-                    "{}'s disk failed a sync (bytes {kept}), restarted after {d:?}",
-                    offices[v]
-                )
-            }
+            "disk-failure" => cluster.disk_failure(&offices[v], ms(100, 3_000)).await,
             _ => {
                 let down = ms(100, 5_000);
                 let torn = thread_rng().gen_range(0..64);

@@ -4,7 +4,8 @@
 //! only written is lost but for a torn prefix of it (a write cut short), which recovery
 //! cuts. A storage opened before a crash can no longer write to the disk.
 //! [`Disk::fail_next_sync`] makes the next sync fail, with its bytes kept or lost (after
-//! a failed `fsync` the data may or may not be on the platter).
+//! a failed `fsync` the data may or may not be on the platter); [`Disk::fail_a_write`]
+//! makes a later write fail halfway through its record.
 
 use super::memory::recover_log;
 use super::tail::Tail;
@@ -19,6 +20,8 @@ struct Platters {
     generation: u64,
     /// The next sync fails; `true`: its bytes reach the platter anyway.
     fail_sync: Option<bool>,
+    /// The write after this many more fails, half of its record written.
+    fail_write: Option<usize>,
 }
 
 /// A disk, shared by the simulation (which crashes it) and the node's storage.
@@ -65,9 +68,17 @@ impl Disk {
         self.platters().fail_sync = Some(keep);
     }
 
-    /// Undoes [`Disk::fail_next_sync`] if no sync came since.
-    pub fn fail_next_sync_disarm(&self) {
-        self.platters().fail_sync = None;
+    /// The write (a record appended) after `after` more fails with an I/O error, the
+    /// first half of its record written (a crash then finds it torn).
+    pub fn fail_a_write(&self, after: usize) {
+        self.platters().fail_write = Some(after);
+    }
+
+    /// Undoes [`Disk::fail_next_sync`] and [`Disk::fail_a_write`] if they have not struck.
+    pub fn disarm(&self) {
+        let mut p = self.platters();
+        p.fail_sync = None;
+        p.fail_write = None;
     }
 
     /// Appends raw bytes to the durable log, as a damaged disk might hold.
@@ -121,6 +132,17 @@ impl Storage for DiskStorage {
         let lsn = self.tail.append(payload)?;
         let bytes = self.tail.pending()[before..].to_vec();
         if let Ok(mut p) = self.live() {
+            match p.fail_write {
+                Some(0) => {
+                    p.fail_write = None;
+                    p.written.extend_from_slice(&bytes[..bytes.len() / 2]);
+                    return Err(StorageError::Io(std::io::Error::other(
+                        "injected: the disk failed this write",
+                    )));
+                }
+                Some(n) => p.fail_write = Some(n - 1),
+                None => {}
+            }
             p.written.extend_from_slice(&bytes);
         }
         Ok(lsn)

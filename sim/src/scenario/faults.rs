@@ -2,8 +2,8 @@
 //! `partition` (cut off both ways), `one-way` (its messages out dropped), `loss` (20%
 //! of packets on every link), `crash` (killed, unsynced writes lost, restarted after the
 //! fault), `disk` (half the time the same with the last write torn, half the time a
-//! failed log sync: the node stops taking changes and a supervisor restarts it after the
-//! fault), `skew` (its clock jumps by up to a minute and back).
+//! failed log sync or write: the node stops taking changes and a supervisor restarts it
+//! after the fault), `skew` (its clock jumps by up to a minute and back).
 
 use crate::cluster::SimCluster;
 use engine::ids::OfficeId;
@@ -107,17 +107,9 @@ async fn one(
             {
                 return (format!("{o} already down"), false);
             }
-            let failed_sync = p.kind == "disk" && thread_rng().gen_bool(0.5);
-            let what = if failed_sync {
-                let keep = thread_rng().gen_bool(0.5);
-                cluster.disks[o].fail_next_sync(keep);
-                madsim::time::sleep(d).await;
-                cluster.disks[o].fail_next_sync_disarm();
-                cluster
-                    .crash(o, Duration::from_millis(100), usize::MAX)
-                    .await;
-                let kept = if keep { "kept" } else { "lost" };
-                format!("{o}'s disk failed a sync (bytes {kept}); restarted")
+            let disk_failure = p.kind == "disk" && thread_rng().gen_bool(0.5);
+            let what = if disk_failure {
+                cluster.disk_failure(o, d).await
             } else {
                 let torn = if p.kind == "disk" {
                     thread_rng().gen_range(1..64)
