@@ -172,18 +172,18 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         // background, and ask if they miss it.
         let sync = !commit && conflicts.is_empty();
         let logged = self.log_decision(&txn, commit, sync).await;
-        // One case undoes it: an office that asked about the transaction while this
-        // office's own yes vote was queued, not yet applied, was told "never heard of it"
-        // and an abort was recorded here after the vote (see `fence_unknown`). The commit
-        // is then refused here, that office aborts, and so must every other.
-        // An abort that had to be durable is not, and this office's own yes vote may be
-        // on its disk: every vote may have been yes, and the office settles the
-        // transaction when it restarts.
+        // An abort that had to be durable is not (this office's log failed), and this
+        // office's own yes vote may be on its disk: every vote may have been yes, so the
+        // outcome is whatever the office settles when it restarts.
         if let (true, false, Some(why)) = (sync, own_unlogged, log_failure(&logged)) {
             return BookReply::Uncertain {
                 why: self.uncertain(why),
             };
         }
+        // One case undoes a commit: an office that asked about the transaction while this
+        // office's own yes vote was queued, not yet applied, was told "never heard of it"
+        // and an abort was recorded here after the vote (see `fence_unknown`). The commit
+        // is then refused here, that office aborts, and so must every other.
         let (commit, refusal) = match logged {
             Outcome::Rejected(Rejection::AlreadyDecided(_)) if commit => (
                 false,
