@@ -130,14 +130,13 @@ impl Problem {
     /// effect (the node stops; after its restart, a read or a retry with the same
     /// idempotency key tells).
     pub fn storage_failed(office: &str, detail: impl Into<String>) -> Problem {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+        Problem::office_unavailable(
             "storage-failed",
             "Office storage failed",
+            office,
+            true,
             detail,
         )
-        .with("office", office)
-        .with("may_have_taken_effect", true)
     }
 
     /// An office could not be reached; `may_have_taken_effect` says whether the change
@@ -147,14 +146,26 @@ impl Problem {
         may_have_taken_effect: bool,
         detail: impl Into<String>,
     ) -> Problem {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+        Problem::office_unavailable(
             "office-unreachable",
             "Office unreachable",
+            office,
+            may_have_taken_effect,
             detail,
         )
-        .with("office", office)
-        .with("may_have_taken_effect", may_have_taken_effect)
+    }
+
+    /// A 503 about `office`, saying whether the change may have taken effect.
+    fn office_unavailable(
+        kind: &str,
+        title: &str,
+        office: &str,
+        may_have_taken_effect: bool,
+        detail: impl Into<String>,
+    ) -> Problem {
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, kind, title, detail)
+            .with("office", office)
+            .with("may_have_taken_effect", may_have_taken_effect)
     }
 
     /// A body over the size limit.
