@@ -50,23 +50,22 @@ impl IntervalIndex {
 
     /// Adds an entry; an id already present is a programmer error.
     pub fn insert(&mut self, iv: Interval, id: EntryId) {
-        assert!(
-            !self.where_is.contains_key(&id),
-            "entry {id} inserted twice"
-        );
-        if iv.is_empty() {
+        let layer = if iv.is_empty() {
             // An empty interval overlaps nothing; it is kept only so that it can be removed.
-            self.where_is.insert(id, (EMPTY, iv.start));
-            return;
+            EMPTY
+        } else {
+            (0..self.layers.len())
+                .find(|&l| self.fits(l, iv))
+                .unwrap_or(self.layers.len())
+        };
+        let before = self.where_is.insert(id, (layer, iv.start));
+        assert!(before.is_none(), "entry {id} inserted twice");
+        if layer == self.layers.len() {
+            self.layers.push(BTreeMap::new());
         }
-        let layer = (0..self.layers.len())
-            .find(|&l| self.fits(l, iv))
-            .unwrap_or_else(|| {
-                self.layers.push(BTreeMap::new());
-                self.layers.len() - 1
-            });
-        self.layers[layer].insert((iv.start, id), iv.end);
-        self.where_is.insert(id, (layer, iv.start));
+        if layer != EMPTY {
+            self.layers[layer].insert((iv.start, id), iv.end);
+        }
     }
 
     /// Whether `iv` overlaps nothing in layer `l`.
@@ -98,26 +97,30 @@ impl IntervalIndex {
 
     /// Every entry overlapping `q`, as `(interval, id)`, sorted by start then id.
     pub fn overlapping(&self, q: Interval) -> Vec<(Interval, EntryId)> {
-        let mut out = Vec::new();
-        if q.is_empty() {
-            return out;
-        }
-        for layer in &self.layers {
-            // In a layer the entries are disjoint: one may start before q and reach into it;
-            // the rest start inside q.
-            if let Some((&(s, id), &e)) = layer.range(..=(q.start, EntryId::MAX)).next_back() {
-                if e > q.start {
-                    out.push((Interval::new(s, e), id));
-                }
-            }
-            for (&(s, id), &e) in
-                layer.range((Excluded((q.start, EntryId::MAX)), Excluded((q.end, 0))))
-            {
-                out.push((Interval::new(s, e), id));
-            }
-        }
+        let mut out: Vec<(Interval, EntryId)> = self.overlapping_unordered(q).collect();
         out.sort_unstable_by_key(|&(iv, id)| (iv.start, id));
         out
+    }
+
+    /// Every entry overlapping `q`, layer by layer (by start within a layer).
+    pub fn overlapping_unordered(
+        &self,
+        q: Interval,
+    ) -> impl Iterator<Item = (Interval, EntryId)> + '_ {
+        let layers = if q.is_empty() { &[][..] } else { &self.layers[..] };
+        layers.iter().flat_map(move |layer| {
+            // In a layer the entries are disjoint: one may start before q and reach into it;
+            // the rest start inside q.
+            let before = layer
+                .range(..=(q.start, EntryId::MAX))
+                .next_back()
+                .filter(|(_, &end)| end > q.start);
+            let inside = layer.range((Excluded((q.start, EntryId::MAX)), Excluded((q.end, 0))));
+            before
+                .into_iter()
+                .chain(inside)
+                .map(|(&(s, id), &e)| (Interval::new(s, e), id))
+        })
     }
 }
 

@@ -150,12 +150,37 @@ impl ResourceCalendar {
             .collect()
     }
 
-    /// Entries overlapping `q` that block a booking, other than those of `except`.
+    /// Entries overlapping `q` that block a booking, other than those of `except`, sorted
+    /// by start.
     pub fn blocking(&self, q: Interval, except: Option<&MeetingId>) -> Vec<&BusyEntry> {
         self.overlapping(q)
             .into_iter()
             .filter(|e| e.status.blocks() && Some(&e.meeting) != except)
             .collect()
+    }
+
+    /// [`ResourceCalendar::blocking`] in no particular order, without collecting.
+    pub fn blocking_unordered<'a>(
+        &'a self,
+        q: Interval,
+        except: Option<&'a MeetingId>,
+    ) -> impl Iterator<Item = &'a BusyEntry> + 'a {
+        self.index
+            .overlapping_unordered(q)
+            .map(|(_, id)| &self.entries[&id])
+            .filter(move |e| e.status.blocks() && Some(&e.meeting) != except)
+    }
+
+    /// The entries of `meeting`, in no particular order, without collecting.
+    pub fn entries_of_unordered<'a>(
+        &'a self,
+        meeting: &MeetingId,
+    ) -> impl Iterator<Item = &'a BusyEntry> + 'a {
+        self.by_meeting
+            .get(meeting)
+            .into_iter()
+            .flatten()
+            .map(|id| &self.entries[id])
     }
 
     /// All entries, in id order.

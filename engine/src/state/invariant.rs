@@ -34,20 +34,27 @@ pub fn check_calendar(
     cal: &ResourceCalendar,
     only: Option<&[crate::ids::MeetingId]>,
 ) -> Result<(), Box<Violation>> {
-    let entries: Vec<&BusyEntry> = match only {
-        Some(ms) => ms.iter().flat_map(|m| cal.entries_of(m)).collect(),
-        None => cal.iter().collect(),
-    };
-    for e in entries.into_iter().filter(|e| e.status.blocks()) {
-        for o in cal.blocking(e.interval, Some(&e.meeting)) {
-            if !e.overridden && !o.overridden {
-                return Err(Box::new(Violation {
-                    resource: resource.clone(),
-                    a: e.clone(),
-                    b: o.clone(),
-                }));
-            }
+    let check = |e: &BusyEntry| -> Result<(), Box<Violation>> {
+        if !e.status.blocks() || e.overridden {
+            return Ok(());
         }
+        match cal
+            .blocking_unordered(e.interval, Some(&e.meeting))
+            .find(|o| !o.overridden)
+        {
+            Some(o) => Err(Box::new(Violation {
+                resource: resource.clone(),
+                a: e.clone(),
+                b: o.clone(),
+            })),
+            None => Ok(()),
+        }
+    };
+    match only {
+        Some(ms) => ms
+            .iter()
+            .flat_map(|m| cal.entries_of_unordered(m))
+            .try_for_each(check),
+        None => cal.iter().try_for_each(check),
     }
-    Ok(())
 }

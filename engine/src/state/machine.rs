@@ -156,8 +156,11 @@ impl OfficeState {
     }
 
     /// The meeting's resources that are this office's.
-    pub(super) fn local(&self, m: &MeetingSpec) -> Vec<ResourceId> {
-        m.resources().into_iter().filter(|r| self.owns(r)).collect()
+    pub(super) fn local<'m>(&self, m: &'m MeetingSpec) -> Vec<&'m ResourceId> {
+        m.resource_refs()
+            .into_iter()
+            .filter(|r| self.owns(r))
+            .collect()
     }
 
     /// Applies a command. Deterministic: the same commands in the same order give the same
@@ -235,7 +238,7 @@ impl OfficeState {
             return Ok(());
         }
         // Only the calendars of the meetings' own resources can hold their entries.
-        let mut resources: Vec<ResourceId> = Vec::new();
+        let mut resources: Vec<&ResourceId> = Vec::new();
         for id in meetings {
             let pending = self
                 .in_flight
@@ -248,7 +251,7 @@ impl OfficeState {
         }
         resources.sort();
         resources.dedup();
-        for r in &resources {
+        for r in resources {
             check_calendar(r, &self.calendars[r], Some(meetings))?;
         }
         Ok(())
@@ -317,8 +320,8 @@ impl OfficeState {
         };
         let ivs: Vec<Interval> = instances.iter().map(|(_, iv)| *iv).collect();
         let mut blocking = Vec::new();
-        let mut optional_busy: BTreeSet<ResourceId> = BTreeSet::new();
-        for r in &local {
+        let mut optional_busy: BTreeSet<&ResourceId> = BTreeSet::new();
+        for &r in &local {
             if m.response_of(r) == Response::Declined {
                 continue;
             }
@@ -333,7 +336,7 @@ impl OfficeState {
             if m.is_required(r) {
                 blocking.extend(c);
             } else {
-                optional_busy.insert(r.clone());
+                optional_busy.insert(r);
             }
         }
         if !blocking.is_empty() && !force {
@@ -344,7 +347,7 @@ impl OfficeState {
                 vec![],
             );
         }
-        for r in &local {
+        for &r in &local {
             let response = m.response_of(r);
             if response == Response::Declined {
                 continue;
@@ -387,13 +390,13 @@ impl OfficeState {
     }
 
     pub(super) fn commit(&mut self, txn: &TxnId) -> (Outcome, Vec<MeetingId>) {
-        match self.decided.get(txn) {
-            Some(true) => return (Outcome::Committed { txn: txn.clone() }, vec![]),
-            Some(false) => return reject(Rejection::AlreadyDecided(txn.clone())),
-            None => {}
-        }
+        // A pending transaction is undecided, so the usual case needs one look-up.
         let Some(p) = self.pending.remove(txn) else {
-            return reject(Rejection::UnknownTxn(txn.clone()));
+            return match self.decided.get(txn) {
+                Some(true) => (Outcome::Committed { txn: txn.clone() }, vec![]),
+                Some(false) => reject(Rejection::AlreadyDecided(txn.clone())),
+                None => reject(Rejection::UnknownTxn(txn.clone())),
+            };
         };
         let m = p.meeting;
         let previous = self.meetings.get(&m.id).cloned();
@@ -436,7 +439,10 @@ impl OfficeState {
             self.meetings.insert(id.clone(), m);
             self.committed_by.insert(id.clone(), txn.clone());
         }
-        (Outcome::Committed { txn: txn.clone() }, vec![id])
+        // Nothing to check: a commit only removes entries (the meeting's previous version)
+        // and turns holds into bookings or tentative entries, and neither makes two
+        // blocking entries overlap that did not already (the prepare was checked).
+        (Outcome::Committed { txn: txn.clone() }, vec![])
     }
 
     fn abort(&mut self, txn: &TxnId) -> (Outcome, Vec<MeetingId>) {

@@ -97,11 +97,17 @@ impl MeetingSpec {
         }
     }
 
-    /// Every resource the meeting takes: organizer, attendees, rooms, without repeats.
+    /// Every resource the meeting takes: organizer, attendees, rooms, sorted, without
+    /// repeats.
     pub fn resources(&self) -> Vec<ResourceId> {
-        let mut v: Vec<ResourceId> = std::iter::once(self.organizer.clone())
-            .chain(self.attendees.iter().map(|a| a.resource.clone()))
-            .chain(self.rooms.iter().cloned())
+        self.resource_refs().into_iter().cloned().collect()
+    }
+
+    /// [`MeetingSpec::resources`], borrowed.
+    pub fn resource_refs(&self) -> Vec<&ResourceId> {
+        let mut v: Vec<&ResourceId> = std::iter::once(&self.organizer)
+            .chain(self.attendees.iter().map(|a| &a.resource))
+            .chain(self.rooms.iter())
             .collect();
         v.sort();
         v.dedup();
@@ -145,7 +151,7 @@ impl MeetingSpec {
                 "duration must be between 1 second and {MAX_DURATION_SECS} seconds"
             ));
         }
-        if self.resources().len() > MAX_MEETING_RESOURCES {
+        if self.resource_refs().len() > MAX_MEETING_RESOURCES {
             return Err(format!(
                 "more than {MAX_MEETING_RESOURCES} attendees and rooms"
             ));
