@@ -41,6 +41,14 @@ pub enum BookReply {
         /// Why.
         why: String,
     },
+    /// Not booked anywhere, for now: an office involved could not be reached, or takes
+    /// no changes until it restarts (its log failed). The same request may succeed later.
+    Unavailable {
+        /// The office.
+        office: OfficeId,
+        /// Why.
+        why: String,
+    },
     /// The coordinator's log failed before the outcome was durable: the booking may or
     /// may not have taken effect (the node restarts, settles it, and a read then tells).
     Uncertain {

@@ -56,7 +56,7 @@ async fn kill_minus_nine_loses_nothing_acknowledged_and_leaves_nothing_half_made
         .await
         .unwrap();
     assert!(
-        matches!(reply, BookReply::Refused { ref why } if why.contains("london")),
+        matches!(&reply, BookReply::Unavailable { office, why } if office.as_str() == "london" && why.contains("london")),
         "{reply:?}"
     );
     assert_eq!(busy(base, "ny", "alice").await, 1, "alice keeps only p1");

@@ -150,6 +150,7 @@ pub fn print_reply(
             Ok(())
         }
         BookReply::Refused { why } => bail!("not {done}: {why}"),
+        BookReply::Unavailable { why, .. } => bail!("not {done}, for now: {why}; try again"),
         BookReply::Uncertain { why } => bail!("maybe {done}, maybe not: {why}"),
         BookReply::Conflicts {
             conflicts,

@@ -159,6 +159,7 @@ async fn seed(
                     conflicts.first()
                 ),
                 crate::rpc::BookReply::Refused { why }
+                | crate::rpc::BookReply::Unavailable { why, .. }
                 | crate::rpc::BookReply::Uncertain { why } => {
                     bail!("sample meeting {} not booked: {why}", spec.id)
                 }

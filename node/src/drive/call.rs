@@ -170,7 +170,7 @@ fn booked(r: Result<BookReply, tarpc::client::RpcError>, call: &mut Call) -> See
                 .collect();
             Seen::Conflicts
         }
-        Ok(BookReply::Refused { why }) => {
+        Ok(BookReply::Refused { why } | BookReply::Unavailable { why, .. }) => {
             call.why = why;
             Seen::Refused
         }

@@ -137,6 +137,10 @@ pub async fn import(
                     .push(not(format!("conflicts with {}", with.join(", "))));
             }
             Ok(BookReply::Refused { why }) => out.not_booked.push(not(why)),
+            Ok(BookReply::Unavailable { office, why }) => {
+                return Err(Problem::unreachable(office.as_str(), false, why)
+                    .with("imported_so_far", &out))
+            }
             Ok(BookReply::Uncertain { why }) => {
                 return Err(
                     Problem::storage_failed(home.as_str(), why).with("imported_so_far", &out)

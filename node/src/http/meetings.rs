@@ -307,6 +307,9 @@ pub async fn create(
             Ok(Some(existing)) => replay(existing),
             _ => Err(Problem::refused(why)),
         },
+        Ok(BookReply::Unavailable { office, why }) => {
+            Err(Problem::unreachable(office.as_str(), false, why))
+        }
         Ok(BookReply::Uncertain { why }) => Err(Problem::storage_failed(home.as_str(), why)),
         Err(e) => Err(Problem::unreachable(
             home.as_str(),
@@ -385,6 +388,9 @@ pub async fn update(
             alternatives,
         }) => Err(conflicts_problem(&conflicts, alternatives.as_ref(), z)),
         Ok(BookReply::Refused { why }) => Err(Problem::refused(why)),
+        Ok(BookReply::Unavailable { office, why }) => {
+            Err(Problem::unreachable(office.as_str(), false, why))
+        }
         Ok(BookReply::Uncertain { why }) => Err(Problem::storage_failed(home.as_str(), why)),
         Err(e) => Err(Problem::unreachable(home.as_str(), true, e.to_string())),
     }

@@ -81,7 +81,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         match &reply {
             BookReply::Booked { .. } => bump(&c.booked, 1),
             BookReply::Conflicts { .. } => bump(&c.conflicts, 1),
-            BookReply::Refused { .. } | BookReply::Uncertain { .. } => bump(&c.refused, 1),
+            BookReply::Refused { .. }
+            | BookReply::Unavailable { .. }
+            | BookReply::Uncertain { .. } => bump(&c.refused, 1),
         }
         reply
     }
@@ -148,21 +150,32 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         let mut conflicts = Vec::new();
         let mut overridden = Vec::new();
         let mut refusal = None;
+        let mut unavailable = None;
         let mut own_unlogged = false;
         for (o, vote) in votes {
             own_unlogged |= o == self.shared.office
                 && matches!(vote, Ok(Outcome::Rejected(Rejection::Stopped(_))));
+            let refused = |why: String| Some(BookReply::Refused { why });
+            let away = |why: String| BookReply::Unavailable {
+                office: o.clone(),
+                why,
+            };
             match vote {
                 Ok(Outcome::Prepared { overridden: ov, .. }) => overridden.extend(ov),
                 Ok(Outcome::Conflicts { conflicts: c }) => conflicts.extend(c),
                 Ok(Outcome::Rejected(Rejection::StorageFailed(w))) => {
-                    refusal = Some(format!("office {o}: its log failed ({w})"))
+                    unavailable = Some(away(format!("office {o}: its log failed ({w})")))
                 }
-                Ok(Outcome::Rejected(r)) => refusal = Some(format!("office {o}: {r}")),
-                Ok(other) => refusal = Some(format!("office {o}: unexpected {other:?}")),
-                Err(e) => refusal = Some(e),
+                Ok(Outcome::Rejected(Rejection::Stopped(w))) => {
+                    unavailable = Some(away(format!("office {o}: {}", Rejection::Stopped(w))))
+                }
+                Ok(Outcome::Rejected(r)) => refusal = refused(format!("office {o}: {r}")),
+                Ok(other) => refusal = refused(format!("office {o}: unexpected {other:?}")),
+                Err(e) => unavailable = Some(away(e)),
             }
         }
+        // A refusal is final; an office that could not answer may later.
+        let refusal = refusal.or(unavailable);
         let commit = conflicts.is_empty() && refusal.is_none();
         if commit && self.shared.options.failpoint == Some(Failpoint::CrashAfterPrepare) {
             tracing::error!(txn = %txn, "failpoint crash-after-prepare");
@@ -187,11 +200,13 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         let (commit, refusal) = match logged {
             Outcome::Rejected(Rejection::AlreadyDecided(_)) if commit => (
                 false,
-                Some(format!(
-                    "office {}: the booking was aborted meanwhile (an office asked about \
-                     it before this office's vote was in); nothing was booked",
-                    self.shared.office
-                )),
+                Some(BookReply::Refused {
+                    why: format!(
+                        "office {}: the booking was aborted meanwhile (an office asked \
+                         about it before this office's vote was in); nothing was booked",
+                        self.shared.office
+                    ),
+                }),
             ),
             _ => (commit, refusal),
         };
@@ -239,6 +254,10 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             Some(Outcome::Rejected(Rejection::StorageFailed(why))) => BookReply::Uncertain {
                 why: self.uncertain(why),
             },
+            Some(Outcome::Rejected(r @ Rejection::Stopped(_))) => BookReply::Unavailable {
+                office: self.shared.office.clone(),
+                why: format!("office {}: {r}", self.shared.office),
+            },
             Some(Outcome::Rejected(r)) => BookReply::Refused {
                 why: format!("office {}: {r}", self.shared.office),
             },
@@ -264,7 +283,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         offices: &[OfficeId],
         txn: TxnId,
         commit: bool,
-        refusal: Option<String>,
+        refusal: Option<BookReply>,
         conflicts: Vec<engine::calendar::Conflict>,
         overridden: Vec<engine::calendar::Conflict>,
     ) -> BookReply {
@@ -277,7 +296,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         }
         match (commit, refusal) {
             (true, _) => BookReply::Booked { txn, overridden },
-            (false, Some(why)) => BookReply::Refused { why },
+            (false, Some(not_booked)) => not_booked,
             (false, None) => BookReply::Conflicts {
                 conflicts,
                 alternatives: self.alternatives(meeting).await.ok(),

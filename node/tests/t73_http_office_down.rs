@@ -1,0 +1,41 @@
+//! A booking over HTTP that needs an office which is down: 503 `office-unreachable`
+//! naming that office and saying the booking did not take effect (not 422 `refused`:
+//! the same request may succeed once the office is back), and nothing is booked.
+
+mod common;
+
+use common::http::{call, new_key, up};
+
+const NY: u16 = 8733; // New York's HTTP port for base 7731.
+const GOOD: &str = r#"{"title":"T","organizer":"alice","attendees":["dev"],"start":"2027-04-07T10:00","duration_minutes":30}"#;
+const ALICE: &str = "/v1/calendars/alice/meetings?from=2027-04-01T00:00:00Z&to=2027-04-30T00:00:00Z";
+
+#[test]
+fn a_booking_that_needs_a_stopped_office_is_unavailable_not_refused() {
+    let up = up("t73", 7731);
+    let root = up.0.clone();
+    let key = new_key(&root.join("api-keys.json"), "ny", "book,freebusy");
+    let k = Some(key.as_str());
+    let before = call(NY, "GET", ALICE, k, &[], None);
+    assert_eq!(before.status, 200, "{before:?}");
+
+    // kill -9 London, where Dev's calendar is.
+    let pid = std::fs::read_to_string(root.join("london.pid")).unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    let idem = [("Idempotency-Key", "t73-1")];
+    let reply = call(NY, "POST", "/v1/meetings", k, &idem, Some(GOOD));
+    assert_eq!(reply.status, 503, "{reply:?}");
+    assert_eq!(reply.problem(), "office-unreachable");
+    let body = reply.json();
+    assert_eq!(body["office"], "london", "{body}");
+    assert_eq!(body["may_have_taken_effect"], false, "{body}");
+
+    let after = call(NY, "GET", ALICE, k, &[], None);
+    assert_eq!(after.status, 200, "{after:?}");
+    assert_eq!(after.body, before.body, "nothing booked for Alice");
+}
