@@ -8,7 +8,8 @@ use common::http::{call, new_key, up};
 
 const NY: u16 = 8733; // New York's HTTP port for base 7731.
 const GOOD: &str = r#"{"title":"T","organizer":"alice","attendees":["dev"],"start":"2027-04-07T10:00","duration_minutes":30}"#;
-const ALICE: &str = "/v1/calendars/alice/meetings?from=2027-04-01T00:00:00Z&to=2027-04-30T00:00:00Z";
+const ALICE: &str =
+    "/v1/calendars/alice/meetings?from=2027-04-01T00:00:00Z&to=2027-04-30T00:00:00Z";
 
 #[test]
 fn a_booking_that_needs_a_stopped_office_is_unavailable_not_refused() {

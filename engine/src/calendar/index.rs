@@ -107,7 +107,11 @@ impl IntervalIndex {
         &self,
         q: Interval,
     ) -> impl Iterator<Item = (Interval, EntryId)> + '_ {
-        let layers = if q.is_empty() { &[][..] } else { &self.layers[..] };
+        let layers = if q.is_empty() {
+            &[][..]
+        } else {
+            &self.layers[..]
+        };
         layers.iter().flat_map(move |layer| {
             // In a layer the entries are disjoint: one may start before q and reach into it;
             // the rest start inside q.

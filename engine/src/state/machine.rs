@@ -143,10 +143,10 @@ impl OfficeState {
             .collect();
         let mut out = Vec::new();
         for r in self.local(m) {
-            if m.response_of(&r) != Response::Declined {
+            if m.response_of(r) != Response::Declined {
                 out.extend(find_conflicts(
-                    &self.calendars[&r],
-                    &r,
+                    &self.calendars[r],
+                    r,
                     &instances,
                     Some(&m.id),
                 ));
@@ -407,10 +407,10 @@ impl OfficeState {
             here.dedup();
         }
         for r in here {
-            let cal = self.calendars.get_mut(&r).expect("local");
+            let cal = self.calendars.get_mut(r).expect("local");
             // The meeting's previous version, if this was a change, goes.
             cal.remove_where(&m.id, |e| e.txn.as_ref() != Some(txn));
-            let response = m.response_of(&r);
+            let response = m.response_of(r);
             cal.update_meeting(&m.id, |e| {
                 e.txn = None;
                 if e.status == BusyStatus::Hold {
@@ -454,7 +454,7 @@ impl OfficeState {
         if let Some(p) = self.pending.remove(txn) {
             for r in self.local(&p.meeting) {
                 self.calendars
-                    .get_mut(&r)
+                    .get_mut(r)
                     .expect("local")
                     .remove_where(&p.meeting.id, |e| e.txn.as_ref() == Some(txn));
             }
@@ -513,7 +513,7 @@ impl OfficeState {
         for r in self.local(&m) {
             removed += self
                 .calendars
-                .get_mut(&r)
+                .get_mut(r)
                 .expect("local")
                 .remove_where(id, pick)
                 .len();

@@ -138,8 +138,9 @@ pub async fn import(
             }
             Ok(BookReply::Refused { why }) => out.not_booked.push(not(why)),
             Ok(BookReply::Unavailable { office, why }) => {
-                return Err(Problem::unreachable(office.as_str(), false, why)
-                    .with("imported_so_far", &out))
+                return Err(
+                    Problem::unreachable(office.as_str(), false, why).with("imported_so_far", &out)
+                )
             }
             Ok(BookReply::Uncertain { why }) => {
                 return Err(
