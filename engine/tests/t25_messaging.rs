@@ -339,3 +339,37 @@ fn an_answer_overtaken_by_a_change_is_dropped_as_stale_everywhere_alike() {
     let at = |o: &OfficeState| o.meeting(&m.id).unwrap().response_of(&alice);
     assert_eq!(at(&london), at(&ny), "both copies alike");
 }
+
+#[test]
+fn the_outbox_counts_deliveries_and_notifications_also_after_a_snapshot() {
+    let mut london = office("london", &["olivia", "oscar"]);
+    let mut ny = office("ny", &["alice"]);
+    book_everywhere(
+        &mut [&mut london, &mut ny],
+        "london-1",
+        &meeting(&["olivia", "oscar", "alice"]),
+    );
+    london.apply(&Command::Originate {
+        key: "london:c1".into(),
+        command: Box::new(Command::Cancel {
+            meeting: MeetingId::new("m1"),
+            scope: CancelScope::Series,
+        }),
+        forward: vec![OfficeId::new("london"), OfficeId::new("ny")],
+    });
+    let counts = |s: &OfficeState| (s.waiting().sends(), s.waiting().notifications());
+    // Oscar: invited, then told of the cancellation; one delivery to New York.
+    assert_eq!(
+        counts(&london),
+        (sends(&london).len(), notices(&london).len())
+    );
+    assert_eq!(counts(&london), (1, 2));
+    let restored: OfficeState =
+        serde_json::from_str(&serde_json::to_string(&london).unwrap()).unwrap();
+    assert_eq!(counts(&restored), (1, 2), "rebuilt on load");
+    let (seq, ..) = sends(&london)[0].clone();
+    london.apply(&Command::Done { seqs: vec![seq] });
+    assert_eq!(counts(&london), (0, 2));
+    clear(&mut london);
+    assert_eq!(counts(&london), (0, 0));
+}

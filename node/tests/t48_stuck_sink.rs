@@ -1,7 +1,8 @@
 //! A notification sink that hangs (a webhook receiver that never answers) holds up only
 //! the notifications: the outbox's deliveries have a worker of their own, so a
 //! cancellation reaches the other offices while the organizer's office's sink is stuck,
-//! and once the sink is freed its notifications go out.
+//! and once the sink is freed its notifications go out. A backlog of more than a pass's
+//! batch goes out in batches of at most that many.
 
 mod common;
 
@@ -13,7 +14,7 @@ use node::notify::{MemorySink, NotificationSink};
 use node::rpc::BookReply;
 use node::sample::{parse_directory, SAMPLE_OFFICES};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ struct Gate {
     open: Mutex<bool>,
     opened: Condvar,
     entered: AtomicBool,
+    largest_batch: AtomicUsize,
     inner: MemorySink,
 }
 
@@ -40,6 +42,7 @@ impl NotificationSink for Gate {
 
     fn send_all(&self, ns: &[&Notification]) -> Vec<Result<(), String>> {
         self.entered.store(true, Ordering::SeqCst);
+        self.largest_batch.fetch_max(ns.len(), Ordering::SeqCst);
         let shut = self.open.lock().unwrap();
         let (open, _) = self
             .opened
@@ -53,9 +56,9 @@ impl NotificationSink for Gate {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stuck_sink_does_not_hold_up_deliveries() {
-    let root = std::env::temp_dir().join(format!("dms-stuck-sink-{}", std::process::id()));
+/// The sample company's offices, New York's with the gated sink.
+async fn gated(name: &str) -> (Cluster, Arc<Gate>) {
+    let root = std::env::temp_dir().join(format!("dms-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let dir = parse_directory(SAMPLE_OFFICES).unwrap();
     let mut listeners = BTreeMap::new();
@@ -87,6 +90,12 @@ async fn a_stuck_sink_does_not_hold_up_deliveries() {
         tasks,
         sinks,
     };
+    (c, gate)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_sink_does_not_hold_up_deliveries() {
+    let (c, gate) = gated("stuck-sink").await;
     let ctx = tarpc::context::current;
     let ny = c.client("ny").await;
     // Alice (New York) invites Bob (New York) and Dev (London): Bob's invitation goes to
@@ -126,5 +135,33 @@ async fn a_stuck_sink_does_not_hold_up_deliveries() {
         sent.iter().filter(|n| n.to.as_str() == "bob").count()
     };
     assert_eq!(settles_within(2, 20, bob_told).await, 2);
+    c.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_goes_out_in_bounded_batches() {
+    let (c, gate) = gated("sink-backlog").await;
+    let ctx = tarpc::context::current;
+    let ny = c.client("ny").await;
+    // Alice invites Bob and Carmen (both New York) to 600 meetings an hour apart while the
+    // sink hangs: 1,200 invitations wait, more than one pass takes.
+    let meetings = 600;
+    let first = engine::time::Wall::from_ymd_hms(2027, 1, 4, 0, 0, 0);
+    for i in 0..meetings {
+        let start = first.plus_secs(i64::from(i) * 3600);
+        let m = common::meeting(&format!("b{i}"), "alice", &["bob", "carmen"], &[], start);
+        let reply = ny.book(ctx(), m, false).await.unwrap();
+        assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
+    }
+    let want = 2 * meetings as usize;
+    assert!(want > node::server::OUTBOX_BATCH);
+    gate.open();
+    let sent = || async { gate.inner.sent().len() };
+    assert_eq!(settles_within(want, 60, sent).await, want);
+    let largest = gate.largest_batch.load(Ordering::SeqCst);
+    assert!(
+        largest <= node::server::OUTBOX_BATCH,
+        "one sink call took {largest} notifications"
+    );
     c.stop();
 }

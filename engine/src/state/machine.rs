@@ -3,7 +3,7 @@
 use super::command::{CancelScope, Command};
 use super::invariant::{check_calendar, Violation};
 use super::meeting::{MeetingSpec, Response};
-use super::outbox::{Effect, NoticeKind};
+use super::outbox::{NoticeKind, Outbox};
 use super::outcome::{Outcome, Rejection};
 use crate::calendar::conflict::find_conflicts;
 use crate::calendar::freebusy::free_busy;
@@ -43,7 +43,7 @@ pub struct OfficeState {
     pub(super) overrides: Vec<OverrideRecord>,
     /// Effects waiting for the node, by sequence number.
     #[serde(default)]
-    pub(super) outbox: BTreeMap<u64, Effect>,
+    pub(super) outbox: Outbox,
     /// The next outbox sequence number.
     #[serde(default)]
     pub(super) next_effect: u64,

@@ -5,14 +5,19 @@
 use super::command::Command;
 use super::machine::OfficeState;
 use super::meeting::MeetingSpec;
-use super::outbox::{Effect, NoticeKind, Notification};
+use super::outbox::{Effect, NoticeKind, Notification, Outbox};
 use super::outcome::{Outcome, Rejection};
 use crate::ids::{MeetingId, OfficeId, ResourceId};
 
 impl OfficeState {
     /// Effects waiting for the node, oldest first.
     pub fn outbox(&self) -> impl Iterator<Item = (u64, &Effect)> {
-        self.outbox.iter().map(|(seq, e)| (*seq, e))
+        self.outbox.iter()
+    }
+
+    /// The effects waiting, with their counts by kind.
+    pub fn waiting(&self) -> &Outbox {
+        &self.outbox
     }
 
     /// A number that grows whenever a command changes anything here (calendars included):

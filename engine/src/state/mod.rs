@@ -32,5 +32,5 @@ pub mod remind;
 pub use command::{CancelScope, Command};
 pub use machine::OfficeState;
 pub use meeting::{Attendee, MeetingSpec, Response};
-pub use outbox::{Effect, NoticeKind, Notification};
+pub use outbox::{Effect, NoticeKind, Notification, Outbox};
 pub use outcome::{Outcome, Rejection};

@@ -12,6 +12,72 @@ use super::meeting::Response;
 use crate::ids::{MeetingId, OfficeId, ResourceId};
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The effects waiting, by sequence number, counting the deliveries among them (so the
+/// node can tell which of its workers has work without a scan). Serialized as the map
+/// alone; the count is rebuilt on load.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "BTreeMap<u64, Effect>", into = "BTreeMap<u64, Effect>")]
+pub struct Outbox {
+    effects: BTreeMap<u64, Effect>,
+    sends: usize,
+}
+
+impl Outbox {
+    /// Adds (or replaces) the effect with sequence number `seq`.
+    pub fn insert(&mut self, seq: u64, effect: Effect) {
+        self.sends += usize::from(effect.is_send());
+        if let Some(old) = self.effects.insert(seq, effect) {
+            self.sends -= usize::from(old.is_send());
+        }
+    }
+
+    /// Takes the effect with sequence number `seq` out, if it is there.
+    pub fn remove(&mut self, seq: &u64) -> Option<Effect> {
+        let old = self.effects.remove(seq)?;
+        self.sends -= usize::from(old.is_send());
+        Some(old)
+    }
+
+    /// The effects, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &Effect)> {
+        self.effects.iter().map(|(seq, e)| (*seq, e))
+    }
+
+    /// How many effects wait.
+    pub fn len(&self) -> usize {
+        self.effects.len()
+    }
+
+    /// Whether none waits.
+    pub fn is_empty(&self) -> bool {
+        self.effects.is_empty()
+    }
+
+    /// How many of them are deliveries to other offices ([`Effect::Send`]).
+    pub fn sends(&self) -> usize {
+        self.sends
+    }
+
+    /// How many of them are notifications ([`Effect::Notify`]).
+    pub fn notifications(&self) -> usize {
+        self.effects.len() - self.sends
+    }
+}
+
+impl From<BTreeMap<u64, Effect>> for Outbox {
+    fn from(effects: BTreeMap<u64, Effect>) -> Outbox {
+        let sends = effects.values().filter(|e| e.is_send()).count();
+        Outbox { effects, sends }
+    }
+}
+
+impl From<Outbox> for BTreeMap<u64, Effect> {
+    fn from(o: Outbox) -> BTreeMap<u64, Effect> {
+        o.effects
+    }
+}
 
 /// Something the node must do once the command that made it is durable.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +93,13 @@ pub enum Effect {
     },
     /// Tell a person.
     Notify(Notification),
+}
+
+impl Effect {
+    /// Whether this is a delivery to another office.
+    pub fn is_send(&self) -> bool {
+        matches!(self, Effect::Send { .. })
+    }
 }
 
 /// What happened, from one invitee's point of view.

@@ -42,6 +42,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+pub use outbox::{OUTBOX_BATCH, OUTBOX_EVERY, OUTBOX_GAP};
+
 /// How long a coordinator waits for one office's vote.
 pub const PREPARE_DEADLINE: Duration = Duration::from_secs(5);
 /// How often a decision is sent to an office before it is left for the office to ask.
@@ -310,7 +312,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             office: self.shared.office.clone(),
             applied: state.applied(),
             pending: state.state().pending_txns().count(),
-            outbox: state.state().outbox().count(),
+            outbox: state.state().waiting().len(),
             version: state.state().version(),
             failed: self.storage_failure(),
             metrics: Metrics {

@@ -19,6 +19,9 @@ use std::time::Duration;
 pub const OUTBOX_EVERY: Duration = Duration::from_millis(500);
 /// The shortest time between two passes that carried something out.
 pub const OUTBOX_GAP: Duration = Duration::from_millis(25);
+/// The most effects one pass of a lane takes (the oldest first): a backlog (a sink that
+/// was down for an hour) goes out in bounded batches, one pass after the other.
+pub const OUTBOX_BATCH: usize = 1_000;
 
 /// The outbox's two lanes, each with a worker of its own, so that a slow sink (a webhook
 /// receiver that times out) never holds up cancellations and changes on their way to
@@ -33,9 +36,14 @@ pub(super) enum Lane {
 
 impl Lane {
     fn takes(self, effect: &Effect) -> bool {
-        match effect {
-            Effect::Notify(_) => self == Lane::Notify,
-            Effect::Send { .. } => self == Lane::Deliver,
+        effect.is_send() == (self == Lane::Deliver)
+    }
+
+    /// How many effects of this lane wait in `outbox`.
+    fn waiting(self, outbox: &engine::state::Outbox) -> usize {
+        match self {
+            Lane::Notify => outbox.notifications(),
+            Lane::Deliver => outbox.sends(),
         }
     }
 }
@@ -52,9 +60,17 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
 
     async fn lane_forever(self, lane: Lane) {
         let wake = &self.shared.wake[lane as usize];
+        let mut backlog = false;
         loop {
-            let waited = tokio::time::timeout(OUTBOX_EVERY, wake.notified()).await;
-            if self.outbox_pass(lane, waited.is_err()).await > 0 {
+            // A pass that took a full batch left more behind: the next goes at once.
+            let waited = if backlog {
+                Ok(())
+            } else {
+                tokio::time::timeout(OUTBOX_EVERY, wake.notified()).await
+            };
+            let done = self.outbox_pass(lane, waited.is_err()).await;
+            backlog = done == OUTBOX_BATCH;
+            if done > 0 {
                 // Under load, let effects gather: one sink call (one file sync, one
                 // connection) and one `Done` record for many.
                 tokio::time::sleep(OUTBOX_GAP).await;
@@ -62,8 +78,8 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         }
     }
 
-    /// One pass of both lanes: tries every waiting effect once; returns how many were
-    /// done.
+    /// One pass of both lanes: tries every waiting effect once (up to [`OUTBOX_BATCH`] of
+    /// each lane); returns how many were done.
     pub async fn outbox_once(&self) -> usize {
         let (notified, delivered) = futures::future::join(
             self.outbox_pass(Lane::Notify, true),
@@ -76,15 +92,11 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// Wakes the worker of each lane with effects waiting (a sync made them durable, or
     /// reminders came due); an idle lane sleeps on (its periodic pass still comes).
     pub(super) fn wake_outbox(&self) {
-        let mut waiting = [false; 2];
-        for (_, effect) in lock(&self.shared.state).state().outbox() {
-            for lane in [Lane::Notify, Lane::Deliver] {
-                waiting[lane as usize] |= lane.takes(effect);
-            }
-            if waiting == [true; 2] {
-                break;
-            }
-        }
+        let waiting = {
+            let state = lock(&self.shared.state);
+            let outbox = state.state().waiting();
+            [Lane::Notify, Lane::Deliver].map(|lane| lane.waiting(outbox) > 0)
+        };
         for (wake, waiting) in self.shared.wake.iter().zip(waiting) {
             if waiting {
                 wake.notify_one();
@@ -109,6 +121,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 .state()
                 .outbox()
                 .filter(|(_, e)| lane.takes(e))
+                .take(OUTBOX_BATCH)
                 .map(|(seq, e)| (seq, e.clone()))
                 .collect();
             (waiting, durable)
