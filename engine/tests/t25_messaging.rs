@@ -54,6 +54,18 @@ fn book_everywhere(offices: &mut [&mut OfficeState], txn: &str, m: &MeetingSpec)
     }
 }
 
+/// London (Olivia, Oscar) and New York (Alice), with Olivia's meeting booked on both.
+fn olivia_invites_oscar_and_alice() -> (OfficeState, OfficeState) {
+    let mut london = office("london", &["olivia", "oscar"]);
+    let mut ny = office("ny", &["alice"]);
+    book_everywhere(
+        &mut [&mut london, &mut ny],
+        "london-1",
+        &meeting(&["olivia", "oscar", "alice"]),
+    );
+    (london, ny)
+}
+
 fn notices(s: &OfficeState) -> Vec<(String, NoticeKind)> {
     s.outbox()
         .filter_map(|(_, e)| match e {
@@ -82,13 +94,7 @@ fn clear(s: &mut OfficeState) {
 
 #[test]
 fn a_commit_invites_each_office_own_people_but_not_the_organizer() {
-    let mut london = office("london", &["olivia", "oscar"]);
-    let mut ny = office("ny", &["alice"]);
-    book_everywhere(
-        &mut [&mut london, &mut ny],
-        "london-1",
-        &meeting(&["olivia", "oscar", "alice"]),
-    );
+    let (london, mut ny) = olivia_invites_oscar_and_alice();
     assert_eq!(
         notices(&london),
         vec![("oscar".into(), NoticeKind::Invited)]
@@ -342,13 +348,7 @@ fn an_answer_overtaken_by_a_change_is_dropped_as_stale_everywhere_alike() {
 
 #[test]
 fn the_outbox_counts_deliveries_and_notifications_also_after_a_snapshot() {
-    let mut london = office("london", &["olivia", "oscar"]);
-    let mut ny = office("ny", &["alice"]);
-    book_everywhere(
-        &mut [&mut london, &mut ny],
-        "london-1",
-        &meeting(&["olivia", "oscar", "alice"]),
-    );
+    let (mut london, _ny) = olivia_invites_oscar_and_alice();
     london.apply(&Command::Originate {
         key: "london:c1".into(),
         command: Box::new(Command::Cancel {
