@@ -2,7 +2,8 @@
 //! first caller to find no one committing starts a leader task which, until the queue is
 //! empty, takes everything queued, logs it, waits for its one sync, applies it, and hands
 //! every caller its outcomes. Commands queued while a sync runs share the next one. A
-//! batch of only lazy commands (see `apply_lazy`) is logged without a sync of its own.
+//! batch's lazy commands (see `apply_lazy`) go first, logged and applied with no sync
+//! of their own, so they never wait for the sync the rest of the batch needs.
 //!
 //! The office's state is locked to log a batch and to apply it, not while the disk
 //! syncs: reads, and requests that are not yet at the disk, go on meanwhile, and the
@@ -89,34 +90,50 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 }
                 std::mem::take(&mut q.waiting)
             };
-            let all: Vec<Command> = batch
-                .iter()
-                .flat_map(|(c, _, _)| c.iter().cloned())
-                .collect();
-            let sync = batch.iter().any(|(_, s, _)| *s);
-            let result = match self.storage_failure() {
-                Some(why) => Err(Outcome::Rejected(Rejection::Stopped(why))),
-                None => {
-                    let result = self.commit_batch(&all, sync).await;
-                    bump(&self.shared.counters.syncs, u64::from(sync));
-                    bump(&self.shared.counters.commands, all.len() as u64);
-                    result.map_err(|e| {
-                        let why = e.to_string();
-                        tracing::error!(error = %why, "the log failed: no more changes until a restart");
-                        *lock(&self.shared.failed) = Some(why.clone());
-                        storage_failed(&why)
-                    })
+            // Lazy commands go first, in a part of their own with no sync: they need
+            // none, and behind the synced part they would wait for its sync. Waiters are
+            // concurrent callers, so any order among them is one they could have had.
+            let (lazy, synced): (Vec<Waiter>, Vec<Waiter>) =
+                batch.into_iter().partition(|(_, sync, _)| !*sync);
+            for (part, sync) in [(lazy, false), (synced, true)] {
+                if !part.is_empty() {
+                    self.commit_part(part, sync).await;
                 }
-            };
-            let mut outcomes = match result {
-                Ok(o) => o.into_iter(),
-                Err(refusal) => vec![refusal; all.len()].into_iter(),
-            };
-            for (cmds, _, tx) in batch {
-                let mine: Vec<Outcome> = outcomes.by_ref().take(cmds.len()).collect();
-                let _ = tx.send(mine);
             }
             self.wake_outbox();
+        }
+    }
+
+    /// Logs and applies one part of a batch (with one sync, or none) and hands each
+    /// caller its outcomes.
+    async fn commit_part(&self, part: Vec<Waiter>, sync: bool) {
+        let mut all = Vec::new();
+        let mut callers = Vec::with_capacity(part.len());
+        for (cmds, _, tx) in part {
+            callers.push((cmds.len(), tx));
+            all.extend(cmds);
+        }
+        let result = match self.storage_failure() {
+            Some(why) => Err(Outcome::Rejected(Rejection::Stopped(why))),
+            None => {
+                let result = self.commit_batch(&all, sync).await;
+                bump(&self.shared.counters.syncs, u64::from(sync));
+                bump(&self.shared.counters.commands, all.len() as u64);
+                result.map_err(|e| {
+                    let why = e.to_string();
+                    tracing::error!(error = %why, "the log failed: no more changes until a restart");
+                    *lock(&self.shared.failed) = Some(why.clone());
+                    storage_failed(&why)
+                })
+            }
+        };
+        let mut outcomes = match result {
+            Ok(o) => o.into_iter(),
+            Err(refusal) => vec![refusal; all.len()].into_iter(),
+        };
+        for (n, tx) in callers {
+            let mine: Vec<Outcome> = outcomes.by_ref().take(n).collect();
+            let _ = tx.send(mine);
         }
     }
 

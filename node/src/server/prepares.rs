@@ -100,7 +100,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                     .max(1);
                 q.waiting.drain(..n).collect()
             };
-            let items: Vec<PrepareItem> = batch.iter().map(|(i, _)| i.clone()).collect();
+            let (items, waiters): (Vec<PrepareItem>, Vec<_>) = batch.into_iter().unzip();
             let n = items.len();
             let decisions = self.take_decisions(&office);
             let votes = self
@@ -120,18 +120,18 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             }
             match votes {
                 Ok(votes) if votes.len() == n => {
-                    for ((_, tx), vote) in batch.into_iter().zip(votes) {
+                    for (tx, vote) in waiters.into_iter().zip(votes) {
                         let _ = tx.send(Ok(vote));
                     }
                 }
                 Ok(votes) => {
                     let why = format!("office {office}: {} votes for {n} prepares", votes.len());
-                    for (_, tx) in batch {
+                    for tx in waiters {
                         let _ = tx.send(Err(why.clone()));
                     }
                 }
                 Err(why) => {
-                    for (_, tx) in batch {
+                    for tx in waiters {
                         let _ = tx.send(Err(why.clone()));
                     }
                 }
