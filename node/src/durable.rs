@@ -2,9 +2,11 @@
 //! logged and synced (one fsync per batch: group commit) before they are applied, so an
 //! outcome is only ever returned for a command that is durable; on restart the snapshot is
 //! loaded and the log after it replayed through the same deterministic `apply`, which
-//! rebuilds exactly the state that was acknowledged.
+//! rebuilds exactly the state that was acknowledged. Snapshots are taken all at once
+//! ([`DurableOffice::snapshot`]) or begun, written elsewhere and finished
+//! ([`DurableOffice::begin_snapshot`]), so a node need not stop while one is written.
 
-use crate::storage::{Lsn, Storage, StorageError, SyncWait};
+use crate::storage::{Lsn, SnapshotWrite, Storage, StorageError, SyncWait};
 use engine::ids::OfficeId;
 use engine::state::{Command, OfficeState, Outcome};
 
@@ -35,6 +37,8 @@ pub struct DurableOffice<S: Storage> {
     applied: Lsn,
     snapshot_lsn: Lsn,
     snapshot_every: u64,
+    /// Whether a snapshot begun by [`DurableOffice::begin_snapshot`] is not finished.
+    snapshotting: bool,
 }
 
 impl<S: Storage> DurableOffice<S> {
@@ -66,6 +70,7 @@ impl<S: Storage> DurableOffice<S> {
             applied,
             snapshot_lsn,
             snapshot_every: SNAPSHOT_EVERY,
+            snapshotting: false,
         })
     }
 
@@ -88,7 +93,11 @@ impl<S: Storage> DurableOffice<S> {
             Some(wait) => Some(wait.wait()?),
             None => None,
         };
-        self.apply_batch(batch, synced)
+        let outcomes = self.apply_batch(batch, synced)?;
+        if self.snapshot_due() {
+            self.snapshot()?;
+        }
+        Ok(outcomes)
     }
 
     /// The first half of [`DurableOffice::submit_with`], for a caller that lets go of the
@@ -126,22 +135,47 @@ impl<S: Storage> DurableOffice<S> {
         }
         let outcomes = batch.iter().map(|c| self.state.apply(c)).collect();
         self.applied = self.storage.last_lsn();
-        if self.applied - self.snapshot_lsn >= self.snapshot_every {
-            self.snapshot()?;
-        }
         Ok(outcomes)
     }
 
-    /// Writes a snapshot of the state and drops the log it covers.
+    /// Whether [`SNAPSHOT_EVERY`] records have been logged since the last snapshot and
+    /// none is being written.
+    pub fn snapshot_due(&self) -> bool {
+        !self.snapshotting && self.applied - self.snapshot_lsn >= self.snapshot_every
+    }
+
+    /// Writes a snapshot of the state and drops the log it covers, all at once.
     pub fn snapshot(&mut self) -> Result<(), DurableError> {
+        if self.snapshotting {
+            return Err(StorageError::SnapshotInProgress.into());
+        }
         // The state includes records not synced yet: they must be durable first.
         self.storage.sync()?;
-        let bytes = serde_json::to_vec(&self.state).map_err(|e| DurableError::Decode {
-            lsn: 0,
-            why: e.to_string(),
-        })?;
-        self.storage.save_snapshot(self.applied, &bytes)?;
-        self.snapshot_lsn = self.applied;
+        let mut write = self.storage.start_snapshot(self.applied)?;
+        write_snapshot(&mut write, &self.state)?;
+        self.snapshotting = true;
+        self.finish_snapshot(write)
+    }
+
+    /// When a snapshot is due and everything applied is synced: begins one and returns it
+    /// with a copy of the state, to be written without holding the office
+    /// ([`write_snapshot`]) and then finished ([`DurableOffice::finish_snapshot`]); the
+    /// office goes on logging and applying meanwhile.
+    pub fn begin_snapshot(&mut self) -> Result<Option<(SnapshotWrite, OfficeState)>, DurableError> {
+        if !self.snapshot_due() || !self.applied_synced() {
+            return Ok(None);
+        }
+        let write = self.storage.start_snapshot(self.applied)?;
+        self.snapshotting = true;
+        Ok(Some((write, self.state.clone())))
+    }
+
+    /// Finishes a snapshot that was written: the log it covers goes.
+    pub fn finish_snapshot(&mut self, write: SnapshotWrite) -> Result<(), DurableError> {
+        let lsn = write.lsn();
+        self.storage.finish_snapshot(write)?;
+        self.snapshot_lsn = lsn;
+        self.snapshotting = false;
         Ok(())
     }
 
@@ -207,4 +241,13 @@ impl<S: Storage> DurableOffice<S> {
     pub fn into_storage(self) -> S {
         self.storage
     }
+}
+
+/// Serializes `state` into a begun snapshot (blocking: files are written and synced).
+pub fn write_snapshot(write: &mut SnapshotWrite, state: &OfficeState) -> Result<(), DurableError> {
+    let bytes = serde_json::to_vec(state).map_err(|e| DurableError::Decode {
+        lsn: 0,
+        why: e.to_string(),
+    })?;
+    Ok(write.write(bytes)?)
 }

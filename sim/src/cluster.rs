@@ -4,7 +4,8 @@
 //! carries it), every node the production `OfficeServer` over a
 //! simulated [`Disk`] that outlives it: [`SimCluster::crash`] kills a host, crashes its
 //! disk (unsynced writes lost, the last one maybe torn) and restarts it from the disk.
-//! Each office's notifications go to a [`MemorySink`] that outlives its crashes.
+//! Each office's notifications go to a [`MemorySink`] that outlives its crashes. Offices
+//! snapshot every [`SNAPSHOT_EVERY`] records.
 
 use engine::ids::OfficeId;
 use engine::office::Directory;
@@ -23,6 +24,10 @@ use std::sync::Arc;
 
 /// The port every office node listens on.
 pub const PORT: u16 = 7000;
+
+/// How many log records a simulated office lets accumulate before it snapshots: small,
+/// so that every run snapshots in the background several times amid its faults.
+pub const SNAPSHOT_EVERY: u64 = 16;
 
 /// The simulated cluster.
 pub struct SimCluster {
@@ -105,6 +110,7 @@ impl SimCluster {
                     async move {
                         let mut state = DurableOffice::open(office.clone(), storage)
                             .expect("the disk's log decodes");
+                        state.set_snapshot_every(SNAPSHOT_EVERY);
                         state.register_directory(&dir).expect("registers");
                         let server = OfficeServer::with_options(
                             office,

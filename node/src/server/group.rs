@@ -9,7 +9,9 @@
 //! syncs: reads, and requests that are not yet at the disk, go on meanwhile, and the
 //! `fdatasync` itself runs on a blocking thread so no runtime worker waits on the disk.
 //! The leader is a task of its own, so a cancelled request can never leave the queue
-//! without a leader.
+//! without a leader. When a snapshot is due, the leader begins it after applying a batch
+//! and a task of its own writes it (see `DurableOffice::begin_snapshot`), so logging
+//! never waits for a snapshot.
 //!
 //! A batch the disk fails to take (a failed write or sync) is neither applied nor
 //! retried: its callers hear "storage failed, may or may not have taken effect"
@@ -19,8 +21,8 @@
 
 use super::{bump, lock, OfficeServer};
 use crate::durable::DurableError;
-use crate::storage::{Lsn, Storage, StorageError, SyncWait};
-use engine::state::{Command, Outcome, Rejection};
+use crate::storage::{Lsn, SnapshotWrite, Storage, StorageError, SyncWait};
+use engine::state::{Command, OfficeState, Outcome, Rejection};
 use tokio::sync::oneshot;
 
 type Waiter = (Vec<Command>, bool, oneshot::Sender<Vec<Outcome>>);
@@ -121,8 +123,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 bump(&self.shared.counters.commands, all.len() as u64);
                 result.map_err(|e| {
                     let why = e.to_string();
-                    tracing::error!(error = %why, "the log failed: no more changes until a restart");
-                    *lock(&self.shared.failed) = Some(why.clone());
+                    self.stop_changes(&why);
                     storage_failed(&why)
                 })
             }
@@ -148,7 +149,42 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             Some(wait) => Some(disk(wait).await?),
             None => None,
         };
-        lock(&self.shared.state).apply_batch(all, synced)
+        let mut state = lock(&self.shared.state);
+        let outcomes = state.apply_batch(all, synced)?;
+        match state.begin_snapshot() {
+            Ok(None) => {}
+            Ok(Some((write, copy))) => self.snapshot_in_background(write, copy),
+            Err(e) => self.stop_changes(&format!("snapshot: {e}")),
+        }
+        Ok(outcomes)
+    }
+
+    /// Writes a snapshot on a blocking thread and finishes it; the office logs and
+    /// applies meanwhile. A snapshot that fails stops changes, as a failed log does.
+    fn snapshot_in_background(&self, mut write: SnapshotWrite, copy: OfficeState) {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let written = super::off_runtime(move || {
+                crate::durable::write_snapshot(&mut write, &copy).map(|()| write)
+            })
+            .await;
+            let result = match written {
+                Some(Ok(write)) => lock(&server.shared.state).finish_snapshot(write),
+                Some(Err(e)) => Err(e),
+                None => {
+                    Err(StorageError::Io(std::io::Error::other("the snapshot panicked")).into())
+                }
+            };
+            if let Err(e) = result {
+                server.stop_changes(&format!("snapshot: {e}"));
+            }
+        });
+    }
+
+    /// Refuses every later change: the disk failed, and what it holds is uncertain.
+    fn stop_changes(&self, why: &str) {
+        tracing::error!(error = %why, "the log failed: no more changes until a restart");
+        *lock(&self.shared.failed) = Some(why.to_string());
     }
 }
 

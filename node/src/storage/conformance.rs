@@ -38,6 +38,72 @@ pub fn run_all<B: Backend>(fresh: &dyn Fn() -> B) {
     refusals_change_nothing(fresh());
     group_commit_makes_a_batch_durable(fresh());
     a_split_sync_covers_what_was_appended_before_it(fresh());
+    a_background_snapshot_lets_the_log_go_on(fresh());
+    a_crash_during_a_background_snapshot_loses_nothing(fresh());
+}
+
+/// A snapshot begun, written while records go on, then finished drops exactly the
+/// records it covers; the later ones and the snapshot survive a crash.
+pub fn a_background_snapshot_lets_the_log_go_on<B: Backend>(mut s: B) {
+    for i in 1..=4 {
+        s.append(&rec(i)).unwrap();
+    }
+    s.sync().unwrap();
+    let write = snapshot_4_amid_5_and_6(&mut s);
+    s.finish_snapshot(write).unwrap();
+    assert_eq!(lsns(&s), vec![5, 6]);
+    s.append(&rec(7)).unwrap();
+    let s = s.crash(0);
+    assert_eq!(
+        s.load_snapshot().unwrap(),
+        Some((4, b"state after 4".to_vec()))
+    );
+    assert_eq!(payloads(&s), (5..=6).map(rec).collect::<Vec<_>>());
+}
+
+/// Begins a snapshot after record 4, logs and syncs record 5, writes the snapshot, logs
+/// and syncs record 6: the snapshot, written, not finished.
+fn snapshot_4_amid_5_and_6<B: Backend>(s: &mut B) -> super::SnapshotWrite {
+    let mut write = s.start_snapshot(4).unwrap();
+    s.append(&rec(5)).unwrap();
+    s.sync().unwrap();
+    write.write(b"state after 4".to_vec()).unwrap();
+    s.append(&rec(6)).unwrap();
+    s.sync().unwrap();
+    write
+}
+
+/// A crash before a background snapshot finishes (written or not) keeps every synced
+/// record after whichever snapshot is on the disk, and snapshots work again after it.
+pub fn a_crash_during_a_background_snapshot_loses_nothing<B: Backend>(mut s: B) {
+    for i in 1..=3 {
+        s.append(&rec(i)).unwrap();
+    }
+    s.sync().unwrap();
+    s.save_snapshot(2, b"state after 2").unwrap();
+    let _never_written = s.start_snapshot(3).unwrap();
+    s.append(&rec(4)).unwrap();
+    s.sync().unwrap();
+    let mut s = s.crash(0);
+    assert_eq!(s.load_snapshot().unwrap().map(|x| x.0), Some(2));
+    assert_eq!(payloads(&s), (3..=4).map(rec).collect::<Vec<_>>());
+
+    let _unfinished = snapshot_4_amid_5_and_6(&mut s);
+    let mut s = s.crash(0);
+    let at = s.load_snapshot().unwrap().map_or(0, |x| x.0);
+    assert!(at == 2 || at == 4, "snapshot at {at}");
+    assert_eq!(lsns(&s), (at + 1..=6).collect::<Vec<_>>());
+    assert_eq!(s.last_lsn(), 6);
+
+    let mut write = s.start_snapshot(6).unwrap();
+    write.write(b"state after 6".to_vec()).unwrap();
+    s.finish_snapshot(write).unwrap();
+    let s = s.crash(0);
+    assert_eq!(
+        s.load_snapshot().unwrap(),
+        Some((6, b"state after 6".to_vec()))
+    );
+    assert!(s.read_from(0).unwrap().is_empty());
 }
 
 /// A sync started, waited for without the storage, then finished makes durable exactly

@@ -17,6 +17,20 @@ pub enum StorageError {
         /// The last synced record.
         synced: u64,
     },
+    /// A snapshot finished before it was written.
+    #[error("snapshot at record {0} was never written")]
+    SnapshotNotWritten(u64),
+    /// A snapshot begun while another is still being written.
+    #[error("a snapshot is still being written; another must wait for it")]
+    SnapshotInProgress,
+    /// A snapshot written in the background must cover every record logged so far.
+    #[error("a background snapshot at record {lsn} must cover the whole log ({last} records, all synced)")]
+    SnapshotBehind {
+        /// The snapshot's record.
+        lsn: u64,
+        /// The last record logged.
+        last: u64,
+    },
     /// A snapshot file that fails its checksum (the previous one is kept).
     #[error("snapshot is corrupt: {0}")]
     CorruptSnapshot(String),

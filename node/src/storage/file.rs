@@ -3,6 +3,11 @@
 //! fsync'd). Opening recovers: it loads the snapshot, reads the log's valid prefix and cuts
 //! any torn or corrupt tail off the file.
 //!
+//! A snapshot written in the background ([`Storage::start_snapshot`]) first moves the log
+//! aside to `log.old` and starts a new `log`, so records go on meanwhile; finishing it
+//! removes `log.old`. A crash in between leaves both logs, and opening joins them (the
+//! records after whichever snapshot is on the disk), so nothing is lost either way.
+//!
 //! The log is preallocated: zeros are written (and the file's new size synced) ahead of
 //! the records, [`PREALLOCATE`] bytes at a time, so that a group commit overwrites
 //! allocated space and `fdatasync` has no file size to record (as PostgreSQL does with
@@ -12,7 +17,7 @@
 
 use super::record::{decode_prefix, encode, HEADER};
 use super::tail::Tail;
-use super::{Lsn, Storage, StorageError, SyncWait};
+use super::{Lsn, SnapshotWrite, Storage, StorageError, SyncWait};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
@@ -30,6 +35,8 @@ pub struct FileStorage {
     end: u64,
     /// The file's length: zeros from `end` to here.
     allocated: u64,
+    /// Whether a snapshot in progress left the log before it in `log.old`.
+    rotated: bool,
 }
 
 /// How much zeroed space the log grows by at a time.
@@ -74,6 +81,10 @@ impl FileStorage {
         fs::create_dir_all(dir)?;
         let snapshot = read_snapshot(&dir.join("snapshot"))?;
         let snapshot_lsn = snapshot.as_ref().map_or(0, |s| s.0);
+        remove_if_there(&dir.join("log.next"))?;
+        if dir.join("log.old").exists() {
+            merge_rotated_log(dir, snapshot_lsn)?;
+        }
         let mut log = open_log(&dir.join("log"))?;
         let mut bytes = Vec::new();
         log.read_to_end(&mut bytes)?;
@@ -89,6 +100,7 @@ impl FileStorage {
             tail: Tail::recovered(records, snapshot_lsn),
             end: valid as u64,
             allocated: valid as u64,
+            rotated: false,
         })
     }
 
@@ -151,7 +163,42 @@ impl Storage for FileStorage {
         Ok(SyncWait::fsync(self.log.clone(), upto))
     }
 
+    /// Moves the log to `log.old` and starts a new one, so records go on while the
+    /// snapshot is written; recovery reads both until the snapshot finishes.
+    fn start_snapshot(&mut self, lsn: Lsn) -> Result<SnapshotWrite, StorageError> {
+        if self.rotated {
+            return Err(StorageError::SnapshotInProgress);
+        }
+        self.tail.check_snapshot(lsn)?;
+        let last = self.tail.last_lsn();
+        if lsn != last || !self.tail.pending().is_empty() {
+            return Err(StorageError::SnapshotBehind { lsn, last });
+        }
+        File::create(self.dir.join("log.next"))?;
+        fs::rename(self.dir.join("log"), self.dir.join("log.old"))?;
+        fs::rename(self.dir.join("log.next"), self.dir.join("log"))?;
+        sync_dir(&self.dir)?;
+        self.rotated = true;
+        self.log = Arc::new(open_log(&self.dir.join("log"))?);
+        (self.end, self.allocated) = (0, 0);
+        Ok(SnapshotWrite::into_dir(lsn, self.dir.clone()))
+    }
+
+    /// The snapshot is in place: the old log goes.
+    fn finish_snapshot(&mut self, write: SnapshotWrite) -> Result<(), StorageError> {
+        if !self.rotated || !write.is_written() {
+            return Err(StorageError::SnapshotNotWritten(write.lsn()));
+        }
+        fs::remove_file(self.dir.join("log.old"))?;
+        self.rotated = false;
+        self.tail.forget_through(write.lsn());
+        Ok(())
+    }
+
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError> {
+        if self.rotated {
+            return Err(StorageError::SnapshotInProgress);
+        }
         self.tail.check_snapshot(lsn)?;
         let mut bytes = Vec::with_capacity(HEADER + state.len());
         encode(&mut bytes, lsn, state);
@@ -171,11 +218,47 @@ impl Storage for FileStorage {
 
 /// Replaces `dir/name` with `bytes`: a temporary file, fsync'd, renamed over, and the
 /// directory fsync'd, so a crash leaves the old file or the new one, never a mix.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StorageError> {
+pub(super) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StorageError> {
     let tmp = dir.join(format!("{name}.tmp"));
     let mut f = File::create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     fs::rename(&tmp, dir.join(name))?;
+    sync_dir(dir)
+}
+
+fn remove_if_there(path: &Path) -> Result<(), StorageError> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// After a crash during a snapshot: joins `log.old` and `log` into one log of the records
+/// after the snapshot (written atomically), and removes `log.old`. Records are joined by
+/// number, so a crash during this join (the joined `log` written, `log.old` still there)
+/// is joined again to the same log.
+fn merge_rotated_log(dir: &Path, snapshot_lsn: Lsn) -> Result<(), StorageError> {
+    let read = |name: &str| -> Result<Vec<u8>, StorageError> {
+        match fs::read(dir.join(name)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            other => Ok(other?),
+        }
+    };
+    let mut joined = std::collections::BTreeMap::new();
+    for name in ["log.old", "log"] {
+        joined.extend(decode_prefix(&read(name)?, None).0);
+    }
+    let mut kept = Vec::new();
+    let mut next = None;
+    for (lsn, payload) in joined.range(snapshot_lsn + 1..) {
+        if next.is_some_and(|n| n != *lsn) {
+            break;
+        }
+        encode(&mut kept, *lsn, payload);
+        next = Some(lsn + 1);
+    }
+    write_atomically(dir, "log", &kept)?;
+    fs::remove_file(dir.join("log.old"))?;
     sync_dir(dir)
 }

@@ -11,6 +11,7 @@
 //! - [`file`]: [`FileStorage`], a log file plus a snapshot file in a directory.
 //! - [`disk`]: [`disk::Disk`], a simulated disk that outlives its node, crashed from outside.
 //! - [`wait`]: [`SyncWait`], a sync's wait for the disk, run without holding the storage.
+//! - [`snapshot`]: [`SnapshotWrite`], a snapshot written without holding the storage.
 //! - [`conformance`]: the suite every backend must pass.
 //!
 //! Contract: `append` buffers, `sync` makes everything appended so far durable (one fsync
@@ -25,6 +26,7 @@ pub mod error;
 pub mod file;
 pub mod memory;
 pub mod record;
+pub mod snapshot;
 pub mod tail;
 pub mod wait;
 
@@ -32,6 +34,7 @@ pub use disk::{Disk, DiskStorage};
 pub use error::StorageError;
 pub use file::{FileStorage, PREALLOCATE};
 pub use memory::MemoryStorage;
+pub use snapshot::SnapshotWrite;
 pub use wait::SyncWait;
 
 /// A log sequence number: the position of a record, counting from 1.
@@ -64,6 +67,23 @@ pub trait Storage {
     /// Durably stores a snapshot of the state after record `lsn`, then drops the records
     /// up to `lsn` from the log. `lsn` must be synced.
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError>;
+    /// Begins a snapshot of the state after record `lsn`, to be written without holding
+    /// the storage ([`SnapshotWrite::write`]) and then finished
+    /// ([`Storage::finish_snapshot`]); appending and syncing may go on meanwhile, and a
+    /// crash before the finish loses nothing. `lsn` must be synced. The default holds the
+    /// bytes and stores them with [`Storage::save_snapshot`] at the finish.
+    fn start_snapshot(&mut self, lsn: Lsn) -> Result<SnapshotWrite, StorageError> {
+        self.tail().check_snapshot(lsn)?;
+        Ok(SnapshotWrite::held(lsn))
+    }
+    /// Finishes a snapshot begun by [`Storage::start_snapshot`] and written: drops the
+    /// records it covers from the log.
+    fn finish_snapshot(&mut self, mut write: SnapshotWrite) -> Result<(), StorageError> {
+        match write.take_held() {
+            Some(bytes) => self.save_snapshot(write.lsn(), &bytes),
+            None => Err(StorageError::SnapshotNotWritten(write.lsn())),
+        }
+    }
     /// The last snapshot, if any: the record it covers up to, and its bytes.
     fn load_snapshot(&self) -> Result<Option<(Lsn, Vec<u8>)>, StorageError>;
 

@@ -94,12 +94,17 @@ impl Tail {
     /// Drops the records a snapshot at `lsn` covers; returns the encoding of the synced
     /// records that remain, for rewriting the durable log.
     pub fn cover(&mut self, lsn: Lsn) -> Vec<u8> {
-        self.base = self.base.max(lsn);
-        self.records.retain(|(l, _)| *l > lsn);
+        self.forget_through(lsn);
         let mut kept = Vec::new();
         for (l, p) in self.records.iter().filter(|(l, _)| *l <= self.synced) {
             encode(&mut kept, *l, p);
         }
         kept
+    }
+
+    /// Drops the records a snapshot at `lsn` covers from memory.
+    pub fn forget_through(&mut self, lsn: Lsn) {
+        self.base = self.base.max(lsn);
+        self.records.retain(|(l, _)| *l > lsn);
     }
 }

@@ -125,6 +125,20 @@ pub fn call(
     raw(port, req.as_bytes())
 }
 
+/// [`call`], waiting out a 429 as its `Retry-After` says (a few times at most): for
+/// tests that read a lot with one key and are not about the rate limit.
+pub fn call_patiently(port: u16, method: &str, path: &str, key: Option<&str>) -> Reply {
+    for _ in 0..5 {
+        let reply = call(port, method, path, key, &[], None);
+        if reply.status != 429 {
+            return reply;
+        }
+        let secs = reply.header("retry-after").and_then(|s| s.parse().ok());
+        std::thread::sleep(std::time::Duration::from_secs(secs.unwrap_or(1).min(5)));
+    }
+    call(port, method, path, key, &[], None)
+}
+
 /// A new API key from `dms admin key create` in the key file `keys`.
 pub fn new_key(keys: &std::path::Path, office: &str, scopes: &str) -> String {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_dms"))
