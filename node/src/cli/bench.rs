@@ -16,7 +16,7 @@ pub struct Args {
     #[arg(long, default_value_t = 12_000)]
     pub bookings: usize,
     /// Concurrent closed-loop clients, one run per value (each system gets the same).
-    #[arg(long, value_delimiter = ',', default_value = "16,32,96")]
+    #[arg(long, value_delimiter = ',', default_value = "16,32,96,192")]
     pub clients: Vec<usize>,
     /// dms: pooled connections to each office, shared by the clients.
     #[arg(long, default_value_t = 4)]
