@@ -1,5 +1,6 @@
 //! Every shipped scenario, short (about [`SHORT_CALLS`] calls: operations, duration and
-//! fault times divided alike), in the simulator: no SLO may be breached and every
+//! fault times divided alike), in the simulator, over [`SEEDS`] seeds pooled (one seed's
+//! median can swing with where a few faults fall): no SLO may be breached and every
 //! checker the file requires must have run and passed. This is CI's run of the
 //! scenarios; `dms scenario run NAME --sim` runs them in full.
 #![cfg(madsim)]
@@ -12,33 +13,38 @@ use sim::scenario::{run_seed, verdicts};
 
 /// Calls per short run, about.
 const SHORT_CALLS: u32 = 300;
+/// Seeds per scenario, from the file's own seed on; their calls are pooled.
+const SEEDS: u64 = 3;
 
 fn short(file: &str, text: &str) {
     let s = scenarios::parse(text).expect("a shipped scenario parses");
     let scale = (s.file.workload.operations / SHORT_CALLS).max(1);
-    let run = run_seed(&s, s.file.seed, scale);
+    let runs: Vec<_> = (0..SEEDS)
+        .map(|k| run_seed(&s, s.file.seed + k, scale))
+        .collect();
     let mut rec = Recorder::new((s.file.workload.duration_s / scale).max(1));
-    run.record(&mut rec);
-    let checkers = verdicts(std::slice::from_ref(&run));
+    for run in &runs {
+        run.record(&mut rec);
+    }
     let record = rec.finish(RunRecord {
         scenario: s.file.name.clone(),
-        seeds: vec![run.seed],
+        seeds: runs.iter().map(|r| r.seed).collect(),
         scale_down: scale,
-        checkers,
+        checkers: verdicts(&runs),
         ..RunRecord::default()
     });
     let rows = slo::evaluate(&s, &record);
+    let calls: usize = runs.iter().map(|r| r.calls.len()).sum();
     println!(
-        "| {file} | {} calls | {} faults | {} |",
-        run.calls.len(),
-        run.faults.len(),
+        "| {file} | {calls} calls | {} faults | {} |",
+        runs.iter().map(|r| r.faults.len()).sum::<usize>(),
         rows.iter()
             .map(|r| format!("{} {}", r.name, r.actual))
             .collect::<Vec<_>>()
             .join(", ")
     );
     let breaches = slo::breaches(&rows);
-    assert!(breaches.is_empty(), "{file} (short, /{scale}): {breaches:?}; replay: dms scenario run {file} --sim --scale-down {scale}");
+    assert!(breaches.is_empty(), "{file} (short, /{scale}, {SEEDS} seeds): {breaches:?}; replay: dms scenario run {file} --sim --seeds {SEEDS} --scale-down {scale}");
     for c in &s.file.slo.checkers {
         let row = rows.iter().find(|r| r.name == format!("checker {c}"));
         assert_eq!(
@@ -48,7 +54,7 @@ fn short(file: &str, text: &str) {
         );
     }
     assert!(
-        run.calls.len() as u32 >= s.file.workload.operations / scale / 2,
+        calls as u32 >= SEEDS as u32 * s.file.workload.operations / scale / 2,
         "{file}: too few calls"
     );
 }
