@@ -153,7 +153,6 @@ impl<S: Storage> DurableOffice<S> {
         self.storage.sync()?;
         let mut write = self.storage.start_snapshot(self.applied)?;
         write_snapshot(&mut write, &self.state)?;
-        self.snapshotting = true;
         self.finish_snapshot(write)
     }
 
