@@ -15,8 +15,11 @@
 //! [webhook]                         # optional: notifications also posted here
 //! url = "http://127.0.0.1:9000/dms"
 //! secret = "shared secret"          # HMAC-SHA256 signatures (see node/src/webhook.rs)
-//! [tls]                             # optional: rustls, PEM files
-//! cert = "certs/ny.pem"             # this node's certificate (SAN: its IP address)
+//! [tls]                             # rustls, PEM files (`dms cluster up` makes them);
+//!                                   # without it the node serves plain tarpc, which
+//!                                   # dms-node allows on loopback or with --insecure only
+//! cert = "certs/ny.pem"             # this node's certificate (SANs: its IP address and
+//!                                   # urn:dms:node:ny, see node/src/pki.rs)
 //! key = "certs/ny-key.pem"
 //! ca = "certs/ca.pem"               # the CA that signed every node's certificate
 //! http = true                       # the HTTP API over TLS (default true)
@@ -175,7 +178,8 @@ impl NodeConfig {
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 
-    /// The default node of `office` in the sample cluster under `root`.
+    /// The default node of `office` in the sample cluster under `root` (over mutual TLS
+    /// when `root/tls/` holds the office's certificate).
     pub fn sample(office: &str, root: &Path, base_port: u16) -> Result<NodeConfig> {
         let dir = parse_directory(SAMPLE_OFFICES)?;
         let peers = sample_peers(&dir, base_port);
@@ -189,6 +193,17 @@ impl NodeConfig {
             rate_per_s: default_rate(),
             burst: default_burst(),
         };
+        // `dms cluster up` makes the cluster's certificates in ROOT/tls: with them, the
+        // nodes speak mutual TLS (the HTTP port stays plain on loopback: API keys
+        // authenticate its callers).
+        let certs = root.join("tls");
+        let tls = (certs.join(format!("node-{office}.pem")).exists()).then(|| TlsConfig {
+            cert: certs.join(format!("node-{office}.pem")),
+            key: certs.join(format!("node-{office}-key.pem")),
+            ca: certs.join("ca.pem"),
+            http: false,
+            peers: true,
+        });
         Ok(NodeConfig {
             data_dir: root.join(office.as_str()),
             office,
@@ -199,7 +214,7 @@ impl NodeConfig {
             http: Some(http),
             webhook: None,
             smtp: None,
-            tls: None,
+            tls,
             reminder_minutes: DEFAULT_REMINDER_MINUTES,
         })
     }

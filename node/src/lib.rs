@@ -1,6 +1,7 @@
 //! # node: the office node, its client, and the `dms` command line
 //!
 //! The office node (`dms-node`) and the `dms` command line. Read, from the disk up:
+//! - [`auth`]: who is calling (a node, a client with scopes) and what each may do.
 //! - [`storage`]: the write-ahead log and snapshots behind the `Storage` trait, with the
 //!   conformance suite every backend passes.
 //! - [`durable`]: an office state machine behind its log: log, sync, then apply; replay on open.
@@ -9,6 +10,8 @@
 //! - [`http`]: the HTTP/JSON API (`/v1`, API keys, problem details, OpenAPI).
 //! - [`notify`]: where notifications go: the sink trait, a log-file sink, a test sink.
 //! - [`smtp`]: the SMTP notification sink (a plain-text mail per notification).
+//! - [`pki`]: the cluster's own CA and certificates (nodes naming their office, clients
+//!   carrying a grant), made with rcgen.
 //! - [`tls`]: TLS (rustls) between nodes (mutual) and on the HTTP port.
 //! - [`webhook`]: the webhook notification sink (HMAC-signed, backing off), and fan-out.
 //! - [`config`]: a node's configuration file, and the sample cluster's defaults.
@@ -30,6 +33,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod auth;
 #[cfg(not(madsim))]
 pub mod bench;
 #[cfg(not(madsim))]
@@ -41,6 +45,8 @@ pub mod durable;
 #[cfg(not(madsim))]
 pub mod http;
 pub mod notify;
+#[cfg(not(madsim))]
+pub mod pki;
 pub mod rpc;
 pub mod sample;
 pub mod server;

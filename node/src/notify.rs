@@ -6,6 +6,7 @@
 use engine::state::Notification;
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -86,6 +87,7 @@ impl NotificationSink for LogSink {
         let written = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(&self.path)
             .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_data()));
         match written {

@@ -4,6 +4,7 @@
 //! Every call is idempotent by transaction id (prepare, commit, abort) or read-only, so a
 //! caller may retry any of them after a timeout.
 
+use crate::auth::Force;
 use engine::calendar::{BusyEntry, Conflict, FreeBusy, Interval};
 use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
 use engine::office::Directory;
@@ -159,11 +160,13 @@ pub trait OfficeRpc {
         window: Interval,
         known: Option<u64>,
     ) -> Result<FreeBusyReply, String>;
-    /// Books a new meeting whose organizer is this office's, across every office it touches.
-    async fn book(meeting: MeetingSpec, force: bool) -> BookReply;
+    /// Books a new meeting whose organizer is this office's, across every office it
+    /// touches; over conflicts where `force` reaches (a client's only with its override
+    /// scope, on its own office's resources).
+    async fn book(meeting: MeetingSpec, force: Force) -> BookReply;
     /// Replaces a booked meeting with a new version (moved, attendees or rooms changed),
     /// atomically at every office of either version.
-    async fn update(meeting: MeetingSpec, force: bool) -> BookReply;
+    async fn update(meeting: MeetingSpec, force: Force) -> BookReply;
     /// Cancels a meeting this office's organizer booked, at every office it touches.
     async fn cancel(meeting: MeetingId, scope: CancelScope) -> Outcome;
     /// Records an answer of one of this office's people, and tells the other offices.
@@ -210,6 +213,23 @@ pub async fn connect(addr: SocketAddr) -> std::io::Result<OfficeRpcClient> {
         return Ok(client_over(connector.connect(name, conn).await?));
     }
     Ok(client_over(conn))
+}
+
+/// Connects a client to the node at `addr` over mutual TLS with `tls` (a certificate of
+/// this caller's own), whatever the process-wide setting: how one process speaks as
+/// several callers (tests, tools holding more than one certificate).
+#[cfg(not(madsim))]
+pub async fn connect_with(
+    addr: SocketAddr,
+    tls: std::sync::Arc<rustls::ClientConfig>,
+) -> std::io::Result<OfficeRpcClient> {
+    let conn = tokio::net::TcpStream::connect(addr).await?;
+    conn.set_nodelay(true)?;
+    let name = rustls::pki_types::ServerName::IpAddress(addr.ip().into());
+    let stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, conn)
+        .await?;
+    Ok(client_over(stream))
 }
 
 /// A client over any byte stream.

@@ -1,6 +1,7 @@
 //! TLS with rustls, from a node's `[tls]` table: the node's certificate and key, and the
 //! CA that signed every node's certificate. Between nodes it is mutual (a node accepts
-//! only peers with a certificate from the CA, and checks theirs by IP address or name);
+//! only peers with a certificate from the CA, and checks theirs by IP address or name;
+//! what each peer may do comes from the identity its certificate names, [`identity_of`]);
 //! on the HTTP port it is server-only (clients authenticate with API keys). The tarpc
 //! side is process-wide: once [`use_between_nodes`] is called, every connection
 //! [`crate::rpc::connect`] makes and every one the node accepts is TLS.
@@ -88,4 +89,29 @@ pub fn use_between_nodes(tls: Tls) {
 /// The TLS tarpc connections use, if any.
 pub fn between_nodes() -> Option<&'static Tls> {
     BETWEEN_NODES.get()
+}
+
+/// Who a certificate names: the `urn:dms:` URI among its subject alternative names (see
+/// [`crate::auth::identity_uri`]). A certificate without one, or with two, names nobody.
+pub fn identity_of(der: &[u8]) -> Result<crate::auth::Caller, String> {
+    use x509_parser::extensions::GeneralName;
+    let (_, cert) = x509_parser::parse_x509_certificate(der)
+        .map_err(|e| format!("the certificate does not parse: {e}"))?;
+    let names = cert
+        .subject_alternative_name()
+        .map_err(|e| format!("the certificate's alternative names do not parse: {e}"))?;
+    let uris: Vec<&str> = names
+        .map(|n| n.value.general_names.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| match n {
+            GeneralName::URI(u) if u.starts_with("urn:dms:") => Some(*u),
+            _ => None,
+        })
+        .collect();
+    match uris.as_slice() {
+        [uri] => crate::auth::parse_identity_uri(uri),
+        [] => Err("the certificate names no dms identity (a urn:dms: URI)".into()),
+        _ => Err("the certificate names more than one dms identity".into()),
+    }
 }

@@ -53,7 +53,7 @@ async fn bookings_go_on_while_snapshots_are_written_and_all_survive() {
     for k in 0..BOOKINGS {
         let start = Wall::from_ymd_hms(2027, 2, 1 + k / 8, 9 + k % 8, 0, 0);
         let m = meeting(&format!("m-{k}"), "emma", &["farid"], &[], start);
-        let reply = server.clone().book(ctx(), m, true).await;
+        let reply = server.clone().book(ctx(), m, true.into()).await;
         assert!(matches!(reply, BookReply::Booked { .. }), "{k}: {reply:?}");
     }
     // The last snapshot begun is written by a task of its own: wait for it to finish.

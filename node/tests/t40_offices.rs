@@ -20,7 +20,7 @@ async fn books_across_three_offices_atomically() {
     let ny = connect(c.addrs[&OfficeId::new("ny")]).await.unwrap();
     let m = meeting("x1", "alice", &["dev", "priya"], &["london-thames"], 10);
     let reply = ny
-        .book(tarpc::context::current(), m.clone(), false)
+        .book(tarpc::context::current(), m.clone(), false.into())
         .await
         .unwrap();
     assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
@@ -35,7 +35,7 @@ async fn books_across_three_offices_atomically() {
     // The same people at an overlapping time: refused, with the conflicts, nothing booked.
     let clash = meeting("x2", "alice", &["dev", "tom"], &[], 10);
     let reply = ny
-        .book(tarpc::context::current(), clash, false)
+        .book(tarpc::context::current(), clash, false.into())
         .await
         .unwrap();
     let BookReply::Conflicts { conflicts, .. } = reply else {
@@ -53,7 +53,7 @@ async fn books_across_three_offices_atomically() {
         .book(
             tarpc::context::current(),
             meeting("x3", "alice", &[], &[], 14),
-            false,
+            false.into(),
         )
         .await
         .unwrap();
@@ -89,8 +89,8 @@ async fn two_organizers_racing_for_one_room_exactly_one_wins() {
             2 + 3 * round,
         );
         let (ra, rb) = tokio::join!(
-            ny.book(tarpc::context::current(), a, false),
-            london.book(tarpc::context::current(), b, false)
+            ny.book(tarpc::context::current(), a, false.into()),
+            london.book(tarpc::context::current(), b, false.into())
         );
         let (ra, rb) = (ra.unwrap(), rb.unwrap());
         let wins = [&ra, &rb]
@@ -153,7 +153,7 @@ async fn a_restarted_node_keeps_every_acknowledged_booking() {
         .book(
             tarpc::context::current(),
             meeting("r1", "alice", &["dev"], &[], 9),
-            false,
+            false.into(),
         )
         .await
         .unwrap();

@@ -49,7 +49,7 @@ async fn a_meeting_is_booked_answered_changed_and_cancelled_everywhere_once() {
     let ctx = tarpc::context::current;
     let ny = c.client("ny").await;
     let m = meeting("life1", "alice", &["dev", "priya", "tom"], &[], 10);
-    let reply = ny.book(ctx(), m.clone(), false).await.unwrap();
+    let reply = ny.book(ctx(), m.clone(), false.into()).await.unwrap();
     assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
     eventually("invitations", || async {
         notices(&c, "london").len() == 1 && notices(&c, "bangalore").len() == 1
@@ -103,7 +103,7 @@ async fn a_meeting_is_booked_answered_changed_and_cancelled_everywhere_once() {
     let mut changed = ny.meeting(ctx(), id.clone()).await.unwrap().unwrap();
     changed.attendees.retain(|a| a.resource.as_str() != "tom");
     changed.duration_secs = 1800;
-    let reply = ny.update(ctx(), changed, false).await.unwrap();
+    let reply = ny.update(ctx(), changed, false.into()).await.unwrap();
     assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
     // The other offices hear the decision just after the answer.
     eventually("tom is off it, dev has the new version only", || async {
@@ -123,7 +123,7 @@ async fn a_meeting_is_booked_answered_changed_and_cancelled_everywhere_once() {
         ("dev".into(), NoticeKind::Changed)
     );
     // A second booking with the same id is refused; updating an unknown one too.
-    let again = ny.book(ctx(), m.clone(), false).await.unwrap();
+    let again = ny.book(ctx(), m.clone(), false.into()).await.unwrap();
     assert!(matches!(again, BookReply::Refused { .. }), "{again:?}");
 
     // Cancelling through a participant's office is refused; through the organizer's, it
@@ -213,7 +213,7 @@ async fn suggestions_use_cached_free_busy_revalidated_by_version() {
         engine::time::Zone::Utc,
     );
     let london = c.client("london").await;
-    let reply = london.book(ctx(), block, false).await.unwrap();
+    let reply = london.book(ctx(), block, false.into()).await.unwrap();
     assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
     // After the trust period the cache asks again with its version: changed, so fetched.
     tokio::time::sleep(Duration::from_millis(2_100)).await;
@@ -240,7 +240,11 @@ async fn concurrent_bookings_share_log_syncs() {
         let ny = ny.clone();
         let who = people[(i % 3) as usize];
         let m = meeting(&format!("g{i}"), who, &[], &[], i / 3);
-        async move { ny.book(tarpc::context::current(), m, false).await.unwrap() }
+        async move {
+            ny.book(tarpc::context::current(), m, false.into())
+                .await
+                .unwrap()
+        }
     });
     let replies = futures::future::join_all(calls).await;
     let booked = replies

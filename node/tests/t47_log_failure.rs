@@ -105,7 +105,7 @@ async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
     let book = |id: &str, hour: u32| {
         let m = meeting(id, "alice", &["bob"], &["ny-hudson"], hour);
         let client = client.clone();
-        async move { client.book(ctx(), m, false).await.unwrap() }
+        async move { client.book(ctx(), m, false.into()).await.unwrap() }
     };
     let first = book("kept", 14).await;
     assert!(matches!(first, BookReply::Booked { .. }), "{first:?}");

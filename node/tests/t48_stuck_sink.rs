@@ -101,7 +101,7 @@ async fn a_stuck_sink_does_not_hold_up_deliveries() {
     // Alice (New York) invites Bob (New York) and Dev (London): Bob's invitation goes to
     // New York's sink, which hangs from then on.
     let m = meeting("stuck", "alice", &["bob", "dev"], &[], 10);
-    let reply = ny.book(ctx(), m, false).await.unwrap();
+    let reply = ny.book(ctx(), m, false.into()).await.unwrap();
     assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
     let dev_busy = || busy_count(&c, "london", "dev");
     assert_eq!(settles_within(1, 20, dev_busy).await, 1);
@@ -150,7 +150,7 @@ async fn a_backlog_goes_out_in_bounded_batches() {
     for i in 0..meetings {
         let start = first.plus_secs(i64::from(i) * 3600);
         let m = common::meeting(&format!("b{i}"), "alice", &["bob", "carmen"], &[], start);
-        let reply = ny.book(ctx(), m, false).await.unwrap();
+        let reply = ny.book(ctx(), m, false.into()).await.unwrap();
         assert!(matches!(reply, BookReply::Booked { .. }), "{reply:?}");
     }
     let want = 2 * meetings as usize;

@@ -48,7 +48,7 @@ fn a_client_books_answers_reads_and_cancels_across_offices_over_http() {
     let cluster = up("t70-e2e", 7641);
     let root = cluster.0.clone();
     let (blr, ldn, ny) = (8641, 8642, 8643);
-    let ny_key = key(&root, "ny", "book,freebusy");
+    let ny_key = key(&root, "ny", "book,freebusy,override");
     let ldn_key = key(&root, "london", "book,freebusy");
     let syd_key = key(&root, "sydney", "freebusy");
 

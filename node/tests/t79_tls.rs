@@ -1,5 +1,5 @@
-//! TLS on a two-office cluster of `dms-node` processes (certificates made in the test
-//! with rcgen, one CA): the HTTP API answers over TLS only, a booking across the offices
+//! TLS on a two-office cluster of `dms-node` processes (the cluster's certificates made
+//! by `node::pki`, one per node naming its office): the HTTP API answers over TLS only, a booking across the offices
 //! commits (so the nodes talk over mutual TLS), a node refuses a plain tarpc client, the
 //! `dms` CLI reaches the nodes with `--tls-cert/--tls-key/--tls-ca` (and not without), and
 //! a bad `[tls]` table is an error naming the file.
@@ -7,7 +7,6 @@
 mod common;
 
 use common::http::new_key;
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -29,25 +28,11 @@ impl Drop for Cluster {
     }
 }
 
-/// A CA, and one certificate (for 127.0.0.1 and localhost) every node uses.
+/// The cluster's CA and a certificate per node (naming its office), and the operator's,
+/// as `dms cluster up` makes them.
 fn certificates(dir: &Path) {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "dms test CA");
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let mut node =
-        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
-    node.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ServerAuth,
-        ExtendedKeyUsagePurpose::ClientAuth,
-    ];
-    let cert = node.signed_by(&key, &ca_cert, &ca_key).unwrap();
-    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
-    std::fs::write(dir.join("node.pem"), cert.pem()).unwrap();
-    std::fs::write(dir.join("node-key.pem"), key.serialize_pem()).unwrap();
+    let offices: Vec<_> = OFFICES.iter().map(|(o, _)| (*o).into()).collect();
+    node::pki::ensure_cluster(dir, &offices).unwrap();
 }
 
 /// The sample cluster's ports from 7810 (`dms --base-port 7810` finds them), two offices up.
@@ -67,7 +52,7 @@ fn up() -> Cluster {
         let config = format!(
             "office = \"{office}\"\nlisten = \"127.0.0.1:{port}\"\ndata_dir = \"{d}/{office}\"\n\
              [http]\nlisten = \"127.0.0.1:{h}\"\nkeys = \"{d}/keys.json\"\n\
-             [tls]\ncert = \"{d}/node.pem\"\nkey = \"{d}/node-key.pem\"\nca = \"{d}/ca.pem\"\n[peers]\n{peers}",
+             [tls]\ncert = \"{d}/node-{office}.pem\"\nkey = \"{d}/node-{office}-key.pem\"\nca = \"{d}/ca.pem\"\n[peers]\n{peers}",
             d = root.display(),
             h = port + 1000,
         );
@@ -215,7 +200,11 @@ fn the_api_and_the_nodes_speak_tls_only() {
             .unwrap()
     };
     let file = |f: &str| root.join(f).to_str().unwrap().to_string();
-    let (cert, key_file, ca) = (file("node.pem"), file("node-key.pem"), file("ca.pem"));
+    let (cert, key_file, ca) = (
+        file("operator.pem"),
+        file("operator-key.pem"),
+        file("ca.pem"),
+    );
     let with = dms(&["--tls-cert", &cert, "--tls-key", &key_file, "--tls-ca", &ca]);
     let shown = String::from_utf8_lossy(&with.stdout);
     assert!(
@@ -244,7 +233,7 @@ fn a_bad_tls_table_names_the_file() {
     certificates(&dir);
     let e = node::tls::load(
         &dir.join("missing.pem"),
-        &dir.join("node-key.pem"),
+        &dir.join("node-ny-key.pem"),
         &dir.join("ca.pem"),
     )
     .unwrap_err();
@@ -254,14 +243,14 @@ fn a_bad_tls_table_names_the_file() {
     );
     std::fs::write(dir.join("empty.pem"), "").unwrap();
     let e = node::tls::load(
-        &dir.join("node.pem"),
-        &dir.join("node-key.pem"),
+        &dir.join("node-ny.pem"),
+        &dir.join("node-ny-key.pem"),
         &dir.join("empty.pem"),
     )
     .unwrap_err();
     assert!(e.starts_with("tls.ca"), "{e}");
     let e = node::tls::load(
-        &dir.join("node.pem"),
+        &dir.join("node-ny.pem"),
         &dir.join("ca.pem"),
         &dir.join("ca.pem"),
     )

@@ -11,11 +11,12 @@ use engine::ids::OfficeId;
 use engine::office::Directory;
 use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::Handle;
+use node::auth::{Caller, Grant, Scope};
 use node::clock::{SkewedClock, SystemClock};
 use node::durable::DurableOffice;
 use node::notify::MemorySink;
 use node::sample::{parse_directory, SAMPLE_OFFICES};
-use node::server::{run, NodeOptions, OfficeServer, Planted};
+use node::server::{run_with, Admission, NodeOptions, OfficeServer, Planted};
 use node::storage::Disk;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -45,6 +46,28 @@ pub struct SimCluster {
     pub skews: BTreeMap<OfficeId, Arc<AtomicI64>>,
 }
 
+/// Who each simulated host is, as mutual TLS would tell the nodes: every office's host is
+/// that office's node; the client hosts (10.0.1.x) and the checker (10.0.2.1) are
+/// operators' clients (admin grants: they book for anyone). Any other host is refused.
+pub fn address_book(
+    offices: &BTreeMap<OfficeId, SocketAddr>,
+) -> Arc<BTreeMap<std::net::IpAddr, Caller>> {
+    let operator = Caller::Client(Grant {
+        office: offices.keys().next().cloned().unwrap_or_default(),
+        person: None,
+        scopes: vec![Scope::Admin],
+    });
+    let mut book: BTreeMap<std::net::IpAddr, Caller> = offices
+        .iter()
+        .map(|(o, a)| (a.ip(), Caller::Node(o.clone())))
+        .collect();
+    for c in 1..=u8::MAX {
+        book.insert([10, 0, 1, c].into(), operator.clone());
+    }
+    book.insert([10, 0, 2, 1].into(), operator);
+    Arc::new(book)
+}
+
 /// The checker's host (10.0.2.1) and the fault plan's host, beside a cluster.
 pub fn helper_hosts() -> (madsim::runtime::NodeHandle, madsim::runtime::NodeHandle) {
     let handle = Handle::current();
@@ -71,6 +94,7 @@ impl SimCluster {
             .enumerate()
             .map(|(i, o)| (o.clone(), SocketAddr::from(([10, 0, 0, i as u8 + 1], PORT))))
             .collect();
+        let book = address_book(&addrs);
         let handle = Handle::current();
         let mut nodes = BTreeMap::new();
         let mut disks = BTreeMap::new();
@@ -92,6 +116,7 @@ impl SimCluster {
             let started = Arc::new(AtomicBool::new(false));
             let (office2, dir2, addrs2, addr2) =
                 (office.clone(), dir.clone(), addrs.clone(), *addr);
+            let book = book.clone();
             let node = handle
                 .create_node()
                 .name(office.as_str())
@@ -107,6 +132,7 @@ impl SimCluster {
                     };
                     let mut options = NodeOptions::new(sink.clone(), None);
                     options.planted = planted;
+                    let admission = Admission::ByAddress(book.clone());
                     async move {
                         let mut state = DurableOffice::open(office.clone(), storage)
                             .expect("the disk's log decodes");
@@ -126,7 +152,7 @@ impl SimCluster {
                             options,
                         );
                         let listener = tokio::net::TcpListener::bind(addr2).await.expect("binds");
-                        run(listener, server).await;
+                        run_with(listener, server, admission).await;
                     }
                 })
                 .build();

@@ -34,7 +34,7 @@ async fn a_booking_across_three_offices_commits_on_simulated_hosts() {
         .spawn(async move {
             madsim::time::sleep(Duration::from_millis(100)).await;
             let c = connect(ny).await.expect("connects");
-            c.book(tarpc::context::current(), meeting(), false)
+            c.book(tarpc::context::current(), meeting(), false.into())
                 .await
                 .expect("answers")
         })

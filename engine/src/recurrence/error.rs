@@ -50,6 +50,15 @@ pub enum ExpandError {
         /// Periods scanned.
         periods: u64,
     },
+    /// The rule examined more candidate times than any expansion may ([`super::limits::MAX_STEPS`]):
+    /// it costs too much to expand, whatever it would produce.
+    #[error("rule {rule} is too costly to expand: more than {steps} candidate times examined (make it coarser, or narrow it with COUNT/UNTIL)")]
+    TooMuchWork {
+        /// The rule's text.
+        rule: String,
+        /// The budget in periods.
+        steps: u64,
+    },
     /// The rule has no end and the caller gave no end either.
     #[error("the recurrence repeats forever: give an end (--to or --limit)")]
     Unbounded,

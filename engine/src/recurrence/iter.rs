@@ -10,7 +10,7 @@
 use super::error::{ExpandError, RuleError};
 use super::limits::{
     MAX_EMPTY_DAILY, MAX_EMPTY_MONTHLY, MAX_EMPTY_SUBDAILY, MAX_EMPTY_WEEKLY, MAX_EMPTY_YEARLY,
-    MAX_YEAR,
+    MAX_STEPS, MAX_YEAR,
 };
 use super::plan::Plan;
 use super::rule::{Frequency, Rule, Until};
@@ -51,6 +51,9 @@ pub struct RuleIter {
     out_pos: usize,
     done: bool,
     empty_run: u64,
+    /// Candidates examined so far (periods, and the grid steps of sub-daily rules
+    /// within one), against [`MAX_STEPS`].
+    steps: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -95,6 +98,7 @@ impl RuleIter {
             out_pos: 0,
             done: false,
             empty_run: 0,
+            steps: 0,
             plan,
         };
         it.rebuild();
@@ -254,6 +258,7 @@ impl RuleIter {
             }
             self.out.clear();
             self.out_pos = 0;
+            self.spend(1)?;
             let filtered = self.expand_period();
             if self.done {
                 continue;
@@ -272,6 +277,20 @@ impl RuleIter {
             }
             self.advance(filtered)?;
         }
+    }
+
+    /// Counts `n` candidates examined; past [`MAX_STEPS`] the expansion stops with
+    /// [`ExpandError::TooMuchWork`], whatever it has produced.
+    fn spend(&mut self, n: u64) -> Result<(), ExpandError> {
+        self.steps += n;
+        if self.steps > MAX_STEPS {
+            self.done = true;
+            return Err(ExpandError::TooMuchWork {
+                rule: self.rule_text(),
+                steps: MAX_STEPS,
+            });
+        }
+        Ok(())
     }
 
     fn empty_limit(&self) -> u64 {
@@ -503,7 +522,7 @@ impl RuleIter {
     /// The next value after `value` in steps of INTERVAL that is in `allowed`, and how many
     /// times `base` was crossed on the way.
     fn next_allowed(
-        &self,
+        &mut self,
         value: i64,
         allowed: &[u32],
         base: i64,
@@ -511,6 +530,7 @@ impl RuleIter {
         let mut v = value;
         let mut carry = 0;
         for _ in 0..base {
+            self.spend(1)?;
             let sum = v + self.plan.interval;
             carry += sum.div_euclid(base);
             v = sum.rem_euclid(base);
@@ -585,6 +605,7 @@ impl RuleIter {
         let secondly = unit == 1;
         let mut fix_day = false;
         for _ in 0..reps {
+            self.spend(1)?;
             let (lo_carry, lo) = if own.is_empty() {
                 let sum = now % 60 + interval;
                 (sum / 60, sum % 60)

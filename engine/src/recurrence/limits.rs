@@ -17,5 +17,13 @@ pub const MAX_EMPTY_DAILY: u64 = 146_097;
 /// limit, not a proof, and the error says so.
 pub const MAX_EMPTY_SUBDAILY: u64 = 4_000_000;
 
+/// The most candidates (periods, and the grid steps a sub-daily rule takes within one)
+/// one rule's expansion may examine: the bound on the work a rule can cause, whatever
+/// it produces. A rule over it is refused, naming the rule. Every case
+/// of the shared oracle corpus and every booking horizon (two years) of an ordinary rule
+/// stay far below it; a rule that walks seconds through years of days it can never match
+/// meets it in milliseconds.
+pub const MAX_STEPS: u64 = 200_000;
+
 /// The last year any expansion reaches (as python-dateutil's `MAXYEAR`).
 pub const MAX_YEAR: i32 = 9999;

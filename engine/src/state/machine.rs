@@ -296,9 +296,10 @@ impl OfficeState {
         }
         if let Some(old) = self.meetings.get(&m.id) {
             if old.organizer != m.organizer {
+                // Who organizes the other meeting is not the caller's to know.
                 return reject(Rejection::BadMeeting(format!(
-                    "meeting id {} is taken by a meeting {} organizes",
-                    m.id, old.organizer
+                    "meeting id {} is taken by another organizer's meeting",
+                    m.id
                 )));
             }
         }

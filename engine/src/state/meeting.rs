@@ -65,6 +65,13 @@ pub struct MeetingSpec {
     pub cancelled: BTreeSet<Instant>,
 }
 
+/// The longest meeting id (ids come from clients' UIDs and `.ics` files).
+pub const MAX_ID_BYTES: usize = 255;
+/// The earliest year a meeting may start in.
+pub const MIN_YEAR: i32 = 1900;
+/// The latest year a meeting may start in.
+pub const MAX_BOOKING_YEAR: i32 = 2200;
+
 impl MeetingSpec {
     /// One instance of `duration_secs` at `start` (read in `zone`), organized by
     /// `organizer` with required `attendees` who have not answered and `rooms`, titled by
@@ -158,6 +165,36 @@ impl MeetingSpec {
         }
         if self.title.len() > 1_000 {
             return Err("title longer than 1000 bytes".into());
+        }
+        Ok(())
+    }
+
+    /// The checks a new meeting or a new version passes where it enters the system (a
+    /// node's `book` and `update`, the HTTP API, imports), on top of [`Self::validate`]:
+    /// an id of 1 to [`MAX_ID_BYTES`] bytes with no control characters, nobody named
+    /// twice, a start between [`MIN_YEAR`] and [`MAX_BOOKING_YEAR`]. Not part of
+    /// `validate`, which the state machine also runs when it replays its log: a meeting
+    /// admitted before these checks existed must replay as it was admitted.
+    pub fn admissible(&self) -> Result<(), String> {
+        self.validate()?;
+        let id = self.id.as_str();
+        if id.is_empty() || id.len() > MAX_ID_BYTES || id.chars().any(char::is_control) {
+            return Err(format!(
+                "meeting id must be 1 to {MAX_ID_BYTES} bytes with no control characters"
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let named = std::iter::once(&self.organizer)
+            .chain(self.attendees.iter().map(|a| &a.resource))
+            .chain(self.rooms.iter());
+        if let Some(twice) = named.into_iter().find(|r| !seen.insert(*r)) {
+            return Err(format!("{twice} is named twice in the meeting"));
+        }
+        let (first, _, _) = self.recurrence.dtstart.ymd();
+        if !(MIN_YEAR..=MAX_BOOKING_YEAR).contains(&first) {
+            return Err(format!(
+                "the meeting starts in year {first}; dates from {MIN_YEAR} to {MAX_BOOKING_YEAR} only"
+            ));
         }
         Ok(())
     }

@@ -134,7 +134,7 @@ pub async fn run(
                 return Verdict::Error;
             };
             match client
-                .book(tarpc::context::current(), b.spec(), false)
+                .book(tarpc::context::current(), b.spec(), false.into())
                 .await
             {
                 Ok(BookReply::Booked { .. }) => Verdict::Booked,

@@ -10,7 +10,7 @@ use node::http::keys::KeyStore;
 use node::http::limits::RateLimiter;
 use node::http::{serve, serve_tls, Api};
 use node::notify::{FanOut, LogSink, NotificationSink};
-use node::server::{run, Failpoint, NodeOptions, OfficeServer};
+use node::server::{run_with, Admission, Failpoint, NodeOptions, OfficeServer};
 use node::smtp::SmtpSink;
 use node::storage::FileStorage;
 use node::webhook::WebhookSink;
@@ -33,6 +33,10 @@ struct Args {
     /// Without --config: the first port of the sample cluster.
     #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
     base_port: u16,
+    /// Serve plain tarpc (no TLS: every caller may make every call) on an address that is
+    /// not loopback. Without a `[tls]` table and without this, such a node refuses to start.
+    #[arg(long)]
+    insecure: bool,
 }
 
 #[tokio::main]
@@ -56,12 +60,26 @@ async fn main() -> Result<()> {
         )),
         None => None,
     };
-    if let Some((tls, t)) = &tls {
-        if t.peers {
-            tracing::info!("mutual TLS between nodes");
+    let admission = match &tls {
+        Some((tls, t)) if t.peers => {
+            tracing::info!("mutual TLS between nodes: callers are who their certificates name");
             node::tls::use_between_nodes(tls.clone());
+            Admission::Tls(tls.server.clone())
         }
-    }
+        _ if config.listen.ip().is_loopback() || args.insecure => {
+            tracing::warn!(
+                listen = %config.listen,
+                "plain tarpc (no [tls] table): every caller that can connect may make every call"
+            );
+            Admission::Open
+        }
+        _ => anyhow::bail!(
+            "refusing plain tarpc on {}, which is not loopback: give the config a [tls] table \
+             (dms cluster up makes certificates), or pass --insecure",
+            config.listen
+        ),
+    };
+    raise_descriptor_limit();
     let dir = config.directory()?;
     let storage = FileStorage::open(&config.data_dir)
         .with_context(|| format!("opening {}", config.data_dir.display()))?;
@@ -150,11 +168,20 @@ async fn main() -> Result<()> {
         }
     };
     tokio::select! {
-        _ = run(listener, server) => {}
+        _ = run_with(listener, server, admission) => {}
         _ = term.recv() => tracing::info!("SIGTERM: stopping"),
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupted: stopping"),
         why = log_failed => anyhow::bail!("the log failed ({why}): stopping; restart to recover"),
     }
     // Every acknowledged command is already synced: stopping needs no flush.
     Ok(())
+}
+
+/// Raises the open-file limit to its hard maximum: every connection takes a descriptor,
+/// and the connection caps (`node::server::listen`) are meant to bind before it does.
+fn raise_descriptor_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::info!(limit = n, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
 }

@@ -26,7 +26,7 @@ pub struct Args {
     /// For `create`: the person the client acts as (sees the meetings they attend).
     #[arg(long)]
     pub person: Option<String>,
-    /// For `create`: comma-separated scopes: freebusy, book, admin.
+    /// For `create`: comma-separated scopes: freebusy, book, override, admin.
     #[arg(long, default_value = "freebusy")]
     pub scopes: String,
     /// For `create`: who the key is for.
@@ -52,7 +52,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                 .split(',')
                 .filter(|s| !s.trim().is_empty())
                 .map(Scope::parse)
-                .collect::<Result<Vec<_>>>()?;
+                .collect::<Result<Vec<_>, String>>()
+                .map_err(anyhow::Error::msg)?;
             let person = args.person.as_deref().map(ResourceId::new);
             let (key, record) = keys::create(
                 &args.keys,

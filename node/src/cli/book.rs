@@ -110,7 +110,7 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
 pub fn book(remote: &Remote, meeting: &MeetingSpec, force: bool) -> Result<BookReply> {
     let home = remote.home(&meeting.organizer)?;
     let ctx = tarpc::context::current();
-    Ok(remote.block_on(home.book(ctx, meeting.clone(), force))?)
+    Ok(remote.block_on(home.book(ctx, meeting.clone(), force.into()))?)
 }
 
 /// Runs `dms book`.

@@ -29,6 +29,10 @@ pub struct Args {
     /// With `up`: start with empty calendars instead of the sample ones.
     #[arg(long)]
     pub empty: bool,
+    /// With `up`: plain tarpc between the nodes, no certificates (any local process may
+    /// then make any call; for experiments only).
+    #[arg(long)]
+    pub plain: bool,
 }
 
 /// How long `up` waits for every node to answer.
@@ -87,9 +91,24 @@ fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
     if offices.is_empty() {
         bail!("--offices must be at least 1");
     }
-    std::fs::create_dir_all(&args.root)?;
+    crate::pki::make_private_dir(&args.root)?;
     let binary = node_binary()?;
     let peers = sample_peers(&dir, args.base_port);
+    let certs = args.root.join("tls");
+    if args.plain {
+        // A leftover CA would turn TLS back on in the nodes' sample configs.
+        let _ = std::fs::remove_dir_all(&certs);
+    } else {
+        let every: Vec<_> = dir.offices.keys().cloned().collect();
+        if crate::pki::ensure_cluster(&certs, &every)? {
+            writeln!(
+                out,
+                "made the cluster's CA and certificates in {}",
+                certs.display()
+            )?;
+        }
+        super::remote::use_certificates(&crate::pki::operator_files(&certs))?;
+    }
     for office in &offices {
         let log = std::fs::File::create(args.root.join(format!("{office}.log")))?;
         let child = Command::new(&binary)
@@ -125,9 +144,14 @@ fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
             "booked the sample calendars through the organizers' offices: {booked} meetings"
         )?;
     }
+    let how = if args.plain {
+        "plain tarpc (no TLS)"
+    } else {
+        "mutual TLS between nodes; `dms` uses the operator certificate in ROOT/tls"
+    };
     writeln!(
         out,
-        "cluster up: {} offices; `dms cluster down --root {}` stops it",
+        "cluster up: {} offices, {how}; `dms cluster down --root {}` stops it",
         offices.len(),
         args.root.display()
     )?;
@@ -151,7 +175,7 @@ async fn seed(
                 booked += 1;
                 continue;
             }
-            match client.book(ctx(), spec.clone(), false).await? {
+            match client.book(ctx(), spec.clone(), false.into()).await? {
                 crate::rpc::BookReply::Booked { .. } => booked += 1,
                 crate::rpc::BookReply::Conflicts { conflicts, .. } => bail!(
                     "sample meeting {} conflicts: {:?}",
@@ -185,6 +209,10 @@ fn down(root: &Path, out: &mut dyn Write) -> Result<()> {
 }
 
 fn status(args: &Args, out: &mut dyn Write) -> Result<()> {
+    let operator = crate::pki::operator_files(&args.root.join("tls"));
+    if operator.cert.exists() {
+        super::remote::use_certificates(&operator)?;
+    }
     let dir = parse_directory(SAMPLE_OFFICES)?;
     let peers = sample_peers(&dir, args.base_port);
     let rt = tokio::runtime::Runtime::new()?;

@@ -335,6 +335,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
             root: root.clone(),
             base_port,
             empty: false,
+            plain: false,
         },
         &mut Vec::new(),
     );
@@ -346,6 +347,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
         root: root.clone(),
         base_port,
         empty: false,
+        plain: false,
     };
     cluster::run(&up, &mut buf)?;
     let result = (|| -> Result<()> {
@@ -353,7 +355,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
         use super::{calendar, cancel, respond, update};
         let ny = Zone::parse("America/New_York")?;
         let wanted = at(ny, 2026, 12, 8, 10, 0);
-        let cluster = ClusterOpts::plain(base_port);
+        let cluster = ClusterOpts::under(&root, base_port);
         let remote = Remote::new(&cluster)?;
         let args = |id: &str, start: Instant, force: bool| book::Args {
             organizer: "alice".into(),
@@ -457,6 +459,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
                 root: root.clone(),
                 base_port,
                 empty: false,
+                plain: false,
             },
             &mut buf,
         )?;
@@ -469,6 +472,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
             root,
             base_port,
             empty: false,
+            plain: false,
         },
         &mut buf,
     )?;

@@ -30,6 +30,10 @@ pub struct ClusterOpts {
     /// The CA that signed the nodes' certificates (PEM).
     #[arg(long, env = "DMS_TLS_CA", requires_all = ["tls_cert", "tls_key"])]
     pub tls_ca: Option<PathBuf>,
+    /// Without --tls-cert: the directory `dms cluster up` made the cluster's
+    /// certificates in; its operator certificate is used when it is there.
+    #[arg(long, env = "DMS_TLS_DIR", default_value = "dms-cluster/tls")]
+    pub tls_dir: PathBuf,
 }
 
 impl ClusterOpts {
@@ -40,6 +44,16 @@ impl ClusterOpts {
             tls_cert: None,
             tls_key: None,
             tls_ca: None,
+            tls_dir: PathBuf::from("dms-cluster/tls"),
+        }
+    }
+
+    /// The sample cluster at `base_port`, with the certificates `dms cluster up` made
+    /// under `root` (if it made any).
+    pub fn under(root: &std::path::Path, base_port: u16) -> ClusterOpts {
+        ClusterOpts {
+            tls_dir: root.join("tls"),
+            ..ClusterOpts::plain(base_port)
         }
     }
 
@@ -47,11 +61,27 @@ impl ClusterOpts {
     /// names the file and the problem.
     fn use_tls(&self) -> Result<()> {
         if let (Some(cert), Some(key), Some(ca)) = (&self.tls_cert, &self.tls_key, &self.tls_ca) {
-            let tls = crate::tls::load(cert, key, ca).map_err(anyhow::Error::msg)?;
-            crate::tls::use_between_nodes(tls);
+            let files = crate::pki::CertFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                ca: ca.clone(),
+            };
+            return use_certificates(&files);
+        }
+        let operator = crate::pki::operator_files(&self.tls_dir);
+        if operator.cert.exists() {
+            use_certificates(&operator)?;
         }
         Ok(())
     }
+}
+
+/// Makes this process's tarpc connections mutual TLS with `files`; an error names the
+/// file and the problem.
+pub fn use_certificates(files: &crate::pki::CertFiles) -> Result<()> {
+    let tls = crate::tls::load(&files.cert, &files.key, &files.ca).map_err(anyhow::Error::msg)?;
+    crate::tls::use_between_nodes(tls);
+    Ok(())
 }
 
 /// A running cluster of the sample company.

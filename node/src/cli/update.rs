@@ -83,6 +83,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         }
     }
     let home = remote.home(&m.organizer)?;
-    let reply = remote.block_on(home.update(tarpc::context::current(), m.clone(), args.force))?;
+    let reply =
+        remote.block_on(home.update(tarpc::context::current(), m.clone(), args.force.into()))?;
     print_reply(&remote, &m, reply, "changed", out)
 }

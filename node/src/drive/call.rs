@@ -227,8 +227,8 @@ pub async fn perform(op: Op, t: &Target) -> Call {
     match connect(addr).await {
         Ok(client) => {
             call.seen = match call.op.clone() {
-                Op::Book(m) => booked(client.book(ctx(), m, false).await, &mut call),
-                Op::Update(m) => booked(client.update(ctx(), m, false).await, &mut call),
+                Op::Book(m) => booked(client.book(ctx(), m, false.into()).await, &mut call),
+                Op::Update(m) => booked(client.update(ctx(), m, false.into()).await, &mut call),
                 Op::Cancel(m) => {
                     let reply = client.cancel(ctx(), m.id, CancelScope::Series).await;
                     outcome(reply, &mut call.why)

@@ -51,7 +51,7 @@ pub async fn import(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<ImportOut>, Problem> {
-    let key = api.caller(&headers, None, Scope::Book)?;
+    let key = api.caller(&headers, None, Scope::Book).await?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -101,7 +101,7 @@ pub async fn import(
             why,
         };
         if let Err(e) = spec
-            .validate()
+            .admissible()
             .and_then(|_| spec.instances().map(|_| ()).map_err(|e| e.to_string()))
         {
             out.not_booked.push(not(e));
@@ -126,7 +126,10 @@ pub async fn import(
                     .with("imported_so_far", &out))
             }
         }
-        match client.book(tarpc::context::current(), spec, false).await {
+        match client
+            .book(tarpc::context::current(), spec, false.into())
+            .await
+        {
             Ok(BookReply::Booked { .. }) => out.booked.push(id),
             Ok(BookReply::Conflicts { conflicts, .. }) => {
                 let with: Vec<String> = conflicts

@@ -4,6 +4,15 @@
 //! Nodes re-read the file when it changes, so a revocation takes effect on the next
 //! request; a key verified once is remembered by its SHA-256 until then (argon2 is slow on
 //! purpose).
+//!
+//! argon2 is the costly part of a request, so it is bounded: it runs only for a key not
+//! verified before, after a token is taken from two buckets (the caller's address and the
+//! key id: [`MISS_RATE_PER_S`], [`MISS_BURST`]), on the blocking pool, at most
+//! [`ARGON2_AT_ONCE`] at a time; an unknown id is hashed against a dummy hash, so it
+//! costs what a known one costs and ids cannot be probed by timing. Admin writes take a
+//! lock file, write a unique temporary file (0600) and rename it over the key file; a
+//! file that cannot be read is never written over. A node that finds the file corrupt
+//! keeps the last good copy it read, or answers 503 (without paths) if it has none.
 
 use anyhow::{bail, Context, Result};
 use argon2::password_hash::{
@@ -14,33 +23,20 @@ use engine::ids::{OfficeId, ResourceId};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-/// What a key may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Read the directory, free/busy and suggestions (and, within its office, meetings).
-    Freebusy,
-    /// Book, change, cancel and answer meetings of its office's people.
-    Book,
-    /// Everything, for every office.
-    Admin,
-}
+pub use crate::auth::Scope;
 
-impl Scope {
-    /// Parses `freebusy`, `book` or `admin`.
-    pub fn parse(s: &str) -> Result<Scope> {
-        match s.trim() {
-            "freebusy" => Ok(Scope::Freebusy),
-            "book" => Ok(Scope::Book),
-            "admin" => Ok(Scope::Admin),
-            other => bail!("unknown scope {other:?}: expected freebusy, book or admin"),
-        }
-    }
-}
+/// Verifications that need argon2 (a key not verified before), per caller address and
+/// per key id, per second on average.
+pub const MISS_RATE_PER_S: f64 = 10.0;
+/// ... and at once after a quiet spell.
+pub const MISS_BURST: f64 = 20.0;
+/// argon2 hashes running at once (each takes a core for tens of milliseconds).
+pub const ARGON2_AT_ONCE: usize = 1;
 
 /// One key, as stored.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -68,7 +64,16 @@ pub struct KeyRecord {
 impl KeyRecord {
     /// Whether the key has `scope` (admin has every scope).
     pub fn has(&self, scope: Scope) -> bool {
-        self.scopes.contains(&Scope::Admin) || self.scopes.contains(&scope)
+        self.grant().has(scope)
+    }
+
+    /// What the key may do, as the node's guard reads it.
+    pub fn grant(&self) -> crate::auth::Grant {
+        crate::auth::Grant {
+            office: self.office.clone(),
+            person: self.person.clone(),
+            scopes: self.scopes.clone(),
+        }
     }
 }
 
@@ -97,16 +102,56 @@ impl KeyFile {
         }
     }
 
-    /// Writes `path` whole (a temporary file renamed over it).
-    pub fn save(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self)?)?;
-        std::fs::rename(&tmp, path)?;
+    /// Writes `path` whole: a unique temporary file (readable by its owner only),
+    /// synced, then renamed over it. Callers hold the file's lock ([`KeyFile::update`]).
+    fn save(&self, path: &Path) -> Result<()> {
+        use std::io::Write;
+        let dir = directory_of(path);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".api-keys.")
+            .permissions(private())
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        tmp.write_all(&serde_json::to_vec_pretty(self)?)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path)
+            .with_context(|| format!("replacing {}", path.display()))?;
         Ok(())
     }
+
+    /// Reads the file at `path`, changes it with `change` and writes it back, holding an
+    /// exclusive lock (`PATH.lock`) throughout, so concurrent admin commands each see the
+    /// other's change. A file that cannot be read is left alone (the error says why).
+    pub fn update<T>(path: &Path, change: impl FnOnce(&mut KeyFile) -> Result<T>) -> Result<T> {
+        let dir = directory_of(path);
+        std::fs::create_dir_all(dir)?;
+        let lock_path = path.with_extension("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("opening {}", lock_path.display()))?;
+        lock.lock()
+            .with_context(|| format!("locking {}", lock_path.display()))?;
+        let mut file = KeyFile::load(path)?;
+        let out = change(&mut file)?;
+        file.version = 1;
+        file.save(path)?;
+        Ok(out)
+    }
+}
+
+fn directory_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Owner read and write only.
+fn private() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o600)
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -127,7 +172,6 @@ pub fn create(
     if scopes.is_empty() {
         bail!("a key needs at least one scope");
     }
-    let mut file = KeyFile::load(path)?;
     let id = random_hex(6);
     let key = format!("dms_{id}_{}", random_hex(16));
     let salt = SaltString::generate(&mut OsRng);
@@ -144,20 +188,22 @@ pub fn create(
         label: label.into(),
         revoked: false,
     };
-    file.version = 1;
-    file.keys.push(record.clone());
-    file.save(path)?;
+    KeyFile::update(path, |file| {
+        file.keys.push(record.clone());
+        Ok(())
+    })?;
     Ok((key, record))
 }
 
 /// Revokes the key `id` in the file at `path`.
 pub fn revoke(path: &Path, id: &str) -> Result<()> {
-    let mut file = KeyFile::load(path)?;
-    let Some(k) = file.keys.iter_mut().find(|k| k.id == id) else {
-        bail!("no key {id:?} in {}", path.display());
-    };
-    k.revoked = true;
-    file.save(path)
+    KeyFile::update(path, |file| {
+        let Some(k) = file.keys.iter_mut().find(|k| k.id == id) else {
+            bail!("no key {id:?} in {}", path.display());
+        };
+        k.revoked = true;
+        Ok(())
+    })
 }
 
 /// Why a key was not accepted.
@@ -172,7 +218,12 @@ pub enum KeyError {
     /// Revoked.
     #[error("the key {0} is revoked")]
     Revoked(String),
-    /// The key file cannot be read.
+    /// Too many keys to verify from this address or for this id: retry after that many
+    /// seconds.
+    #[error("too many keys to verify; retry in {0} s")]
+    TooMany(u64),
+    /// The key file cannot be read, and no good copy was read before (the detail is for
+    /// the node's log, not for callers).
     #[error("the key file cannot be read: {0}")]
     Store(String),
 }
@@ -187,56 +238,119 @@ struct Loaded {
 pub struct KeyStore {
     path: PathBuf,
     loaded: Mutex<Option<Loaded>>,
+    misses: super::limits::RateLimiter,
+    hashing: tokio::sync::Semaphore,
+    dummy: String,
 }
 
 impl KeyStore {
     /// The keys of the file at `path`.
     pub fn new(path: PathBuf) -> KeyStore {
+        let salt = SaltString::generate(&mut OsRng);
+        let dummy = Argon2::default()
+            .hash_password(b"dms_000000000000_not-a-key", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default();
         KeyStore {
             path,
             loaded: Mutex::new(None),
+            misses: super::limits::RateLimiter::new(MISS_RATE_PER_S, MISS_BURST),
+            hashing: tokio::sync::Semaphore::new(ARGON2_AT_ONCE),
+            dummy,
         }
     }
 
-    /// The record of `key` if it is a valid, unrevoked key.
-    pub fn verify(&self, key: &str) -> Result<KeyRecord, KeyError> {
-        let id = key
-            .strip_prefix("dms_")
-            .and_then(|rest| rest.split_once('_'))
-            .map(|(id, _)| id.to_string())
-            .ok_or(KeyError::Malformed)?;
-        let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+    /// The record of key `id`, re-reading the file if it changed; a file that no longer
+    /// reads keeps the last good copy (the failure is logged).
+    fn record(&self, id: &str, digest: &[u8; 32]) -> Result<(Option<KeyRecord>, bool), KeyError> {
         let modified = std::fs::metadata(&self.path)
             .and_then(|m| m.modified())
             .ok();
         let mut guard = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
         if guard.as_ref().is_none_or(|l| l.modified != modified) {
-            let file = KeyFile::load(&self.path).map_err(|e| KeyError::Store(format!("{e:#}")))?;
-            *guard = Some(Loaded {
-                modified,
-                file,
-                verified: BTreeMap::new(),
-            });
+            match KeyFile::load(&self.path) {
+                Ok(file) => {
+                    *guard = Some(Loaded {
+                        modified,
+                        file,
+                        verified: BTreeMap::new(),
+                    })
+                }
+                Err(e) if guard.is_some() => {
+                    tracing::error!(
+                        "the key file no longer reads ({e:#}); keeping the last good copy"
+                    )
+                }
+                Err(e) => {
+                    tracing::error!("the key file cannot be read: {e:#}");
+                    return Err(KeyError::Store(format!("{e:#}")));
+                }
+            }
         }
-        let loaded = guard.as_mut().ok_or(KeyError::Unknown)?;
-        let record = loaded
-            .file
-            .keys
-            .iter()
-            .find(|k| k.id == id)
-            .cloned()
-            .ok_or(KeyError::Unknown)?;
-        if record.revoked {
-            return Err(KeyError::Revoked(record.id));
+        let loaded = guard.as_ref().ok_or(KeyError::Unknown)?;
+        let record = loaded.file.keys.iter().find(|k| k.id == id).cloned();
+        let known = loaded.verified.get(digest).map(String::as_str) == Some(id);
+        Ok((record, known))
+    }
+
+    /// The record of `key` if it is a valid, unrevoked key; `from` is the caller's
+    /// address (for the rate limit on verifications that need argon2).
+    pub async fn verify(&self, key: &str, from: Option<IpAddr>) -> Result<KeyRecord, KeyError> {
+        let id = key
+            .strip_prefix("dms_")
+            .and_then(|rest| rest.split_once('_'))
+            .map(|(id, _)| id.to_string())
+            .filter(|id| id.len() <= 64)
+            .ok_or(KeyError::Malformed)?;
+        let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let (record, known) = self.record(&id, &digest)?;
+        if let (Some(record), true) = (&record, known) {
+            return match record.revoked {
+                true => Err(KeyError::Revoked(record.id.clone())),
+                false => Ok(record.clone()),
+            };
         }
-        if loaded.verified.get(&digest) == Some(&record.id) {
-            return Ok(record);
+        // argon2 from here: first both buckets, so no address and no id can make a node
+        // hash more than its share.
+        if let Some(ip) = from {
+            self.misses
+                .take(&format!("address {ip}"))
+                .map_err(KeyError::TooMany)?;
         }
-        let hash = PasswordHash::new(&record.hash).map_err(|_| KeyError::Unknown)?;
-        Argon2::default()
-            .verify_password(key.as_bytes(), &hash)
+        self.misses
+            .take(&format!("id {id}"))
+            .map_err(KeyError::TooMany)?;
+        let hash = record
+            .as_ref()
+            .map(|r| r.hash.clone())
+            .unwrap_or_else(|| self.dummy.clone());
+        let _turn = self
+            .hashing
+            .acquire()
+            .await
             .map_err(|_| KeyError::Unknown)?;
-        loaded.verified.insert(digest, record.id.clone());
-        Ok(record)
+        let secret = key.to_string();
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash).is_ok_and(|h| {
+                Argon2::default()
+                    .verify_password(secret.as_bytes(), &h)
+                    .is_ok()
+            })
+        })
+        .await
+        .unwrap_or(false);
+        let record = record.filter(|_| matches).ok_or(KeyError::Unknown)?;
+        if let Some(loaded) = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            loaded.verified.insert(digest, record.id.clone());
+        }
+        match record.revoked {
+            true => Err(KeyError::Revoked(record.id)),
+            false => Ok(record),
+        }
     }
 }

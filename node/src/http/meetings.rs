@@ -72,13 +72,18 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
             out.push(model::time(&format!("{field}[{i}]"), t, zone)?);
         }
     }
-    let mut attendees = Vec::new();
+    let mut attendees: Vec<Attendee> = Vec::new();
     for (field, list, required) in [
         ("attendees", &m.attendees, true),
         ("optional", &m.optional, false),
     ] {
         for (i, a) in list.iter().enumerate() {
             let resource = person(api, &format!("{field}[{i}]"), a)?;
+            // A person named again (or the organizer named as an attendee) is invited
+            // once: the first mention counts.
+            if resource == organizer || attendees.iter().any(|x| x.resource == resource) {
+                continue;
+            }
             attendees.push(Attendee {
                 resource,
                 required,
@@ -92,7 +97,9 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         if !api.dir.rooms.contains_key(&room) {
             return Err(Problem::not_found("room", r).with("field", format!("rooms[{i}]")));
         }
-        rooms.push(room);
+        if !rooms.contains(&room) {
+            rooms.push(room);
+        }
     }
     let spec = MeetingSpec {
         id,
@@ -104,13 +111,36 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         recurrence,
         cancelled: Default::default(),
     };
-    spec.validate()
+    spec.admissible()
         .map_err(|e| Problem::bad_input("meeting", e))?;
     match spec.instances() {
         Ok(i) if i.is_empty() => Err(Problem::bad_input("rrule", "the meeting has no instance")),
         Ok(_) => Ok(spec),
         Err(e) => Err(Problem::bad_input("rrule", e.to_string())),
     }
+}
+
+/// Forbidden unless the key may act for `who` (a person-bound key only as its person).
+pub fn may_act_for(api: &Api, key: &KeyRecord, who: &ResourceId) -> Result<(), Problem> {
+    if api.acts_for(key, who) {
+        return Ok(());
+    }
+    Err(Problem::forbidden(match &key.person {
+        Some(p) if !key.has(Scope::Admin) => format!("the key acts as {p} only, not as {who}"),
+        _ => format!("the key is for office {}, not {who}'s", key.office),
+    }))
+}
+
+/// How far a request asking to override (`asked`) may: forbidden without the override
+/// scope; its own office's resources only unless the key is an admin's.
+fn force_of(key: &KeyRecord, asked: bool) -> Result<crate::auth::Force, Problem> {
+    if asked && !key.has(Scope::Override) {
+        return Err(
+            Problem::forbidden("booking over conflicts needs the override scope")
+                .with("missing_scope", Scope::Override),
+        );
+    }
+    Ok(key.grant().force(asked))
 }
 
 /// Whether `existing` is the meeting `wanted` describes (answers given since aside).
@@ -160,13 +190,12 @@ async fn find(api: &Api, key: &KeyRecord, id: &MeetingId) -> Result<MeetingSpec,
     Err(Problem::not_found("meeting", id.as_str()))
 }
 
-/// Whether the caller sees the meeting in full: admin, one of its people, or of the
-/// office of one of its people.
+/// Whether the caller sees the meeting in full: admin; a person-bound key, a meeting its
+/// person is in; any other, a meeting with someone of its office.
 pub fn sees_details(api: &Api, key: &KeyRecord, m: &MeetingSpec) -> bool {
-    key.has(Scope::Admin)
-        || std::iter::once(&m.organizer)
-            .chain(m.attendees.iter().map(|a| &a.resource))
-            .any(|p| key.person.as_ref() == Some(p) || api.dir.home(p).ok() == Some(&key.office))
+    std::iter::once(&m.organizer)
+        .chain(m.attendees.iter().map(|a| &a.resource))
+        .any(|p| api.acts_for(key, p))
 }
 
 fn conflicts_problem(
@@ -238,7 +267,7 @@ pub async fn create(
     Query(q): Query<TzQuery>,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let key = api.caller(&headers, None, Scope::Book)?;
+    let key = api.caller(&headers, None, Scope::Book).await?;
     let idem = headers
         .get(IDEMPOTENCY_KEY)
         .and_then(|v| v.to_str().ok())
@@ -254,12 +283,8 @@ pub async fn create(
     let tz = tz(&q.tz)?;
     let request: MeetingIn = json_body(&headers, &body)?;
     let spec = spec_of(&api, meeting_id(&key, &idem), &request)?;
-    if !api.acts_for(&key, &spec.organizer) {
-        return Err(Problem::forbidden(format!(
-            "the key is for office {}, not {}'s",
-            key.office, spec.organizer
-        )));
-    }
+    may_act_for(&api, &key, &spec.organizer)?;
+    let force = force_of(&key, request.force)?;
     let home = api.home(&spec.organizer)?;
     let client = api.office(&home).await?;
     let replay = |existing: MeetingSpec| {
@@ -285,7 +310,7 @@ pub async fn create(
     }
     let z = tz.unwrap_or(spec.recurrence.zone);
     match client
-        .book(tarpc::context::current(), spec.clone(), request.force)
+        .book(tarpc::context::current(), spec.clone(), force)
         .await
     {
         Ok(BookReply::Booked { overridden, .. }) => {
@@ -330,7 +355,7 @@ pub async fn get(
     Path(id): Path<String>,
     Query(q): Query<TzQuery>,
 ) -> Result<Response, Problem> {
-    let key = api.caller(&headers, None, Scope::Freebusy)?;
+    let key = api.caller(&headers, None, Scope::Freebusy).await?;
     let tz = tz(&q.tz)?;
     let m = find(&api, &key, &MeetingId::new(&id)).await?;
     Ok(if sees_details(&api, &key, &m) {
@@ -354,29 +379,30 @@ pub async fn update(
     Query(q): Query<TzQuery>,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let key = api.caller(&headers, None, Scope::Book)?;
+    let key = api.caller(&headers, None, Scope::Book).await?;
     let tz = tz(&q.tz)?;
     let request: MeetingIn = json_body(&headers, &body)?;
     let id = MeetingId::new(&id);
     let spec = spec_of(&api, id.clone(), &request)?;
+    // What the request asks is checked before anything about the meeting is read; a
+    // meeting the key may not change reads as absent.
+    may_act_for(&api, &key, &spec.organizer)?;
+    let force = force_of(&key, request.force)?;
     let existing = find(&api, &key, &id).await?;
+    if !api.acts_for(&key, &existing.organizer) {
+        return Err(Problem::not_found("meeting", id.as_str()));
+    }
     if existing.organizer != spec.organizer {
         return Err(Problem::bad_input(
             "organizer",
             format!("the meeting's organizer is {}", existing.organizer),
         ));
     }
-    if !api.acts_for(&key, &spec.organizer) {
-        return Err(Problem::forbidden(format!(
-            "the key is for office {}, not {}'s",
-            key.office, spec.organizer
-        )));
-    }
     let home = api.home(&spec.organizer)?;
     let client = api.office(&home).await?;
     let z = tz.unwrap_or(spec.recurrence.zone);
     match client
-        .update(tarpc::context::current(), spec.clone(), request.force)
+        .update(tarpc::context::current(), spec.clone(), force)
         .await
     {
         Ok(BookReply::Booked { overridden, .. }) => {
@@ -408,14 +434,12 @@ pub async fn cancel(
     Path(id): Path<String>,
     Query(q): Query<model::CancelQuery>,
 ) -> Result<Response, Problem> {
-    let key = api.caller(&headers, None, Scope::Book)?;
+    let key = api.caller(&headers, None, Scope::Book).await?;
     let id = MeetingId::new(&id);
     let m = find(&api, &key, &id).await?;
+    // A meeting the key may not cancel reads as absent: nothing about it is told.
     if !api.acts_for(&key, &m.organizer) {
-        return Err(Problem::forbidden(format!(
-            "the key is for office {}, not {}'s",
-            key.office, m.organizer
-        )));
+        return Err(Problem::not_found("meeting", id.as_str()));
     }
     let at = |q: &model::CancelQuery| match &q.at {
         Some(t) => model::time("at", t, m.recurrence.zone),
@@ -466,16 +490,11 @@ pub async fn respond(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let key = api.caller(&headers, None, Scope::Book)?;
+    let key = api.caller(&headers, None, Scope::Book).await?;
     let request: ResponseIn = json_body(&headers, &body)?;
     let who = person(&api, "attendee", &request.attendee)?;
     let answer = parse_response(&request.response)?;
-    if !api.acts_for(&key, &who) {
-        return Err(Problem::forbidden(format!(
-            "the key is for office {}, not {who}'s",
-            key.office
-        )));
-    }
+    may_act_for(&api, &key, &who)?;
     let home = api.home(&who)?;
     let client = api.office(&home).await?;
     let id = MeetingId::new(&id);

@@ -9,6 +9,7 @@
 //! - [`meetings`]: create, read, change, cancel, answer (idempotency keys on creates).
 //! - [`import`]: an `.ics` file booked into a person's calendar.
 //! - [`reads`]: directory, free/busy, suggestions, a person's meetings, `.ics` feeds.
+//! - [`serve`]: the port: connection caps, timeouts, the caller's address.
 //! - [`openapi`]: the OpenAPI document, generated from the handlers, at
 //!   `/v1/openapi.json`.
 
@@ -20,6 +21,7 @@ pub mod model;
 pub mod openapi;
 pub mod problem;
 pub mod reads;
+pub mod serve;
 
 use crate::rpc::{connect, OfficeRpcClient};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -54,7 +56,7 @@ impl Api {
     /// The caller's key, if the request carries a valid one with `scope` (and within its
     /// rate limit). The key comes as `Authorization: Bearer KEY` (or, for feeds that
     /// calendar applications subscribe to, `?key=`).
-    pub fn caller(
+    pub async fn caller(
         &self,
         headers: &HeaderMap,
         query_key: Option<&str>,
@@ -78,8 +80,10 @@ impl Api {
                 ))
             }
         };
-        let record = self.keys.verify(&key).map_err(|e| match e {
-            keys::KeyError::Store(why) => Problem::internal(why),
+        let from = serve::PEER.try_with(|ip| *ip).ok();
+        let record = self.keys.verify(&key, from).await.map_err(|e| match e {
+            keys::KeyError::Store(_) => Problem::keys_unavailable(),
+            keys::KeyError::TooMany(secs) => Problem::rate_limited(secs),
             other => Problem::unauthenticated(other.to_string()),
         })?;
         if let Err(wait) = self.limiter.take(&record.id) {
@@ -117,11 +121,12 @@ impl Api {
         })
     }
 
-    /// Whether the caller may act for `r`: admin, `r` itself, or `r`'s office.
+    /// Whether the caller may act for `r`: admin; a person-bound key only for its
+    /// person; any other for its office's people and rooms.
     pub fn acts_for(&self, key: &KeyRecord, r: &ResourceId) -> bool {
-        key.has(Scope::Admin)
-            || key.person.as_ref() == Some(r)
-            || self.dir.home(r).ok() == Some(&key.office)
+        self.dir
+            .home(r)
+            .is_ok_and(|home| key.grant().acts_for(r, home))
     }
 }
 
@@ -188,35 +193,4 @@ pub fn router(api: Shared) -> Router {
         .with_state(api)
 }
 
-/// Serves the API on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, api: Shared) -> std::io::Result<()> {
-    axum::serve(listener, router(api)).await
-}
-
-/// Serves the API over TLS (`config`: the node's HTTP TLS configuration) until the process
-/// ends; a failed handshake closes that connection only.
-pub async fn serve_tls(
-    listener: tokio::net::TcpListener,
-    api: Shared,
-    config: Arc<rustls::ServerConfig>,
-) -> std::io::Result<()> {
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let app = router(api);
-    loop {
-        let Ok((conn, _)) = listener.accept().await else {
-            continue;
-        };
-        let (acceptor, app) = (acceptor.clone(), app.clone());
-        tokio::spawn(async move {
-            let Ok(stream) = acceptor.accept(conn).await else {
-                return;
-            };
-            let service = hyper_util::service::TowerToHyperService::new(app);
-            let builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            let _ = builder
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
+pub use serve::{serve, serve_tls};

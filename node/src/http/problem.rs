@@ -211,7 +211,19 @@ impl Problem {
         )
     }
 
-    /// A bug or an answer the API did not expect from an office.
+    /// The key file cannot be read and no good copy is known (503; no path is told).
+    pub fn keys_unavailable() -> Problem {
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "keys-unavailable",
+            "Keys unavailable",
+            "this node cannot read its API keys; an operator must mend the key file",
+        );
+        p.retry_after = Some(30);
+        p
+    }
+
+    /// An error of the node's own (500).
     pub fn internal(detail: impl Into<String>) -> Problem {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,

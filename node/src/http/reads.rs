@@ -34,7 +34,7 @@ pub async fn offices(
     State(api): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<OfficeOut>>, Problem> {
-    api.caller(&headers, None, Scope::Freebusy)?;
+    api.caller(&headers, None, Scope::Freebusy).await?;
     Ok(Json(
         (api.dir.offices.values())
             .map(|o| OfficeOut {
@@ -54,7 +54,7 @@ pub async fn people(
     State(api): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<PersonOut>>, Problem> {
-    api.caller(&headers, None, Scope::Freebusy)?;
+    api.caller(&headers, None, Scope::Freebusy).await?;
     Ok(Json(
         (api.dir.people.values())
             .map(|p| PersonOut {
@@ -74,7 +74,7 @@ pub async fn rooms(
     State(api): State<Shared>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<RoomOut>>, Problem> {
-    api.caller(&headers, None, Scope::Freebusy)?;
+    api.caller(&headers, None, Scope::Freebusy).await?;
     Ok(Json(
         (api.dir.rooms.values())
             .map(|r| RoomOut {
@@ -131,7 +131,7 @@ pub async fn free_busy(
     headers: HeaderMap,
     Query(q): Query<model::FreeBusyQuery>,
 ) -> Result<Json<Vec<FreeBusyOut>>, Problem> {
-    api.caller(&headers, None, Scope::Freebusy)?;
+    api.caller(&headers, None, Scope::Freebusy).await?;
     let z =
         q.tz.as_deref()
             .map(|t| model::zone("tz", t))
@@ -200,7 +200,7 @@ pub async fn suggest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<SuggestionsOut>, Problem> {
-    api.caller(&headers, None, Scope::Freebusy)?;
+    api.caller(&headers, None, Scope::Freebusy).await?;
     let q: SuggestIn = json_body(&headers, &body)?;
     if q.required.is_empty() || q.required.len() + q.optional.len() > MAX_WHO {
         return Err(Problem::bad_input(
@@ -304,7 +304,9 @@ pub async fn meetings(
     Path(id): Path<String>,
     Query(q): Query<FeedQuery>,
 ) -> Result<Response, Problem> {
-    let key = api.caller(&headers, q.key.as_deref(), Scope::Freebusy)?;
+    let key = api
+        .caller(&headers, q.key.as_deref(), Scope::Freebusy)
+        .await?;
     let r = resource(&api, "id", &id)?;
     let tz = q.tz.as_deref().map(|t| model::zone("tz", t)).transpose()?;
     let z = tz.unwrap_or(api.dir.zone_of(&r).unwrap_or(Zone::Utc));
@@ -321,7 +323,16 @@ pub async fn meetings(
             .unwrap_or_default()
         })
         .collect();
-    Ok(Json(list).into_response())
+    Ok(private(Json(list).into_response()))
+}
+
+/// Marks an answer private: a calendar (and a `?key=` in its URL) is stored by no cache.
+fn private(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    resp
 }
 
 /// A person's or room's calendar as iCalendar (`GET /v1/calendars/alice.ics?key=...`):
@@ -335,7 +346,9 @@ pub async fn ics(
     Path(file): Path<String>,
     Query(q): Query<FeedQuery>,
 ) -> Result<Response, Problem> {
-    let key = api.caller(&headers, q.key.as_deref(), Scope::Freebusy)?;
+    let key = api
+        .caller(&headers, q.key.as_deref(), Scope::Freebusy)
+        .await?;
     let Some(id) = file.strip_suffix(".ics") else {
         return Err(Problem::no_route(&format!("/v1/calendars/{file}")));
     };
@@ -361,5 +374,5 @@ pub async fn ics(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/calendar; charset=utf-8"),
     );
-    Ok(resp)
+    Ok(private(resp))
 }

@@ -22,6 +22,7 @@
 //! are all here is prepared and committed in one log sync.
 
 use super::{bump, lock, Failpoint, OfficeServer, DECISION_ATTEMPTS, PREPARE_DEADLINE};
+use crate::auth::Force;
 use crate::rpc::{BookReply, OfficeRpcClient};
 use crate::storage::Storage;
 use engine::ids::{OfficeId, TxnId};
@@ -73,7 +74,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     pub(super) async fn coordinate(
         &self,
         meeting: MeetingSpec,
-        force: bool,
+        force: Force,
         update: bool,
     ) -> BookReply {
         let reply = self.coordinate_inner(meeting, force, update).await;
@@ -88,8 +89,16 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         reply
     }
 
-    async fn coordinate_inner(&self, meeting: MeetingSpec, force: bool, update: bool) -> BookReply {
+    async fn coordinate_inner(
+        &self,
+        meeting: MeetingSpec,
+        force: Force,
+        update: bool,
+    ) -> BookReply {
         let refuse = |why: String| BookReply::Refused { why };
+        if let Err(why) = meeting.admissible() {
+            return refuse(why);
+        }
         match self.shared.dir.home(&meeting.organizer) {
             Ok(home) if home == &self.shared.office => {}
             Ok(home) => {
@@ -127,16 +136,18 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         let txn = TxnId::new(self.new_id());
         // Until this call decides (or is dropped), the resolver leaves the txn alone.
         let _coordinating = Coordinating::new(self, &txn);
-        let prepare = Command::Prepare {
+        // Each office's prepare may book over its conflicts only where `force` reaches.
+        let prepare = |o: &OfficeId| Command::Prepare {
             txn: txn.clone(),
             meeting: Box::new(meeting.clone()),
-            force,
+            force: force.at(o),
         };
         if offices == [self.shared.office.clone()] {
-            return self.book_here(&meeting, txn, prepare).await;
+            let here = prepare(&self.shared.office);
+            return self.book_here(&meeting, txn, here).await;
         }
         let vote = |o: OfficeId| {
-            let cmd = prepare.clone();
+            let cmd = prepare(&o);
             async move {
                 let vote = self.call(&o, cmd).await;
                 (o, vote)

@@ -2,6 +2,7 @@
 
 use super::commit::decision;
 use super::{lock, OfficeServer};
+use crate::auth::Force;
 use crate::rpc::{BookReply, FreeBusyReply, Health, OfficeRpc, MAX_IMPORT};
 use crate::storage::Storage;
 use engine::calendar::{BusyEntry, Interval};
@@ -190,11 +191,11 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
 
     // The two-phase commit's future is large: boxed, it does not make every request's
     // task (sized for the largest call) as large, to be moved on each spawn.
-    async fn book(self, _: Context, meeting: MeetingSpec, force: bool) -> BookReply {
+    async fn book(self, _: Context, meeting: MeetingSpec, force: Force) -> BookReply {
         Box::pin(self.coordinate(meeting, force, false)).await
     }
 
-    async fn update(self, _: Context, meeting: MeetingSpec, force: bool) -> BookReply {
+    async fn update(self, _: Context, meeting: MeetingSpec, force: Force) -> BookReply {
         Box::pin(self.coordinate(meeting, force, true)).await
     }
 

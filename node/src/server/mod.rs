@@ -11,6 +11,8 @@
 //! - [`outbox`]: carrying out the outbox: deliveries to other offices, notifications.
 //! - [`cache`]: other offices' free/busy, cached by version, for suggestions only.
 //! - `busy`: free/busy across offices (through the cache) and suggestions over it.
+//! - [`listen`]: the tarpc port: who each connection is, connection caps, back-off.
+//! - `guard`: what each caller may call, checked before the call runs.
 //! - [`handlers`]: the [`OfficeRpc`](crate::rpc::OfficeRpc) calls.
 
 mod busy;
@@ -18,7 +20,9 @@ pub mod cache;
 mod commit;
 mod decisions;
 mod group;
+mod guard;
 mod handlers;
+pub mod listen;
 mod outbox;
 pub mod peers;
 pub mod prepares;
@@ -42,6 +46,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+pub use listen::{serve, Admission};
 pub use outbox::{OUTBOX_BATCH, OUTBOX_EVERY, OUTBOX_GAP};
 
 /// How long a coordinator waits for one office's vote.
@@ -267,13 +272,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
 
     /// The office that coordinates `txn` (transaction ids start with it).
     fn coordinator_of(&self, txn: &TxnId) -> Option<OfficeId> {
-        let s = txn.as_str();
-        self.shared
-            .peers
-            .offices()
-            .filter(|o| s.starts_with(&format!("{o}-")))
-            .max_by_key(|o| o.as_str().len())
-            .cloned()
+        crate::auth::origin_office(txn.as_str(), self.shared.peers.offices()).cloned()
     }
 
     /// The offices whose calendars a meeting touches, in id order.
@@ -331,83 +330,21 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     }
 }
 
-/// Serves `server` on `listener` until the task is dropped. A connection sending garbage
-/// or oversized frames is closed; the others go on.
-pub async fn serve<S: Storage + Send + 'static>(
-    listener: tokio::net::TcpListener,
-    server: OfficeServer<S>,
-) {
-    loop {
-        let Ok((conn, _)) = listener.accept().await else {
-            continue;
-        };
-        let _ = conn.set_nodelay(true);
-        #[cfg(not(madsim))]
-        if let Some(tls) = crate::tls::between_nodes() {
-            let acceptor = tokio_rustls::TlsAcceptor::from(tls.server.clone());
-            let server = server.clone();
-            // The handshake in its own task: a slow or hostile peer holds up no one.
-            tokio::spawn(async move {
-                match acceptor.accept(conn).await {
-                    Ok(stream) => serve_connection(stream, server).await,
-                    Err(e) => tracing::warn!("a TLS handshake failed: {e}"),
-                }
-            });
-            continue;
-        }
-        tokio::spawn(serve_connection(conn, server.clone()));
-    }
-}
-
-/// Serves one connection's calls until it closes.
-async fn serve_connection<S, T>(io: T, server: OfficeServer<S>)
-where
-    S: Storage + Send + 'static,
-    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
-{
-    use crate::rpc::OfficeRpc;
-    use futures::StreamExt;
-    use tarpc::server::{BaseChannel, Channel};
-    let framed = tokio_util::codec::Framed::new(io, crate::rpc::codec());
-    let transport =
-        tarpc::serde_transport::new(framed, tarpc::tokio_serde::formats::Bincode::default());
-    BaseChannel::with_defaults(transport)
-        .execute(Boxed(server.serve()))
-        .for_each(|f| async {
-            tokio::spawn(f);
-        })
-        .await;
-}
-
-/// A tarpc dispatcher whose calls run boxed: the generated one's future is as large as
-/// its largest call (kilobytes), and every request's future is moved several times on
-/// its way into its task; a box moves as a pointer.
-#[derive(Clone)]
-struct Boxed<T>(T);
-
-impl<T> tarpc::server::Serve for Boxed<T>
-where
-    T: tarpc::server::Serve + Send + 'static,
-    T::Req: Send + 'static,
-{
-    type Req = T::Req;
-    type Resp = T::Resp;
-
-    async fn serve(
-        self,
-        ctx: tarpc::context::Context,
-        req: Self::Req,
-    ) -> Result<Self::Resp, tarpc::ServerError> {
-        Box::pin(self.0.serve(ctx, req)).await
-    }
-}
-
 /// Runs a node: finishes what a crash left undecided, keeps asking coordinators about old
 /// prepared transactions, carries out its outbox, and serves `listener`, until the task
 /// is dropped.
 pub async fn run<S: Storage + Send + 'static>(
     listener: tokio::net::TcpListener,
     server: OfficeServer<S>,
+) {
+    run_with(listener, server, Admission::Open).await
+}
+
+/// [`run`], admitting callers as `admission` says (see [`listen`]).
+pub async fn run_with<S: Storage + Send + 'static>(
+    listener: tokio::net::TcpListener,
+    server: OfficeServer<S>,
+    admission: Admission,
 ) {
     let recovering = server.clone();
     let _workers = AbortOnDrop(vec![
@@ -416,7 +353,7 @@ pub async fn run<S: Storage + Send + 'static>(
         tokio::spawn(server.clone().remind_forever()),
         tokio::spawn(async move { recovering.recover().await }),
     ]);
-    serve(listener, server).await;
+    listen::serve(listener, server, admission).await;
 }
 
 /// Stops a node's background tasks when the node's task ends or is dropped.

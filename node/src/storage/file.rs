@@ -21,6 +21,7 @@ use super::{Lsn, SnapshotWrite, Storage, StorageError, SyncWait};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -48,7 +49,29 @@ fn open_log(path: &Path) -> Result<File, StorageError> {
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(PRIVATE_FILE)
         .open(path)?)
+}
+
+/// Data files are readable by the node's user only (calendars are private).
+const PRIVATE_FILE: u32 = 0o600;
+
+/// A new (empty) file readable by the node's user only.
+fn create_private(path: &Path) -> Result<File, StorageError> {
+    Ok(OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(PRIVATE_FILE)
+        .open(path)?)
+}
+
+/// Creates `dir` if needed and makes it the node's user's only.
+fn private_dir(dir: &Path) -> Result<(), StorageError> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::create_dir_all(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    Ok(())
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StorageError> {
@@ -78,7 +101,7 @@ fn read_snapshot(path: &Path) -> Result<Option<(Lsn, Vec<u8>)>, StorageError> {
 impl FileStorage {
     /// Opens (creating if needed) the storage in `dir`, recovering as described above.
     pub fn open(dir: &Path) -> Result<FileStorage, StorageError> {
-        fs::create_dir_all(dir)?;
+        private_dir(dir)?;
         let snapshot = read_snapshot(&dir.join("snapshot"))?;
         let snapshot_lsn = snapshot.as_ref().map_or(0, |s| s.0);
         remove_if_there(&dir.join("log.next"))?;
@@ -174,7 +197,7 @@ impl Storage for FileStorage {
         if lsn != last || !self.tail.pending().is_empty() {
             return Err(StorageError::SnapshotBehind { lsn, last });
         }
-        File::create(self.dir.join("log.next"))?;
+        create_private(&self.dir.join("log.next"))?;
         fs::rename(self.dir.join("log"), self.dir.join("log.old"))?;
         fs::rename(self.dir.join("log.next"), self.dir.join("log"))?;
         sync_dir(&self.dir)?;
@@ -220,7 +243,7 @@ impl Storage for FileStorage {
 /// directory fsync'd, so a crash leaves the old file or the new one, never a mix.
 pub(super) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StorageError> {
     let tmp = dir.join(format!("{name}.tmp"));
-    let mut f = File::create(&tmp)?;
+    let mut f = create_private(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     fs::rename(&tmp, dir.join(name))?;

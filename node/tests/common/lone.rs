@@ -83,7 +83,7 @@ impl Lone {
             let z = Zone::parse("Europe/London").unwrap();
             let m = MeetingSpec::single(id, who[0], &who[1..], &[], start, z, 1800);
             let r = client
-                .book(tarpc::context::current(), m, false)
+                .book(tarpc::context::current(), m, false.into())
                 .await
                 .unwrap();
             assert!(matches!(r, node::rpc::BookReply::Booked { .. }), "{r:?}");
