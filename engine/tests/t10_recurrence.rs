@@ -314,34 +314,24 @@ proptest! {
 
 /// Issue 19: a rule whose output is tiny but whose walk is enormous (seconds through
 /// years of days that can never match) is refused by the step budget, naming the rule,
-/// instead of stalling whoever expands it; a rule with the same output but an ordinary
-/// walk still expands.
+/// instead of stalling whoever expands it; an ordinary rule of the same shape still
+/// expands.
 #[test]
 fn a_rule_that_costs_too_much_to_walk_is_refused_by_the_step_budget() {
     let costly = "FREQ=SECONDLY;INTERVAL=61;BYSECOND=1;BYMINUTE=1;BYHOUR=1;BYMONTHDAY=31;BYMONTH=4";
-    let s = set((2026, 1, 1, 9, 0), "Europe/London", &[costly]);
-    let err = s
-        .between(
+    let two_years = |rule: &str| {
+        set((2026, 1, 1, 9, 0), "Europe/London", &[rule]).between(
             at(Zone::Utc, 2026, 1, 1, 0, 0),
             at(Zone::Utc, 2028, 1, 1, 0, 0),
             1000,
         )
-        .unwrap_err();
+    };
+    let err = two_years(costly).unwrap_err();
     assert!(matches!(err, ExpandError::TooMuchWork { .. }), "{err}");
     assert!(err.to_string().contains("BYMONTHDAY=31"), "{err}");
     // Its ordinary cousin: one second on April 30 each year (and DTSTART, which always
     // counts).
-    let fine = set(
-        (2026, 1, 1, 9, 0),
-        "Europe/London",
-        &["FREQ=DAILY;BYHOUR=1;BYMINUTE=1;BYSECOND=1;BYMONTHDAY=30;BYMONTH=4"],
-    );
-    let got = fine
-        .between(
-            at(Zone::Utc, 2026, 1, 1, 0, 0),
-            at(Zone::Utc, 2028, 1, 1, 0, 0),
-            1000,
-        )
-        .unwrap();
+    let got =
+        two_years("FREQ=DAILY;BYHOUR=1;BYMINUTE=1;BYSECOND=1;BYMONTHDAY=30;BYMONTH=4").unwrap();
     assert_eq!(got.len(), 3);
 }

@@ -307,3 +307,30 @@ async fn overriding_needs_its_own_scope() {
     };
     assert!(!overridden.is_empty());
 }
+
+/// The recurrence rule that took 19 s of an office's CPU is refused by the step budget,
+/// naming the rule; the node answers other callers as before.
+#[tokio::test]
+async fn a_costly_rule_is_refused_and_the_node_keeps_answering() {
+    let node = ny("costly").await;
+    let operator = client(&node, &pki::operator_files(&node.certs)).await;
+    let mut m = meeting("costly", "alice", &["bob"], 9);
+    let rule = "FREQ=SECONDLY;INTERVAL=61;BYSECOND=1;BYMINUTE=1;BYHOUR=1;BYMONTHDAY=31;BYMONTH=4";
+    m.recurrence
+        .rrules
+        .push(engine::recurrence::Rule::parse(rule).unwrap());
+    let (reply, health) = tokio::join!(operator.book(ctx(), m, Force::No), operator.health(ctx()));
+    let why = match reply.unwrap() {
+        BookReply::Refused { why } => why,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        why.contains("too costly") && why.contains("BYMONTHDAY=31"),
+        "{why}"
+    );
+    assert!(health.is_ok());
+    let fine = operator
+        .book(ctx(), meeting("fine", "alice", &["bob"], 11), Force::No)
+        .await;
+    assert!(matches!(fine, Ok(BookReply::Booked { .. })), "{fine:?}");
+}
