@@ -321,3 +321,79 @@ fn is_closed(s: &mut std::net::TcpStream) -> bool {
         }
     }
 }
+
+/// CPU ticks (user + system) the process `pid` has used so far.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = stat.rsplit_once(')').unwrap().1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+/// A node out of file descriptors (`ulimit -n 64`, 150 connections held) backs off
+/// instead of spinning on failed accepts, and answers again once they close.
+#[test]
+fn descriptor_exhaustion_leaves_the_node_idle_and_then_answering() {
+    let port = BASE + 60;
+    let root = std::env::temp_dir().join(format!("dms-t82-fd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let config = format!(
+        "office = \"london\"\nlisten = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\nreminder_minutes = 0\n[peers]\nlondon = \"127.0.0.1:{port}\"\n",
+        root.join("london").display()
+    );
+    std::fs::write(root.join("london.toml"), config).unwrap();
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "ulimit -n 64 && exec \"$0\" --config \"$1\""])
+        .arg(env!("CARGO_BIN_EXE_dms-node"))
+        .arg(root.join("london.toml"))
+        .stderr(std::fs::File::create(root.join("london.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let health = || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let c = node::rpc::connect(([127, 0, 0, 1], port).into())
+                .await
+                .ok()?;
+            let mut ctx = tarpc::context::current();
+            ctx.deadline = std::time::Instant::now() + Duration::from_secs(3);
+            c.health(ctx).await.ok()
+        })
+    };
+    let mut up = false;
+    for _ in 0..100 {
+        if health().is_some() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(up, "the node did not start");
+    let held: Vec<_> = (0..150)
+        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    assert!(held.len() > 64, "{} connections", held.len());
+    std::thread::sleep(Duration::from_secs(1));
+    let before = cpu_ticks(child.id());
+    std::thread::sleep(Duration::from_secs(3));
+    let spent = cpu_ticks(child.id()) - before;
+    // Spinning on accept would take a whole core: about 300 ticks in 3 s.
+    assert!(spent < 100, "{spent} ticks in 3 s while out of descriptors");
+    drop(held);
+    let mut answered = false;
+    for _ in 0..50 {
+        if health().is_some() {
+            answered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(
+        answered,
+        "the node did not answer once the connections closed"
+    );
+}
