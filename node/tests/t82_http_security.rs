@@ -335,41 +335,36 @@ fn cpu_ticks(pid: u32) -> u64 {
 #[test]
 fn descriptor_exhaustion_leaves_the_node_idle_and_then_answering() {
     let port = BASE + 60;
-    let root = std::env::temp_dir().join(format!("dms-t82-fd-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).unwrap();
-    let config = format!(
-        "office = \"london\"\nlisten = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\nreminder_minutes = 0\n[peers]\nlondon = \"127.0.0.1:{port}\"\n",
-        root.join("london").display()
-    );
-    std::fs::write(root.join("london.toml"), config).unwrap();
+    let lone = common::lone::Lone::new("t82-fd", port, "reminder_minutes = 0");
     let mut child = std::process::Command::new("sh")
         .args(["-c", "ulimit -n 64 && exec \"$0\" --config \"$1\""])
         .arg(env!("CARGO_BIN_EXE_dms-node"))
-        .arg(root.join("london.toml"))
-        .stderr(std::fs::File::create(root.join("london.log")).unwrap())
+        .arg(lone.root.join("london.toml"))
+        .stderr(std::fs::File::create(lone.root.join("london.log")).unwrap())
         .spawn()
         .unwrap();
-    let health = || {
+    // Whether the node answers `health` within `tries` attempts, `pause` apart.
+    let answers = |tries: u32, pause: Duration| {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            let c = node::rpc::connect(([127, 0, 0, 1], port).into())
-                .await
-                .ok()?;
-            let mut ctx = tarpc::context::current();
-            ctx.deadline = std::time::Instant::now() + Duration::from_secs(3);
-            c.health(ctx).await.ok()
+        (0..tries).any(|_| {
+            let ok = rt.block_on(async {
+                let c = node::rpc::connect(([127, 0, 0, 1], port).into())
+                    .await
+                    .ok()?;
+                let mut ctx = tarpc::context::current();
+                ctx.deadline = std::time::Instant::now() + Duration::from_secs(3);
+                c.health(ctx).await.ok()
+            });
+            ok.is_some() || {
+                std::thread::sleep(pause);
+                false
+            }
         })
     };
-    let mut up = false;
-    for _ in 0..100 {
-        if health().is_some() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(up, "the node did not start");
+    assert!(
+        answers(100, Duration::from_millis(100)),
+        "the node did not start"
+    );
     let held: Vec<_> = (0..150)
         .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
         .collect();
@@ -381,17 +376,9 @@ fn descriptor_exhaustion_leaves_the_node_idle_and_then_answering() {
     // Spinning on accept would take a whole core: about 300 ticks in 3 s.
     assert!(spent < 100, "{spent} ticks in 3 s while out of descriptors");
     drop(held);
-    let mut answered = false;
-    for _ in 0..50 {
-        if health().is_some() {
-            answered = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let answered = answers(50, Duration::from_millis(200));
     let _ = child.kill();
     let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&root);
     assert!(
         answered,
         "the node did not answer once the connections closed"
