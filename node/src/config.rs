@@ -59,6 +59,29 @@ pub struct HttpConfig {
     /// Requests a key may make at once after a quiet spell.
     #[serde(default = "default_burst")]
     pub burst: f64,
+    /// The years dates may fall in, first and last (default, and widest: the engine's
+    /// 1900 to 2200); a date outside is refused with 400.
+    #[serde(default = "default_years")]
+    pub years: [i32; 2],
+}
+
+fn default_years() -> [i32; 2] {
+    [
+        engine::state::meeting::MIN_YEAR,
+        engine::state::meeting::MAX_BOOKING_YEAR,
+    ]
+}
+
+impl HttpConfig {
+    /// The configured years, checked against the engine's own bounds.
+    pub fn years(&self) -> Result<std::ops::RangeInclusive<i32>> {
+        let [first, last] = self.years;
+        let [min, max] = default_years();
+        if first > last || first < min || last > max {
+            bail!("[http] years = [{first}, {last}]: a range within [{min}, {max}]");
+        }
+        Ok(first..=last)
+    }
 }
 
 fn default_rate() -> f64 {
@@ -192,6 +215,7 @@ impl NodeConfig {
             keys: root.join("api-keys.json"),
             rate_per_s: default_rate(),
             burst: default_burst(),
+            years: default_years(),
         };
         // `dms cluster up` makes the cluster's certificates in ROOT/tls: with them, the
         // nodes speak mutual TLS (the HTTP port stays plain on loopback: API keys

@@ -200,6 +200,32 @@ pub fn codec() -> LengthDelimitedCodec {
         .new_codec()
 }
 
+/// What a node reads from `bytes` on its tarpc port, frame by frame, with the codec and
+/// format its server uses: each request, or why its frame was refused. It stops at a
+/// framing error (the connection closes there) or a partial frame (it waits for more).
+/// The `tarpc_frames` fuzz target and the wire tests drive it with arbitrary bytes.
+pub fn decode_requests(bytes: &[u8]) -> Vec<Decoded> {
+    use tarpc::tokio_serde::Deserializer;
+    use tokio_util::codec::Decoder;
+    let mut frames = codec();
+    let mut buf = tokio_util::bytes::BytesMut::from(bytes);
+    let mut format = Bincode::<tarpc::ClientMessage<OfficeRpcRequest>, ()>::default();
+    let mut out = Vec::new();
+    loop {
+        match frames.decode(&mut buf) {
+            Ok(Some(frame)) => out.push(std::pin::Pin::new(&mut format).deserialize(&frame)),
+            Ok(None) => return out,
+            Err(e) => {
+                out.push(Err(e));
+                return out;
+            }
+        }
+    }
+}
+
+/// One frame as [`decode_requests`] reads it: a request, or why it was refused.
+pub type Decoded = std::io::Result<tarpc::ClientMessage<OfficeRpcRequest>>;
+
 /// Connects a client to the node at `addr` (over TLS once [`crate::tls::use_between_nodes`]
 /// was called).
 pub async fn connect(addr: SocketAddr) -> std::io::Result<OfficeRpcClient> {

@@ -1,6 +1,8 @@
 //! Malformed, oversized and hostile requests against the HTTP API of a local cluster:
 //! each gets its status and problem type (naming the field where there is one), the
-//! server keeps serving, and nothing stored changes.
+//! server keeps serving, and nothing stored changes. 400 is a request outside the
+//! OpenAPI document (type, bounds, pattern); 422 one inside it whose value means nothing
+//! (a day that does not exist, an unknown zone, person or room, a rule that never occurs).
 
 mod common;
 
@@ -78,17 +80,17 @@ fn bad_requests_get_their_problem_and_change_nothing() {
         ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "\"thirty\"}")), 400, "bad-json", None),
         ("POST", "/v1/meetings".into(), k, vec![], Some(GOOD.into()), 400, "bad-input", Some("Idempotency-Key")),
         ("POST", "/v1/meetings".into(), k, vec![idem, ("Content-Type", "text/plain")], Some(GOOD.into()), 415, "unsupported-media-type", None),
-        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("2027-04-07T10:00", "2027-02-30T10:00")), 400, "bad-input", Some("start")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("2027-04-07T10:00", "2027-02-30T10:00")), 422, "invalid-value", Some("start")),
         ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("2027-04-07T10:00", "next tuesday")), 400, "bad-input", Some("start")),
         ("POST", "/v1/meetings".into(), k, vec![idem], Some(with(":30}", ":0}")), 400, "bad-input", Some("duration_minutes")),
         ("POST", "/v1/meetings".into(), k, vec![idem], Some(with(":30}", ":999999999}")), 400, "bad-input", Some("duration_minutes")),
-        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"zone\":\"Mars/Base\"}")), 400, "bad-input", Some("zone")),
-        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=WEEKLY;BYDAY=XX\"}")), 400, "bad-input", Some("rrule")),
-        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=MINUTELY\"}")), 400, "bad-input", Some("rrule")),
-        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\"}")), 400, "bad-input", Some("rrule")),
-        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("\"alice\"", "\"mallory\"")), 404, "not-found", Some("organizer")),
-        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("[\"dev\"]", "[\"dev\",\"nobody\"]")), 404, "not-found", Some("attendees[1]")),
-        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rooms\":[\"../../etc\"]}")), 404, "not-found", Some("rooms[0]")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"zone\":\"Mars/Base\"}")), 422, "invalid-value", Some("zone")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=WEEKLY;BYDAY=XX\"}")), 422, "invalid-value", Some("rrule")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=MINUTELY\"}")), 422, "invalid-value", Some("rrule")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rrule\":\"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30\"}")), 422, "invalid-value", Some("rrule")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("\"alice\"", "\"mallory\"")), 422, "invalid-value", Some("organizer")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("[\"dev\"]", "[\"dev\",\"nobody\"]")), 422, "invalid-value", Some("attendees[1]")),
+        ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("30}", "30,\"rooms\":[\"../../etc\"]}")), 422, "invalid-value", Some("rooms[0]")),
         ("POST", "/v1/meetings".into(), k, vec![idem], Some(with("\"alice\"", "\"dev\"")), 403, "forbidden", None),
         ("POST", "/v1/meetings".into(), k, vec![idem], Some(big), 413, "too-large", None),
         ("POST", "/v1/meetings".into(), None, vec![idem], Some(GOOD.into()), 401, "unauthenticated", None),
@@ -104,18 +106,18 @@ fn bad_requests_get_their_problem_and_change_nothing() {
         ("PUT", "/v1/meetings/ny-standup".into(), k, vec![], Some(with("\"T\"", "\"T\",\"x\":1")), 400, "bad-json", None),
         ("PUT", "/v1/meetings/no-such-meeting".into(), k, vec![], Some(GOOD.into()), 404, "not-found", None),
         ("DELETE", "/v1/meetings/no-such-meeting".into(), k, vec![], None, 404, "not-found", None),
-        ("DELETE", "/v1/meetings/ny-standup?scope=sometimes".into(), k, vec![], None, 400, "bad-input", Some("scope")),
-        ("DELETE", "/v1/meetings/ny-standup?scope=instance".into(), k, vec![], None, 400, "bad-input", Some("at")),
-        ("POST", "/v1/meetings/ny-standup/responses".into(), k, vec![], Some(r#"{"attendee":"bob","response":"maybe"}"#.into()), 400, "bad-input", Some("response")),
-        ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".into()), 400, "bad-input", Some("body")),
-        ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("\u{0}\u{1}not a calendar".into()), 400, "bad-input", Some("body")),
+        ("DELETE", "/v1/meetings/ny-standup?scope=sometimes".into(), k, vec![], None, 400, "bad-input", Some("query")),
+        ("DELETE", "/v1/meetings/ny-standup?scope=instance".into(), k, vec![], None, 422, "invalid-value", Some("at")),
+        ("POST", "/v1/meetings/ny-standup/responses".into(), k, vec![], Some(r#"{"attendee":"bob","response":"maybe"}"#.into()), 400, "bad-json", None),
+        ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".into()), 422, "invalid-value", Some("body")),
+        ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("\u{0}\u{1}not a calendar".into()), 422, "invalid-value", Some("body")),
         ("POST", "/v1/calendars/dev/import".into(), k, vec![("Content-Type", "text/calendar")], Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into()), 403, "forbidden", None),
         ("GET", "/v1/freebusy?who=".into(), k, vec![], None, 400, "bad-input", Some("who")),
-        ("GET", "/v1/freebusy?who=alice&tz=Mars/Base".into(), k, vec![], None, 400, "bad-input", Some("tz")),
-        ("GET", "/v1/freebusy?who=alice&from=2027-01-01T00:00:00Z&to=2030-01-01T00:00:00Z".into(), k, vec![], None, 400, "bad-input", Some("to")),
-        ("GET", "/v1/freebusy?who=alice&from=2027-01-02T00:00:00Z&to=2027-01-01T00:00:00Z".into(), k, vec![], None, 400, "bad-input", Some("to")),
+        ("GET", "/v1/freebusy?who=alice&tz=Mars/Base".into(), k, vec![], None, 422, "invalid-value", Some("tz")),
+        ("GET", "/v1/freebusy?who=alice&from=2027-01-01T00:00:00Z&to=2030-01-01T00:00:00Z".into(), k, vec![], None, 422, "invalid-value", Some("to")),
+        ("GET", "/v1/freebusy?who=alice&from=2027-01-02T00:00:00Z&to=2027-01-01T00:00:00Z".into(), k, vec![], None, 422, "invalid-value", Some("to")),
         ("GET", format!("/v1/freebusy?who={}", vec!["alice"; 101].join(",")), k, vec![], None, 400, "bad-input", Some("who")),
-        ("GET", "/v1/freebusy?who=ghost".into(), k, vec![], None, 404, "not-found", Some("who")),
+        ("GET", "/v1/freebusy?who=ghost".into(), k, vec![], None, 422, "invalid-value", Some("who")),
         ("GET", "/v1/freebusy?who=alice&bogus=1".into(), k, vec![], None, 400, "bad-input", Some("query")),
         ("POST", "/v1/suggestions".into(), k, vec![], Some(r#"{"required":[],"duration_minutes":30,"from":"2027-01-01","to":"2027-01-02"}"#.into()), 400, "bad-input", Some("required")),
         ("POST", "/v1/suggestions".into(), k, vec![], Some(r#"{"required":["alice"],"duration_minutes":-5,"from":"2027-01-01","to":"2027-01-02"}"#.into()), 400, "bad-input", Some("duration_minutes")),

@@ -38,6 +38,7 @@ fn fixture() -> &'static Fixture {
             peers,
             keys: KeyStore::new(path),
             limiter: RateLimiter::new(1e9, 1e9),
+            years: 1900..=2200,
         });
         let rt = tokio::runtime::Runtime::new().unwrap();
         Fixture { api, key, rt }

@@ -136,6 +136,7 @@ async fn main() -> Result<()> {
             peers: config.peers.clone(),
             keys: KeyStore::new(http.keys.clone()),
             limiter: RateLimiter::new(http.rate_per_s, http.burst),
+            years: http.years()?,
         });
         let listener = tokio::net::TcpListener::bind(http.listen)
             .await

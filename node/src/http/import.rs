@@ -39,6 +39,30 @@ pub struct ImportOut {
     pub notes: Vec<String>,
 }
 
+/// The meetings an `.ics` body describes, `organizer` organizing, and notes on what was
+/// left out; or the problem with the body (not UTF-8: 400; not a calendar, or more
+/// than [`MAX_IMPORT_EVENTS`] events: 422). The `http_bodies` fuzz target drives it.
+pub fn read_calendar(
+    dir: &engine::office::Directory,
+    organizer: &ResourceId,
+    body: &[u8],
+) -> Result<(Vec<engine::state::MeetingSpec>, Vec<String>), Problem> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| Problem::bad_input("body", format!("not UTF-8: {e}")))?;
+    let (specs, notes) = crate::cli::calendar::specs_of_ics(dir, organizer, text)
+        .map_err(|e| Problem::invalid_value("body", format!("{e:#}")))?;
+    if specs.len() > MAX_IMPORT_EVENTS {
+        return Err(Problem::invalid_value(
+            "body",
+            format!(
+                "{} events; at most {MAX_IMPORT_EVENTS} per import",
+                specs.len()
+            ),
+        ));
+    }
+    Ok((specs, notes))
+}
+
 /// Imports an `.ics` file into a person's calendar, as its organizer.
 #[utoipa::path(post, path = "/v1/calendars/{id}/import", tag = "calendars",
     params(("id" = String, Path, description = "The person who organizes the imported meetings")),
@@ -75,19 +99,7 @@ pub async fn import(
             key.office
         )));
     }
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| Problem::bad_input("body", format!("not UTF-8: {e}")))?;
-    let (specs, notes) = crate::cli::calendar::specs_of_ics(&api.dir, &organizer, text)
-        .map_err(|e| Problem::bad_input("body", format!("{e:#}")))?;
-    if specs.len() > MAX_IMPORT_EVENTS {
-        return Err(Problem::bad_input(
-            "body",
-            format!(
-                "{} events; at most {MAX_IMPORT_EVENTS} per import",
-                specs.len()
-            ),
-        ));
-    }
+    let (specs, notes) = read_calendar(&api.dir, &organizer, &body)?;
     let home = api.home(&organizer)?;
     let client = api.office(&home).await?;
     let mut out = ImportOut {

@@ -4,7 +4,9 @@
 //! owns the acting person: the organizer's, or the attendee's for answers.
 
 use super::keys::{KeyRecord, Scope};
-use super::model::{self, meeting_out, parse_response, MeetingIn, MeetingOut, ResponseIn};
+use super::model::{
+    self, count, meeting_out, within, CancelWhat, MeetingIn, MeetingOut, ResponseIn,
+};
 use super::problem::Problem;
 use super::{json_body, Api, Shared};
 use crate::rpc::BookReply;
@@ -41,27 +43,33 @@ fn person(api: &Api, field: &str, id: &str) -> Result<ResourceId, Problem> {
     if api.dir.people.contains_key(&r) {
         Ok(r)
     } else {
-        Err(Problem::not_found("person", id).with("field", field))
+        Err(Problem::invalid_value(field, format!("no person {id:?}")))
     }
+}
+
+/// Bad input unless the request keeps the bounds the OpenAPI document states.
+fn shape(m: &MeetingIn) -> Result<(), Problem> {
+    count("title", m.title.chars().count(), 0, 1000)?;
+    count("attendees", m.attendees.len(), 0, 100)?;
+    count("optional", m.optional.len(), 0, 100)?;
+    count("rooms", m.rooms.len(), 0, 10)?;
+    count("rdates", m.rdates.len(), 0, 500)?;
+    count("exdates", m.exdates.len(), 0, 500)?;
+    within("duration_minutes", m.duration_minutes, 1, 7 * 24 * 60)
 }
 
 /// The meeting a request describes, with id `id`, checked as the engine will.
 fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Problem> {
+    shape(m)?;
     let organizer = person(api, "organizer", &m.organizer)?;
     let zone = match &m.zone {
         Some(z) => model::zone("zone", z)?,
         None => api.dir.zone_of(&organizer).unwrap_or(Zone::Utc),
     };
-    if m.duration_minutes <= 0 || m.duration_minutes > 7 * 24 * 60 {
-        return Err(Problem::bad_input(
-            "duration_minutes",
-            "between 1 minute and 7 days",
-        ));
-    }
-    let start = model::time("start", &m.start, zone)?;
+    let start = model::time("start", &m.start, zone, &api.years)?;
     let mut recurrence = RecurrenceSet::single(zone.to_wall(start), zone);
     if let Some(r) = &m.rrule {
-        let rule = Rule::parse(r).map_err(|e| Problem::bad_input("rrule", e.to_string()))?;
+        let rule = Rule::parse(r).map_err(|e| Problem::invalid_value("rrule", e.to_string()))?;
         recurrence.rrules.push(rule);
     }
     for (field, list, out) in [
@@ -69,7 +77,7 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         ("exdates", &m.exdates, &mut recurrence.exdates),
     ] {
         for (i, t) in list.iter().enumerate() {
-            out.push(model::time(&format!("{field}[{i}]"), t, zone)?);
+            out.push(model::time(&format!("{field}[{i}]"), t, zone, &api.years)?);
         }
     }
     let mut attendees: Vec<Attendee> = Vec::new();
@@ -95,7 +103,10 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
     for (i, r) in m.rooms.iter().enumerate() {
         let room = ResourceId::new(r);
         if !api.dir.rooms.contains_key(&room) {
-            return Err(Problem::not_found("room", r).with("field", format!("rooms[{i}]")));
+            return Err(Problem::invalid_value(
+                &format!("rooms[{i}]"),
+                format!("no room {r:?}"),
+            ));
         }
         if !rooms.contains(&room) {
             rooms.push(room);
@@ -112,11 +123,14 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         cancelled: Default::default(),
     };
     spec.admissible()
-        .map_err(|e| Problem::bad_input("meeting", e))?;
+        .map_err(|e| Problem::invalid_value("meeting", e))?;
     match spec.instances() {
-        Ok(i) if i.is_empty() => Err(Problem::bad_input("rrule", "the meeting has no instance")),
+        Ok(i) if i.is_empty() => Err(Problem::invalid_value(
+            "rrule",
+            "the meeting has no instance",
+        )),
         Ok(_) => Ok(spec),
-        Err(e) => Err(Problem::bad_input("rrule", e.to_string())),
+        Err(e) => Err(Problem::invalid_value("rrule", e.to_string())),
     }
 }
 
@@ -252,7 +266,7 @@ fn with_location(status: StatusCode, m: MeetingOut, replayed: bool) -> Response 
 /// Books a new meeting across every office it touches.
 #[utoipa::path(post, path = "/v1/meetings", tag = "meetings",
     request_body = MeetingIn,
-    params(("Idempotency-Key" = String, Header, description = "Required: the same key again returns the meeting booked the first time"), TzQuery),
+    params(("Idempotency-Key" = String, Header, pattern = r"^[!-~]{1,200}$", description = "Required: the same key again returns the meeting booked the first time"), TzQuery),
     responses(
         (status = 201, description = "Booked", body = MeetingOut),
         (status = 200, description = "Booked before with this idempotency key", body = MeetingOut),
@@ -270,16 +284,15 @@ pub async fn create(
     let key = api.caller(&headers, None, Scope::Book).await?;
     let idem = headers
         .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .map(|v| v.as_bytes())
+        .filter(|v| (1..=200).contains(&v.len()) && v.iter().all(|b| (b'!'..=b'~').contains(b)))
+        .map(|v| String::from_utf8_lossy(v).into_owned())
         .ok_or_else(|| {
             Problem::bad_input(
                 "Idempotency-Key",
-                "the header is required (1-200 characters): retries with the same key book once",
+                "the header is required (1-200 visible ASCII characters): retries with the same key book once",
             )
-        })?
-        .to_string();
+        })?;
     let tz = tz(&q.tz)?;
     let request: MeetingIn = json_body(&headers, &body)?;
     let spec = spec_of(&api, meeting_id(&key, &idem), &request)?;
@@ -393,7 +406,7 @@ pub async fn update(
         return Err(Problem::not_found("meeting", id.as_str()));
     }
     if existing.organizer != spec.organizer {
-        return Err(Problem::bad_input(
+        return Err(Problem::invalid_value(
             "organizer",
             format!("the meeting's organizer is {}", existing.organizer),
         ));
@@ -435,6 +448,9 @@ pub async fn cancel(
     Query(q): Query<model::CancelQuery>,
 ) -> Result<Response, Problem> {
     let key = api.caller(&headers, None, Scope::Book).await?;
+    if let Some(t) = &q.at {
+        model::written_year("at", t, &api.years)?;
+    }
     let id = MeetingId::new(&id);
     let m = find(&api, &key, &id).await?;
     // A meeting the key may not cancel reads as absent: nothing about it is told.
@@ -442,22 +458,22 @@ pub async fn cancel(
         return Err(Problem::not_found("meeting", id.as_str()));
     }
     let at = |q: &model::CancelQuery| match &q.at {
-        Some(t) => model::time("at", t, m.recurrence.zone),
-        None => Err(Problem::bad_input(
+        Some(t) => model::time("at", t, m.recurrence.zone, &api.years),
+        None => Err(Problem::invalid_value(
             "at",
             "this scope needs the instance's start",
         )),
     };
-    let scope = match q.scope.as_deref().unwrap_or("series") {
-        "series" => CancelScope::Series,
-        "instance" => CancelScope::Instance(at(&q)?),
-        "following" => CancelScope::ThisAndFollowing(at(&q)?),
-        other => {
-            return Err(Problem::bad_input(
-                "scope",
-                format!("{other:?}: expected series, instance or following"),
+    let scope = match q.scope.unwrap_or_default() {
+        CancelWhat::Series if q.at.is_some() => {
+            return Err(Problem::invalid_value(
+                "at",
+                "`at` is for scope=instance or scope=following",
             ))
         }
+        CancelWhat::Series => CancelScope::Series,
+        CancelWhat::Instance => CancelScope::Instance(at(&q)?),
+        CancelWhat::Following => CancelScope::ThisAndFollowing(at(&q)?),
     };
     let home = api.home(&m.organizer)?;
     let client = api.office(&home).await?;
@@ -493,7 +509,7 @@ pub async fn respond(
     let key = api.caller(&headers, None, Scope::Book).await?;
     let request: ResponseIn = json_body(&headers, &body)?;
     let who = person(&api, "attendee", &request.attendee)?;
-    let answer = parse_response(&request.response)?;
+    let answer: Answer = request.response.into();
     may_act_for(&api, &key, &who)?;
     let home = api.home(&who)?;
     let client = api.office(&home).await?;

@@ -47,6 +47,8 @@ pub struct Api {
     pub keys: KeyStore,
     /// Per-key rate limits.
     pub limiter: RateLimiter,
+    /// The years dates may fall in (`[http] years`).
+    pub years: std::ops::RangeInclusive<i32>,
 }
 
 /// The state handlers get.
@@ -177,7 +179,10 @@ async fn as_problem(r: Response) -> Response {
 
 /// The API's router.
 pub fn router(api: Shared) -> Router {
-    let (routes, doc) = openapi::routes().split_for_parts();
+    let (routes, mut doc) = openapi::routes().split_for_parts();
+    openapi::complete(&mut doc);
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    openapi::date_patterns(&mut doc, &api.years);
     let doc = Arc::new(doc);
     routes
         .route(

@@ -5,10 +5,13 @@
 
 use super::problem::Problem;
 use engine::calendar::BusyStatus;
+use engine::ids::ResourceId;
+use engine::office::Directory;
 use engine::state::{MeetingSpec, Response};
 use engine::time::format::rfc3339_in;
 use engine::time::{Instant, Zone};
 use serde::{Deserialize, Serialize};
+use std::ops::RangeInclusive;
 use utoipa::{IntoParams, ToSchema};
 
 /// An office.
@@ -55,20 +58,26 @@ pub struct RoomOut {
 /// A new meeting (or, for `PUT`, its new version).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Design review", "organizer": "alice", "attendees": ["dev"],
+    "rooms": ["ny-hudson"], "start": "2027-03-03T10:00", "duration_minutes": 45}))]
 pub struct MeetingIn {
     /// Title.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub title: String,
     /// The organizer (books through their office).
     pub organizer: String,
     /// Required attendees.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub attendees: Vec<String>,
     /// Optional attendees (never block; invited as tentative when busy).
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub optional: Vec<String>,
     /// Rooms.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub rooms: Vec<String>,
     /// The (first) start: RFC 3339 with an offset, or a local time read in `zone`.
     pub start: String,
@@ -76,16 +85,20 @@ pub struct MeetingIn {
     /// organizer's.
     #[serde(default)]
     pub zone: Option<String>,
-    /// Length in minutes.
+    /// Length in minutes (at most 7 days).
+    #[serde(deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 10080)]
     pub duration_minutes: i64,
     /// An RRULE value (`FREQ=WEEKLY;INTERVAL=2;BYDAY=TU`).
     #[serde(default)]
     pub rrule: Option<String>,
     /// Extra instances (RDATE), like `start`.
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub rdates: Vec<String>,
     /// Instances left out (EXDATE), like `start`.
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub exdates: Vec<String>,
     /// Book over conflicts (they come back as warnings).
     #[serde(default, rename = "override")]
@@ -156,8 +169,43 @@ pub struct BusyOut {
 pub struct ResponseIn {
     /// Who answers (one of the key's office's people).
     pub attendee: String,
-    /// `accepted`, `declined` or `tentative`.
-    pub response: String,
+    /// The answer.
+    pub response: Answer,
+}
+
+/// An invitee's answer.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Answer {
+    /// Coming.
+    Accepted,
+    /// Not coming.
+    Declined,
+    /// Perhaps.
+    Tentative,
+}
+
+impl From<Answer> for Response {
+    fn from(a: Answer) -> Response {
+        match a {
+            Answer::Accepted => Response::Accepted,
+            Answer::Declined => Response::Declined,
+            Answer::Tentative => Response::Tentative,
+        }
+    }
+}
+
+/// Which part of a meeting a cancellation takes.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CancelWhat {
+    /// Every instance.
+    #[default]
+    Series,
+    /// The instance at `at`.
+    Instance,
+    /// The instance at `at` and every later one.
+    Following,
 }
 
 /// Which part of a meeting to cancel.
@@ -165,7 +213,8 @@ pub struct ResponseIn {
 #[serde(deny_unknown_fields)]
 pub struct CancelQuery {
     /// `series` (default), `instance` or `following`.
-    pub scope: Option<String>,
+    #[param(inline)]
+    pub scope: Option<CancelWhat>,
     /// For `instance` and `following`: the instance's original start.
     pub at: Option<String>,
 }
@@ -186,7 +235,8 @@ pub struct WindowQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct FreeBusyQuery {
-    /// People and rooms, comma-separated.
+    /// 1 to 100 people and rooms, comma-separated.
+    #[param(pattern = r"^[^,]+(,[^,]+){0,99}$")]
     pub who: String,
     /// Start of the window (default: now).
     pub from: Option<String>,
@@ -219,24 +269,31 @@ pub struct FreeBusyOut {
 /// A request for suggested times.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"required": ["alice", "dev"], "duration_minutes": 30,
+    "from": "2027-03-01T00:00:00Z", "to": "2027-03-05T00:00:00Z"}))]
 pub struct SuggestIn {
     /// Who must come.
+    #[schema(min_items = 1, max_items = 100)]
     pub required: Vec<String>,
     /// Who may come.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub optional: Vec<String>,
     /// A room, if one is wanted.
     #[serde(default)]
     pub room: Option<String>,
-    /// Length in minutes.
+    /// Length in minutes (at most a day).
+    #[serde(deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 1440)]
     pub duration_minutes: i64,
     /// The window's start.
     pub from: String,
     /// The window's end.
     pub to: String,
-    /// How many candidates (default 5, at most 50).
-    #[serde(default)]
-    pub max: Option<usize>,
+    /// How many candidates (default 5).
+    #[serde(default, deserialize_with = "whole_opt")]
+    #[schema(minimum = 1, maximum = 50)]
+    pub max: Option<i64>,
 }
 
 /// One suggested time.
@@ -263,16 +320,104 @@ pub struct SuggestionsOut {
     pub empty_reason: Option<String>,
 }
 
-/// A zone by name, or a bad-input problem naming `field`.
-pub fn zone(field: &str, name: &str) -> Result<Zone, Problem> {
-    Zone::parse(name).map_err(|e| Problem::bad_input(field, e.to_string()))
+/// An integer, also when written with a zero fraction (`30.0`): JSON Schema counts
+/// both as integers, so the API takes both.
+fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a whole number, got {n}"
+        ))),
+    }
 }
 
-/// An RFC 3339 time, or a local one read in `z`.
-pub fn time(field: &str, text: &str, z: Zone) -> Result<Instant, Problem> {
+/// [`whole`], for an optional field (`null` is none).
+fn whole_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None => Ok(None),
+        Some(v) => whole(v).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+/// A person or room named in a request's body or query: unknown is an invalid value
+/// (422; a 404 is only for the resource the path names).
+pub fn named(dir: &Directory, field: &str, id: &str) -> Result<ResourceId, Problem> {
+    let r = ResourceId::new(id);
+    match dir.home(&r) {
+        Ok(_) => Ok(r),
+        Err(_) => Err(Problem::invalid_value(
+            field,
+            format!("no person or room {id:?}"),
+        )),
+    }
+}
+
+/// A zone by name, or an invalid-value problem naming `field`.
+pub fn zone(field: &str, name: &str) -> Result<Zone, Problem> {
+    Zone::parse(name).map_err(|e| Problem::invalid_value(field, e.to_string()))
+}
+
+/// An RFC 3339 time, or a local one read in `z`, written with a year in `years` (as
+/// the document's pattern says: 400 otherwise; a time that then does not parse, 422).
+pub fn time(
+    field: &str,
+    text: &str,
+    z: Zone,
+    years: &RangeInclusive<i32>,
+) -> Result<Instant, Problem> {
+    written_year(field, text, years)?;
     crate::cli::timearg::parse_time_arg(text)
         .map(|t| t.resolve(z))
-        .map_err(|e| Problem::bad_input(field, e))
+        .map_err(|e| Problem::invalid_value(field, e))
+}
+
+/// Bad input unless `text` starts as the document's date pattern says: a year in
+/// `years`, four digits, then a dash.
+pub fn written_year(field: &str, text: &str, years: &RangeInclusive<i32>) -> Result<(), Problem> {
+    let b = text.as_bytes();
+    let year = (b.len() >= 5 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-')
+        .then(|| text[..4].parse::<i32>().ok())
+        .flatten();
+    if !year.is_some_and(|y| years.contains(&y)) {
+        return Err(Problem::bad_input(
+            field,
+            format!(
+                "{text:?}: dates are written YYYY-MM-DD..., years {} to {}",
+                years.start(),
+                years.end()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Bad input unless `list` has at least `min` and at most `max` items (the bounds the
+/// document states for `field`).
+pub fn count(field: &str, len: usize, min: usize, max: usize) -> Result<(), Problem> {
+    if (min..=max).contains(&len) {
+        Ok(())
+    } else {
+        Err(Problem::bad_input(
+            field,
+            format!("{min} to {max} items, not {len}"),
+        ))
+    }
+}
+
+/// Bad input unless `n` is within `min..=max` (the bounds the document states).
+pub fn within(field: &str, n: i64, min: i64, max: i64) -> Result<(), Problem> {
+    if (min..=max).contains(&n) {
+        Ok(())
+    } else {
+        Err(Problem::bad_input(
+            field,
+            format!("{min} to {max}, not {n}"),
+        ))
+    }
 }
 
 /// The words for an answer.
@@ -282,19 +427,6 @@ pub fn response_word(r: Response) -> &'static str {
         Response::Accepted => "accepted",
         Response::Declined => "declined",
         Response::Tentative => "tentative",
-    }
-}
-
-/// An answer from its word.
-pub fn parse_response(s: &str) -> Result<Response, Problem> {
-    match s {
-        "accepted" => Ok(Response::Accepted),
-        "declined" => Ok(Response::Declined),
-        "tentative" => Ok(Response::Tentative),
-        other => Err(Problem::bad_input(
-            "response",
-            format!("{other:?}: expected accepted, declined or tentative"),
-        )),
     }
 }
 

@@ -50,9 +50,23 @@ impl Problem {
         self
     }
 
-    /// A request field that is missing, malformed or out of range.
+    /// A request that breaks the OpenAPI document (400): a field missing, of the wrong
+    /// type, too long or short, a list too long, a value not among those listed.
     pub fn bad_input(field: &str, detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, "bad-input", "Bad input", detail).with("field", field)
+    }
+
+    /// A value the document allows but that means nothing here (422): a time that does
+    /// not parse or exist, an unknown zone, a rule that never occurs, a window that ends
+    /// before it starts. JSON Schema cannot say these, so they are not 400s.
+    pub fn invalid_value(field: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-value",
+            "Invalid value",
+            detail,
+        )
+        .with("field", field)
     }
 
     /// A body that is not the JSON the operation takes.

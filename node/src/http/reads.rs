@@ -90,25 +90,33 @@ pub async fn rooms(
 
 /// A window from `from`/`to` (read in `z` when local; default: 14 days from now), at
 /// most [`MAX_WINDOW_DAYS`].
-fn window(from: &Option<String>, to: &Option<String>, z: Zone) -> Result<Interval, Problem> {
+fn window(
+    api: &Api,
+    from: &Option<String>,
+    to: &Option<String>,
+    z: Zone,
+) -> Result<Interval, Problem> {
     let now = Instant(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64),
     );
     let from = match from {
-        Some(t) => model::time("from", t, z)?,
+        Some(t) => model::time("from", t, z, &api.years)?,
         None => now,
     };
     let to = match to {
-        Some(t) => model::time("to", t, z)?,
+        Some(t) => model::time("to", t, z, &api.years)?,
         None => from.plus_secs(14 * 86_400),
     };
     if to <= from {
-        return Err(Problem::bad_input("to", "the window ends before it starts"));
+        return Err(Problem::invalid_value(
+            "to",
+            "the window ends before it starts",
+        ));
     }
     if to.0 - from.0 > MAX_WINDOW_DAYS * 86_400 {
-        return Err(Problem::bad_input(
+        return Err(Problem::invalid_value(
             "to",
             format!("the window is longer than {MAX_WINDOW_DAYS} days"),
         ));
@@ -137,22 +145,20 @@ pub async fn free_busy(
             .map(|t| model::zone("tz", t))
             .transpose()?
             .unwrap_or(Zone::Utc);
-    let who: Vec<&str> = q
-        .who
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if who.is_empty() || who.len() > MAX_WHO {
+    // Exactly the document's pattern: 1 to MAX_WHO non-empty names between commas
+    // (spaces around a name are ignored; a blank name is an unknown one).
+    let who: Vec<&str> = q.who.split(',').collect();
+    if who.len() > MAX_WHO || who.iter().any(|w| w.is_empty()) {
         return Err(Problem::bad_input(
             "who",
             format!("1 to {MAX_WHO} people and rooms, comma-separated"),
         ));
     }
-    let window = window(&q.from, &q.to, z)?;
+    let who: Vec<&str> = who.into_iter().map(str::trim).collect();
+    let window = window(&api, &q.from, &q.to, z)?;
     let mut by_office: BTreeMap<OfficeId, Vec<ResourceId>> = BTreeMap::new();
     for w in &who {
-        let r = resource(&api, "who", w)?;
+        let r = model::named(&api.dir, "who", w)?;
         by_office.entry(api.home(&r)?).or_default().push(r);
     }
     let mut answers: BTreeMap<ResourceId, FreeBusyOut> = BTreeMap::new();
@@ -202,31 +208,24 @@ pub async fn suggest(
 ) -> Result<Json<SuggestionsOut>, Problem> {
     api.caller(&headers, None, Scope::Freebusy).await?;
     let q: SuggestIn = json_body(&headers, &body)?;
-    if q.required.is_empty() || q.required.len() + q.optional.len() > MAX_WHO {
-        return Err(Problem::bad_input(
-            "required",
-            format!("1 to {MAX_WHO} people in all"),
-        ));
-    }
+    model::count("required", q.required.len(), 1, MAX_WHO)?;
+    model::count("optional", q.optional.len(), 0, MAX_WHO)?;
+    model::within("duration_minutes", q.duration_minutes, 1, 24 * 60)?;
+    let max = q.max.unwrap_or(5);
+    model::within("max", max, 1, MAX_CANDIDATES as i64)?;
     let required = (q.required.iter().enumerate())
-        .map(|(i, p)| resource(&api, &format!("required[{i}]"), p))
+        .map(|(i, p)| model::named(&api.dir, &format!("required[{i}]"), p))
         .collect::<Result<Vec<_>, _>>()?;
     let optional = (q.optional.iter().enumerate())
-        .map(|(i, p)| resource(&api, &format!("optional[{i}]"), p))
+        .map(|(i, p)| model::named(&api.dir, &format!("optional[{i}]"), p))
         .collect::<Result<Vec<_>, _>>()?;
     let room = q
         .room
         .as_deref()
-        .map(|r| resource(&api, "room", r))
+        .map(|r| model::named(&api.dir, "room", r))
         .transpose()?;
-    if q.duration_minutes <= 0 || q.duration_minutes > 24 * 60 {
-        return Err(Problem::bad_input(
-            "duration_minutes",
-            "between 1 minute and 24 hours",
-        ));
-    }
     let z = api.dir.zone_of(&required[0]).unwrap_or(Zone::Utc);
-    let window = window(&Some(q.from.clone()), &Some(q.to.clone()), z)?;
+    let window = window(&api, &Some(q.from.clone()), &Some(q.to.clone()), z)?;
     let request = SuggestRequest {
         required: required.clone(),
         optional,
@@ -235,7 +234,7 @@ pub async fn suggest(
         window,
         granularity_secs: 900,
         preferred: None,
-        max_candidates: q.max.unwrap_or(5).clamp(1, MAX_CANDIDATES),
+        max_candidates: max as usize,
         min_attendance: 1.0,
         working_hours_only: true,
         recurrence: None,
@@ -245,7 +244,7 @@ pub async fn suggest(
     let client = api.office(&office).await?;
     let answer = match client.suggest(tarpc::context::current(), request).await {
         Ok(Ok(s)) => s,
-        Ok(Err(why)) => return Err(Problem::bad_input("suggestion", why)),
+        Ok(Err(why)) => return Err(Problem::invalid_value("suggestion", why)),
         Err(e) => return Err(Problem::unreachable(office.as_str(), false, e.to_string())),
     };
     Ok(Json(SuggestionsOut {
@@ -288,7 +287,7 @@ async fn meetings_of(
         .await
     {
         Ok(Ok(m)) => Ok(m),
-        Ok(Err(why)) => Err(Problem::bad_input("window", why)),
+        Ok(Err(why)) => Err(Problem::invalid_value("window", why)),
         Err(e) => Err(Problem::unreachable(office.as_str(), false, e.to_string())),
     }
 }
@@ -310,7 +309,7 @@ pub async fn meetings(
     let r = resource(&api, "id", &id)?;
     let tz = q.tz.as_deref().map(|t| model::zone("tz", t)).transpose()?;
     let z = tz.unwrap_or(api.dir.zone_of(&r).unwrap_or(Zone::Utc));
-    let window = window(&q.from, &q.to, z)?;
+    let window = window(&api, &q.from, &q.to, z)?;
     let list: Vec<serde_json::Value> = meetings_of(&api, &r, window)
         .await?
         .iter()
@@ -354,7 +353,7 @@ pub async fn ics(
     };
     let r = resource(&api, "id", id)?;
     let z = api.dir.zone_of(&r).unwrap_or(Zone::Utc);
-    let window = window(&q.from, &q.to, z)?;
+    let window = window(&api, &q.from, &q.to, z)?;
     let events: Vec<Event> = meetings_of(&api, &r, window)
         .await?
         .iter()
