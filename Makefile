@@ -44,6 +44,8 @@ golden:
 fuzz:
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run ical_parse -- -max_total_time=60
 	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run rule_parse -- -max_total_time=60
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run tarpc_frames -- -max_total_time=60
+	cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run http_bodies -- -max_total_time=60
 
 # Every shipped scenario, short, in both modes (reports in reports/out/NAME-MODE/).
 scenarios:

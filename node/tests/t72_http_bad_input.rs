@@ -138,6 +138,19 @@ fn bad_requests_get_their_problem_and_change_nothing() {
         }
     }
 
+    // Too many headers, or too many bytes of them: 431 with a problem body.
+    let names: Vec<String> = (0..80).map(|i| format!("X-Extra-{i}")).collect();
+    let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();
+    let long = "y".repeat(20_000);
+    for headers in [many, vec![("X-Long", long.as_str())]] {
+        let r = call(PORT, "GET", "/v1/offices", k, &headers, None);
+        assert_eq!(
+            (r.status, r.problem().as_str()),
+            (431, "headers-too-large"),
+            "{r:?}"
+        );
+    }
+
     // Garbage on the wire: answered or dropped, never a crash.
     for junk in [
         &b"GARBAGE\r\n\r\n"[..],

@@ -1,11 +1,13 @@
 //! The `dms` side of the benchmark: writes the company and one config per office under a
 //! root, starts one `dms-node` process per office (file storage, fsync on every group
 //! commit), books the workload through each organizer's office with closed-loop clients
-//! (one connection per office each), and stops the nodes.
+//! (one connection per office each), and stops the nodes. With TLS the nodes speak mutual
+//! TLS to each other and to the clients (certificates made under the root, as `dms
+//! cluster up` does), so its cost shows against the same run in plain tarpc.
 
 use super::workload::{Booking, OFFICES};
 use super::{closed_loop, report::Measured, Verdict};
-use crate::rpc::{connect, BookReply, OfficeRpcClient};
+use crate::rpc::{BookReply, OfficeRpcClient};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -44,10 +46,43 @@ fn addr(base_port: u16, i: usize) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], base_port + i as u16))
 }
 
-/// Starts the three offices' nodes over fresh data under `root`.
-pub fn start(root: &Path, company: &str, base_port: u16) -> Result<Nodes> {
+/// How the benchmark's clients reach the nodes: plain tarpc, or mutual TLS with the
+/// operator's certificate.
+#[derive(Clone)]
+pub enum Link {
+    /// Plain tarpc.
+    Plain,
+    /// Mutual TLS.
+    Tls(Arc<rustls::ClientConfig>),
+}
+
+impl Link {
+    async fn connect(&self, addr: SocketAddr) -> std::io::Result<OfficeRpcClient> {
+        match self {
+            Link::Plain => crate::rpc::connect(addr).await,
+            Link::Tls(config) => crate::rpc::connect_with(addr, config.clone()).await,
+        }
+    }
+}
+
+/// Starts the three offices' nodes over fresh data under `root`, with TLS between them
+/// when `tls`; returns how clients reach them.
+pub fn start(root: &Path, company: &str, base_port: u16, tls: bool) -> Result<(Nodes, Link)> {
     let _ = std::fs::remove_dir_all(root);
     std::fs::create_dir_all(root)?;
+    let certs = root.join("tls");
+    let link = if tls {
+        let offices: Vec<_> = OFFICES
+            .iter()
+            .map(|(o, _)| engine::ids::OfficeId::new(*o))
+            .collect();
+        crate::pki::ensure_cluster(&certs, &offices)?;
+        let op = crate::pki::operator_files(&certs);
+        let loaded = crate::tls::load(&op.cert, &op.key, &op.ca).map_err(anyhow::Error::msg)?;
+        Link::Tls(loaded.client.clone())
+    } else {
+        Link::Plain
+    };
     let offices = root.join("offices.toml");
     std::fs::write(&offices, company)?;
     let bin = std::env::current_exe()?.with_file_name("dms-node");
@@ -61,10 +96,21 @@ pub fn start(root: &Path, company: &str, base_port: u16) -> Result<Nodes> {
     let mut children = Vec::new();
     for (i, (o, _)) in OFFICES.iter().enumerate() {
         let config: PathBuf = root.join(format!("{o}.toml"));
+        let files = crate::pki::node_files(&certs, &engine::ids::OfficeId::new(*o));
+        let tls_table = if tls {
+            format!(
+                "[tls]\ncert = \"{}\"\nkey = \"{}\"\nca = \"{}\"\nhttp = false\n",
+                files.cert.display(),
+                files.key.display(),
+                files.ca.display()
+            )
+        } else {
+            String::new()
+        };
         std::fs::write(
             &config,
             format!(
-                "office = \"{o}\"\nlisten = \"{}\"\ndata_dir = \"{}\"\ndirectory = \"{}\"\n{peers}",
+                "office = \"{o}\"\nlisten = \"{}\"\ndata_dir = \"{}\"\ndirectory = \"{}\"\n{tls_table}{peers}",
                 addr(base_port, i),
                 root.join(o).display(),
                 offices.display()
@@ -83,15 +129,15 @@ pub fn start(root: &Path, company: &str, base_port: u16) -> Result<Nodes> {
                 .with_context(|| format!("starting {}", bin.display()))?,
         );
     }
-    Ok(Nodes(children))
+    Ok((Nodes(children), link))
 }
 
 /// Waits until every node answers.
-pub async fn wait_up(base_port: u16) -> Result<()> {
+pub async fn wait_up(base_port: u16, link: &Link) -> Result<()> {
     for (i, (office, _)) in OFFICES.iter().enumerate() {
         let mut up = false;
         for _ in 0..400 {
-            if let Ok(c) = connect(addr(base_port, i)).await {
+            if let Ok(c) = link.connect(addr(base_port, i)).await {
                 if c.health(tarpc::context::current()).await.is_ok() {
                     up = true;
                     break;
@@ -114,13 +160,14 @@ pub async fn run(
     clients: usize,
     connections: usize,
     base_port: u16,
+    link: &Link,
 ) -> Result<Measured> {
     let n = work.len();
     let mut pools: Vec<BTreeMap<String, OfficeRpcClient>> = Vec::new();
     for _ in 0..connections.clamp(1, clients) {
         let mut conns = BTreeMap::new();
         for (i, (o, _)) in OFFICES.iter().enumerate() {
-            conns.insert(o.to_string(), connect(addr(base_port, i)).await?);
+            conns.insert(o.to_string(), link.connect(addr(base_port, i)).await?);
         }
         pools.push(conns);
     }

@@ -39,6 +39,19 @@ pub struct Args {
     /// Also write the report here.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// dms: how the nodes talk, one run per value at each client count, side by side:
+    /// `plain` tarpc, `tls` (mutual TLS between the nodes and to the clients).
+    #[arg(long, value_delimiter = ',', default_value = "plain")]
+    pub links: Vec<LinkArg>,
+}
+
+/// A value of `--links`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum LinkArg {
+    /// Plain tarpc.
+    Plain,
+    /// Mutual TLS.
+    Tls,
 }
 
 /// Runs `dms bench`.
@@ -54,17 +67,37 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let company = workload::company(args.people);
     let mut runs: Vec<(String, report::Measured)> = Vec::new();
     let mut settings = String::new();
+    anyhow::ensure!(!args.links.is_empty(), "--links takes plain, tls or both");
     for &clients in &args.clients {
-        let nodes = cluster::start(&args.root, &company, args.base_port)?;
-        let dms = rt.block_on(async {
-            cluster::wait_up(args.base_port).await?;
-            cluster::run(work.clone(), clients, args.connections, args.base_port).await
-        });
-        let node_cpu = nodes.cpu_secs();
-        drop(nodes);
-        let mut dms = dms?;
-        dms.server_cpu_secs = node_cpu;
-        runs.push((format!("dms, {clients} clients"), dms));
+        // TLS first, so that a pair's ratio reads "TLS / plain".
+        for tls in [true, false] {
+            let wanted = if tls { LinkArg::Tls } else { LinkArg::Plain };
+            if !args.links.contains(&wanted) {
+                continue;
+            }
+            let (nodes, link) = cluster::start(&args.root, &company, args.base_port, tls)?;
+            let dms = rt.block_on(async {
+                cluster::wait_up(args.base_port, &link).await?;
+                cluster::run(
+                    work.clone(),
+                    clients,
+                    args.connections,
+                    args.base_port,
+                    &link,
+                )
+                .await
+            });
+            let node_cpu = nodes.cpu_secs();
+            drop(nodes);
+            let mut dms = dms?;
+            dms.server_cpu_secs = node_cpu;
+            let name = match (args.links.len(), tls) {
+                (1, _) => "dms",
+                (_, true) => "dms TLS",
+                (_, false) => "dms plain",
+            };
+            runs.push((format!("{name}, {clients} clients"), dms));
+        }
         if let Some(conn) = &args.pg {
             let (pg, s) = rt.block_on(async {
                 let s = pg::durability(conn).await?;
@@ -89,11 +122,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         args.connections
     );
+    if args.links.contains(&LinkArg::Tls) {
+        setup.push_str(
+            " dms TLS: mutual TLS (rustls; certificates made by rcgen, as `dms cluster up` \
+             does) between the nodes and from the clients, on a fresh cluster per run.",
+        );
+    }
     if !settings.is_empty() {
         setup.push_str(&format!(" {settings}, one statement per booking."));
     }
     let rows: Vec<(&str, &report::Measured)> = runs.iter().map(|(n, m)| (n.as_str(), m)).collect();
-    let text = report::markdown(&setup, &rows, args.pg.is_some());
+    // Ratios of pairs at each client count: dms / PostgreSQL, or TLS / plain.
+    let per_count = args.links.len() + usize::from(args.pg.is_some());
+    let text = report::markdown(&setup, &rows, per_count == 2);
     write!(out, "{text}")?;
     if let Some(path) = &args.report {
         if let Some(dir) = path.parent() {

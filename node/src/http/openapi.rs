@@ -64,6 +64,7 @@ fn common_statuses(op: &Operation, directory: bool) -> Vec<(&'static str, &'stat
             "429",
             "The key's or the address's rate limit is spent (see Retry-After)",
         ),
+        ("431", "Too many request headers, or too many bytes of them"),
         ("503", "An office, or this node's key file, is unavailable"),
     ];
     let takes_input =

@@ -193,6 +193,16 @@ impl Problem {
         .with("limit_bytes", limit)
     }
 
+    /// Too many request headers, or too many bytes of them (431).
+    pub fn headers_too_large(max_headers: usize, max_bytes: usize) -> Problem {
+        Problem::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers-too-large",
+            "Request headers too large",
+            format!("at most {max_headers} headers and {max_bytes} bytes of them"),
+        )
+    }
+
     /// The key's rate limit is spent: retry after `secs`.
     pub fn rate_limited(secs: u64) -> Problem {
         let mut p = Problem::new(

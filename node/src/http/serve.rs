@@ -6,6 +6,7 @@
 //! Each request runs with its caller's address in [`PEER`], for the rate limits that
 //! apply before a key is verified.
 
+use super::problem::Problem;
 use super::{router, Shared};
 use crate::server::listen::{accept_patiently, Slots, HANDSHAKE_TIMEOUT};
 use std::net::IpAddr;
@@ -18,8 +19,15 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_HTTP_CONNECTIONS: usize = 4_096;
 /// The most HTTP connections one address may hold at once.
 pub const MAX_HTTP_CONNECTIONS_PER_ADDRESS: usize = 1_024;
-/// The most headers one request may carry.
+/// The most headers one request may carry (more: 431 with a problem body).
 pub const MAX_HEADERS: usize = 64;
+/// The most bytes of headers one request may carry (more: 431 with a problem body).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Past these, hyper itself answers a bare 431 (or closes): a request head it would not
+/// even buffer.
+pub const HYPER_MAX_HEADERS: usize = 1_024;
+/// See [`HYPER_MAX_HEADERS`].
+pub const HYPER_MAX_HEAD_BYTES: usize = 64 * 1024;
 
 tokio::task_local! {
     /// The address of the request's caller.
@@ -83,13 +91,23 @@ where
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let app = app.clone();
         PEER.scope(peer, async move {
+            let head: usize = (req.headers().iter())
+                .map(|(n, v)| n.as_str().len() + v.len() + 4)
+                .sum();
+            if req.headers().len() > MAX_HEADERS || head > MAX_HEADER_BYTES {
+                use axum::response::IntoResponse;
+                return Ok(
+                    Problem::headers_too_large(MAX_HEADERS, MAX_HEADER_BYTES).into_response()
+                );
+            }
             app.oneshot(req.map(axum::body::Body::new)).await
         })
     });
     let _ = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
-        .max_headers(MAX_HEADERS)
+        .max_headers(HYPER_MAX_HEADERS)
+        .max_buf_size(HYPER_MAX_HEAD_BYTES)
         .serve_connection(hyper_util::rt::TokioIo::new(io), service)
         .await;
 }
