@@ -499,3 +499,48 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&restored).unwrap(), serde_json::to_string(&a).unwrap());
     }
 }
+
+#[test]
+fn an_admitted_meeting_is_expanded_once_and_never_again() {
+    let mut m = meeting(
+        "weekly",
+        &["alice", "bob"],
+        t(10, 0),
+        30,
+        Some("FREQ=WEEKLY;COUNT=20"),
+    );
+    m.expand_once().unwrap();
+    let kept = m.instances().unwrap();
+    assert_eq!(kept.len(), 20);
+    // The same meeting as a participant receives it, but with a rule that no budget lets
+    // anyone walk again: the state machine, a replay (the logged command's JSON read
+    // back) and reads use the starts the admission kept, so nothing is expanded.
+    let costly = "FREQ=SECONDLY;INTERVAL=61;BYSECOND=1;BYMINUTE=1;BYHOUR=1;BYMONTHDAY=31;BYMONTH=4";
+    let mut carried = m.clone();
+    carried.recurrence.rrules = vec![Rule::parse(costly).unwrap()];
+    assert!(
+        carried.clone().expand_once().is_err(),
+        "the rule is over budget"
+    );
+    let txn = TxnId::new("t1");
+    let logged = Command::Prepare {
+        txn: txn.clone(),
+        meeting: Box::new(carried),
+        force: false,
+    };
+    let replayed: Command = serde_json::from_str(&serde_json::to_string(&logged).unwrap()).unwrap();
+    let mut s = office(&["alice", "bob"]);
+    assert!(matches!(s.apply(&replayed), Outcome::Prepared { .. }));
+    s.apply(&Command::Commit { txn });
+    let id = MeetingId::new("weekly");
+    assert_eq!(s.meetings()[&id].instances().unwrap(), kept);
+    let far = t(10, 0).plus_secs(200 * 86_400);
+    assert_eq!(busy(&s, "bob", t(0, 0), far).len(), 20);
+    // Cutting the series trims the kept starts (again no expansion): from the 11th on.
+    s.apply(&Command::Cancel {
+        meeting: id.clone(),
+        scope: CancelScope::ThisAndFollowing(kept[10].0),
+    });
+    assert_eq!(s.meetings()[&id].instances().unwrap(), kept[..10]);
+    assert_eq!(busy(&s, "bob", t(0, 0), far).len(), 10);
+}

@@ -6,6 +6,8 @@
 //!   conformance suite every backend passes.
 //! - [`durable`]: an office state machine behind its log: log, sync, then apply; replay on open.
 //! - [`rpc`]: the tarpc service between offices and its TCP transport.
+//! - [`wire`]: the format of requests on the tarpc port (bincode, with the check tarpc
+//!   lacks).
 //! - [`server`]: an office node: durable state, directory, peers, and the coordinator.
 //! - [`http`]: the HTTP/JSON API (`/v1`, API keys, problem details, OpenAPI).
 //! - [`notify`]: where notifications go: the sink trait, a log-file sink, a test sink.
@@ -57,3 +59,4 @@ pub mod storage;
 pub mod tls;
 #[cfg(not(madsim))]
 pub mod webhook;
+pub mod wire;

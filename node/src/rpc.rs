@@ -209,7 +209,7 @@ pub fn decode_requests(bytes: &[u8]) -> Vec<Decoded> {
     use tokio_util::codec::Decoder;
     let mut frames = codec();
     let mut buf = tokio_util::bytes::BytesMut::from(bytes);
-    let mut format = Bincode::<tarpc::ClientMessage<OfficeRpcRequest>, ()>::default();
+    let mut format = crate::wire::Wire::<tarpc::ClientMessage<OfficeRpcRequest>, ()>::default();
     let mut out = Vec::new();
     loop {
         match frames.decode(&mut buf) {

@@ -203,6 +203,8 @@ impl World {
             duration_secs: m.duration_secs,
             recurrence,
             cancelled: Default::default(),
+            expansion: Default::default(),
+            uid: None,
         })
     }
 

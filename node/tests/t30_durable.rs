@@ -29,6 +29,8 @@ fn meeting(k: usize, who: &[usize], hour: u32) -> MeetingSpec {
         duration_secs: 3600,
         recurrence: RecurrenceSet::single(Wall::from_ymd_hms(2026, 12, 8, hour, 0, 0), Zone::Utc),
         cancelled: Default::default(),
+        expansion: Default::default(),
+        uid: None,
     }
 }
 

@@ -237,14 +237,12 @@ fn the_cli_drives_a_cluster() {
         "--override",
     ]);
     let _ = std::fs::remove_file(&file);
-    // c1-copy is tom's now; the sample meetings in the file keep ids other organizers
-    // hold, and are refused by name.
-    assert_eq!(code, Some(2), "{text}");
-    assert!(text.contains("booked c1-copy"), "{text}");
-    assert!(
-        text.contains("is taken by another organizer's meeting"),
-        "{text}"
-    );
+    // Every event is tom's own meeting now, under an id the server made from tom and
+    // the UID (c1-copy, and the sample meetings' UIDs, which Alice's meetings also carry
+    // as their ids: no clash), the UID kept beside it.
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("UID c1-copy)"), "{text}");
+    assert!(!text.contains("taken by another organizer"), "{text}");
     let (_, text) = run(&[
         "freebusy",
         "--cluster",
@@ -448,7 +446,7 @@ fn the_main_job_runs_a_cluster_and_writes_its_report() {
         // The HTTP session: booked, the retry replayed, the outsider's view, bad input.
         "HTTP 201",
         "HTTP 204",
-        "\"type\":\"urn:dms:problem:bad-input\"",
+        "\"type\":\"urn:dms:problem:invalid-value\"",
     ] {
         assert!(text.contains(must), "main job output lacks {must:?}");
     }

@@ -336,11 +336,28 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         Some(ics),
     );
     assert_eq!(r.status, 200, "{r:?}");
+    // The server made the ids; the UIDs are kept beside them.
+    let uids = |list: &serde_json::Value| -> Vec<String> {
+        (list.as_array().into_iter().flatten())
+            .map(|b| b["uid"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
     assert_eq!(
-        r.json()["booked"],
-        serde_json::json!(["imported-1", "imported-2"]),
+        uids(&r.json()["booked"]),
+        ["imported-1", "imported-2"],
         "{r:?}"
     );
+    let first = r.json()["booked"][0]["id"].as_str().unwrap().to_string();
+    assert!(first.starts_with("m-"), "{r:?}");
+    let m = call(
+        ny,
+        "GET",
+        &format!("/v1/meetings/{first}"),
+        Some(&ny_key),
+        &[],
+        None,
+    );
+    assert_eq!(m.json()["uid"], "imported-1", "{m:?}");
     assert!(
         r.json()["notes"][0]
             .as_str()
@@ -357,10 +374,20 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         Some(ics),
     );
     assert_eq!(
-        again.json()["already"],
-        serde_json::json!(["imported-1", "imported-2"]),
+        uids(&again.json()["already"]),
+        ["imported-1", "imported-2"],
         "{again:?}"
     );
+    // The feed gives the UID back.
+    let feed = call(
+        ny,
+        "GET",
+        "/v1/calendars/alice.ics?from=2027-03-09T00:00:00Z&to=2027-04-01T00:00:00Z",
+        Some(&ny_key),
+        &[],
+        None,
+    );
+    assert!(feed.body.contains("UID:imported-1"), "{feed:?}");
     // London lists the meeting once New York's commit reaches it (just after the answer).
     eventually("London lists the imported meeting for Dev", || {
         call(

@@ -138,6 +138,26 @@ fn bad_requests_get_their_problem_and_change_nothing() {
         }
     }
 
+    // A UID of 3,000 characters: the event is not booked, and the answer says why.
+    let long_uid = format!(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:{}\r\nDTSTART:20270405T150000Z\r\nDURATION:PT30M\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        "u".repeat(3000)
+    );
+    let r = call(
+        PORT,
+        "POST",
+        "/v1/calendars/alice/import",
+        k,
+        &[("Content-Type", "text/calendar")],
+        Some(&long_uid),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let why = r.json()["not_booked"][0]["why"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(why.contains("UID must be 1 to 255 bytes"), "{r:?}");
+
     // Too many headers, or too many bytes of them: 431 with a problem body.
     let names: Vec<String> = (0..80).map(|i| format!("X-Extra-{i}")).collect();
     let many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1")).collect();

@@ -59,6 +59,28 @@ fn an_oversized_or_garbled_frame_is_refused() {
     assert!(matches!(got.as_slice(), [Err(_)]), "{got:?}");
 }
 
+/// The frame the `tarpc_frames` fuzz target found: a request whose deadline, added to
+/// the clock by tarpc's own decoder, overflowed and panicked. Refused now.
+const OVERFLOWING_DEADLINE: [u8; 59] = [
+    0x00, 0x00, 0x00, 0x2c, 0x00, 0xfd, 0x00, 0x7e, 0x00, 0x00, 0xff, 0x0b, 0xff, 0xff, 0x00, 0x00,
+    0x2c, 0x7a, 0x16, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x00, 0x11, 0x00, 0x07, 0xff, 0xff,
+    0xff, 0xff, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x2c, 0x00, 0x00, 0x2c, 0x7a,
+    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+];
+
+#[test]
+fn a_request_deadline_too_far_off_is_refused_not_a_panic() {
+    let got = decode_requests(&OVERFLOWING_DEADLINE);
+    let first = got.first().expect("one frame");
+    let e = first.as_ref().expect_err("refused");
+    assert!(e.to_string().contains("deadline"), "{e}");
+    // A real request's deadline (seconds off) still passes.
+    assert!(matches!(
+        decode_requests(&health_frame(3)).as_slice(),
+        [Ok(_)]
+    ));
+}
+
 fn json() -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert(

@@ -544,6 +544,8 @@ impl OfficeState {
                     });
                 }
                 spec.recurrence.rdates.retain(|&d| d < t);
+                // The instances before `t` are those the cut series has: no new expansion.
+                spec.expansion.retain(|s| s < t);
                 if spec.recurrence.start() >= t {
                     self.meetings.remove(id);
                     self.committed_by.remove(id);

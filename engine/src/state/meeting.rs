@@ -1,5 +1,8 @@
 //! [`MeetingSpec`]: a meeting as booked: organizer, attendees with their responses, rooms,
-//! when it starts and how it repeats, and which instances were cancelled.
+//! when it starts and how it repeats, which instances were cancelled, and the starts its
+//! recurrence expanded to ([`Expansion`]: computed once, where the meeting is admitted,
+//! then carried in prepares, the log and snapshots, so that neither the state machine
+//! under its lock, nor a replay, nor a read expands a rule again).
 
 use crate::calendar::Interval;
 use crate::ids::{MeetingId, ResourceId};
@@ -7,6 +10,7 @@ use crate::recurrence::{ExpandError, RecurrenceSet};
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// How far ahead a recurring meeting is booked: instances starting within two years of
 /// its first are placed on calendars (and checked for conflicts); a series that goes on
@@ -63,6 +67,44 @@ pub struct MeetingSpec {
     /// Instances cancelled one by one (by original start).
     #[serde(default)]
     pub cancelled: BTreeSet<Instant>,
+    /// The starts `recurrence` expands to within the booking horizon, once known.
+    #[serde(default)]
+    pub expansion: Expansion,
+    /// The UID an `.ics` file gave the event, kept beside the id the server made from it
+    /// (never a routing key); exported again as the event's UID.
+    #[serde(default)]
+    pub uid: Option<String>,
+}
+
+/// The instance starts of a meeting's recurrence within the booking horizon (cancelled
+/// ones included), or nothing yet. A cache of what `recurrence` determines: it takes no
+/// part in equality, and whoever changes `recurrence` must keep it in step (the state
+/// machine trims it when a series is cut) or clear it. Whoever admits a meeting from a
+/// client fills it afresh ([`MeetingSpec::expand_once`]); nodes pass it on.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Expansion(Option<Arc<Vec<Instant>>>);
+
+impl PartialEq for Expansion {
+    fn eq(&self, _: &Expansion) -> bool {
+        true
+    }
+}
+
+impl Eq for Expansion {}
+
+impl Expansion {
+    /// Whether the starts are known.
+    pub fn is_known(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Keeps only the starts `keep` holds for (a series cut short).
+    pub fn retain(&mut self, keep: impl Fn(Instant) -> bool) {
+        if let Some(starts) = &mut self.0 {
+            Arc::make_mut(starts).retain(|s| keep(*s));
+        }
+    }
 }
 
 /// The longest meeting id (ids come from clients' UIDs and `.ics` files).
@@ -101,6 +143,8 @@ impl MeetingSpec {
             duration_secs,
             recurrence: RecurrenceSet::single(start, zone),
             cancelled: BTreeSet::new(),
+            expansion: Expansion::default(),
+            uid: None,
         }
     }
 
@@ -137,18 +181,39 @@ impl MeetingSpec {
             .is_none_or(|a| a.required)
     }
 
-    /// The instances placed on calendars: within the booking horizon, minus cancelled ones.
+    /// The instances placed on calendars: within the booking horizon, minus cancelled
+    /// ones. From the [`Expansion`] when it is known; else the rule is expanded (a meeting
+    /// from before expansions were kept, or one not admitted yet).
     pub fn instances(&self) -> Result<Vec<(Instant, Interval)>, ExpandError> {
+        let fresh;
+        let starts: &[Instant] = match &self.expansion.0 {
+            Some(s) => s,
+            None => {
+                fresh = self.expand_starts()?;
+                &fresh
+            }
+        };
+        Ok((starts.iter())
+            .filter(|s| !self.cancelled.contains(s))
+            .map(|&s| (s, Interval::from_len(s, self.duration_secs)))
+            .collect())
+    }
+
+    fn expand_starts(&self) -> Result<Vec<Instant>, ExpandError> {
         let start = self.recurrence.start();
         let horizon = start.plus_secs(BOOKING_HORIZON_SECS);
         let occ = self
             .recurrence
             .between(start, horizon, MAX_BOOKED_INSTANCES)?;
-        Ok(occ
-            .into_iter()
-            .filter(|o| !self.cancelled.contains(&o.start))
-            .map(|o| (o.start, Interval::from_len(o.start, self.duration_secs)))
-            .collect())
+        Ok(occ.into_iter().map(|o| o.start).collect())
+    }
+
+    /// Expands the recurrence afresh (whatever expansion the meeting came with: a client's
+    /// is not trusted) and keeps the starts; the error names the rule that failed.
+    /// Where a meeting enters from a client, before any lock is taken.
+    pub fn expand_once(&mut self) -> Result<(), ExpandError> {
+        self.expansion = Expansion(Some(Arc::new(self.expand_starts()?)));
+        Ok(())
     }
 
     /// Checks the limits; the error says which.
@@ -182,6 +247,13 @@ impl MeetingSpec {
             return Err(format!(
                 "meeting id must be 1 to {MAX_ID_BYTES} bytes with no control characters"
             ));
+        }
+        if let Some(uid) = &self.uid {
+            if uid.is_empty() || uid.len() > MAX_ID_BYTES || uid.chars().any(char::is_control) {
+                return Err(format!(
+                    "UID must be 1 to {MAX_ID_BYTES} bytes with no control characters"
+                ));
+            }
         }
         let mut seen = std::collections::BTreeSet::new();
         let named = std::iter::once(&self.organizer)

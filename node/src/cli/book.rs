@@ -103,6 +103,8 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
         duration_secs: args.duration * 60,
         recurrence,
         cancelled: Default::default(),
+        expansion: Default::default(),
+        uid: None,
     })
 }
 
@@ -134,9 +136,10 @@ pub fn print_reply(
     let start = meeting.recurrence.start();
     match reply {
         BookReply::Booked { txn, overridden } => {
+            let uid = (meeting.uid.as_ref()).map_or(String::new(), |u| format!(", UID {u}"));
             writeln!(
                 out,
-                "{done} {} at {} (transaction {txn})",
+                "{done} {} at {} (transaction {txn}{uid})",
                 meeting.id,
                 short(start, zone)
             )?;

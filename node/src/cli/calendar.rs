@@ -61,7 +61,7 @@ pub fn event_of(m: &MeetingSpec) -> Event {
     let mut recurrence = m.recurrence.clone();
     recurrence.exdates.extend(m.cancelled.iter().copied());
     Event {
-        uid: m.id.to_string(),
+        uid: m.uid.clone().unwrap_or_else(|| m.id.to_string()),
         summary: Some(m.title.clone()),
         description: None,
         location: m.rooms.first().map(|r| r.to_string()),
@@ -139,10 +139,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// The id the server gives a meeting imported from an `.ics` file: made from the
+/// organizer and the event's UID (so the same file imported again finds its meetings,
+/// and two people importing one file get a meeting each), never the UID itself.
+pub fn imported_id(organizer: &ResourceId, uid: &str) -> MeetingId {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("ics\n{organizer}\n{uid}").as_bytes());
+    MeetingId::new(format!("m-{}", &hex::encode(digest)[..24]))
+}
+
 /// The meetings an iCalendar text describes, each organized by `organizer`: one per
-/// series that is not cancelled (its UID the meeting's id; floating times in the
-/// organizer's zone); attendees the directory knows become attendees or rooms, the others
-/// are left off with a note each.
+/// series that is not cancelled (its id made by [`imported_id`], its UID kept beside;
+/// floating times in the organizer's zone); attendees the directory knows become
+/// attendees or rooms, the others are left off with a note each.
 pub fn specs_of_ics(
     dir: &engine::office::Directory,
     organizer: &ResourceId,
@@ -180,7 +189,7 @@ pub fn specs_of_ics(
             }
         }
         specs.push(MeetingSpec {
-            id: MeetingId::new(s.uid.clone()),
+            id: imported_id(organizer, &s.uid),
             organizer: organizer.clone(),
             title: master.summary.clone().unwrap_or_default(),
             attendees,
@@ -188,6 +197,8 @@ pub fn specs_of_ics(
             duration_secs: master.duration_secs,
             recurrence,
             cancelled: Default::default(),
+            expansion: Default::default(),
+            uid: Some(s.uid.clone()),
         });
     }
     Ok((specs, notes))

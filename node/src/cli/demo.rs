@@ -216,6 +216,8 @@ fn design_review(ny: Zone, start: Instant, id: &str) -> MeetingSpec {
         duration_secs: 3600,
         recurrence: RecurrenceSet::single(ny.to_wall(start), ny),
         cancelled: Default::default(),
+        expansion: Default::default(),
+        uid: None,
     }
 }
 

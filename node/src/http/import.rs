@@ -1,7 +1,8 @@
 //! `POST /v1/calendars/{id}/import` (`Content-Type: text/calendar`): every event of an
 //! iCalendar file booked with the person as organizer, each on its own, across the
-//! offices it touches. The event's UID is the meeting's id, so importing the same file
-//! again books nothing twice (those come back as `already`).
+//! offices it touches. The server makes each meeting's id from the organizer and the
+//! event's UID (kept beside it, and exported again), so importing the same file again
+//! books nothing twice (those come back as `already`).
 
 use super::keys::Scope;
 use super::limits::MAX_IMPORT_EVENTS;
@@ -20,19 +21,30 @@ use utoipa::ToSchema;
 /// One event that was not booked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotBooked {
-    /// The meeting (the event's UID).
+    /// The meeting's id (made by the server).
     pub id: String,
+    /// The event's UID.
+    pub uid: String,
     /// Why: the conflicts, or the refusal.
     pub why: String,
+}
+
+/// One event booked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    /// The meeting's id (made by the server).
+    pub id: String,
+    /// The event's UID.
+    pub uid: String,
 }
 
 /// What an import did, event by event.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ImportOut {
     /// Booked now.
-    pub booked: Vec<String>,
+    pub booked: Vec<Imported>,
     /// Booked before, exactly so (an earlier import of the same file).
-    pub already: Vec<String>,
+    pub already: Vec<Imported>,
     /// Not booked: conflicts, refusals, invalid events.
     pub not_booked: Vec<NotBooked>,
     /// Attendees left off (not in the company).
@@ -108,9 +120,15 @@ pub async fn import(
     };
     for spec in specs {
         let id = spec.id.to_string();
+        let uid = spec.uid.clone().unwrap_or_default();
         let not = |why: String| NotBooked {
             id: id.clone(),
+            uid: uid.clone(),
             why,
+        };
+        let done = || Imported {
+            id: id.clone(),
+            uid: uid.clone(),
         };
         if let Err(e) = spec
             .admissible()
@@ -124,7 +142,7 @@ pub async fn import(
             .await
         {
             Ok(Some(existing)) if same_meeting(&existing, &spec) => {
-                out.already.push(id);
+                out.already.push(done());
                 continue;
             }
             Ok(Some(_)) => {
@@ -142,7 +160,7 @@ pub async fn import(
             .book(tarpc::context::current(), spec, false.into())
             .await
         {
-            Ok(BookReply::Booked { .. }) => out.booked.push(id),
+            Ok(BookReply::Booked { .. }) => out.booked.push(done()),
             Ok(BookReply::Conflicts { conflicts, .. }) => {
                 let with: Vec<String> = conflicts
                     .iter()

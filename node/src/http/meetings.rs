@@ -121,9 +121,16 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         duration_secs: m.duration_minutes * 60,
         recurrence,
         cancelled: Default::default(),
+        expansion: Default::default(),
+        uid: None,
     };
+    let mut spec = spec;
     spec.admissible()
         .map_err(|e| Problem::invalid_value("meeting", e))?;
+    // Expanded here to tell the caller what is wrong with a rule, and kept for the
+    // answer; the node expands again where it admits the meeting (outside its lock).
+    spec.expand_once()
+        .map_err(|e| Problem::invalid_value("rrule", e.to_string()))?;
     match spec.instances() {
         Ok(i) if i.is_empty() => Err(Problem::invalid_value(
             "rrule",

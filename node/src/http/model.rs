@@ -152,6 +152,9 @@ pub struct MeetingOut {
     /// Conflicts booked over (an override), in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The UID of the `.ics` event it was imported from, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
 }
 
 /// A meeting as someone outside its offices sees it: when, never what or who.
@@ -460,6 +463,7 @@ pub fn meeting_out(m: &MeetingSpec, tz: Option<Zone>, warnings: Vec<String>) -> 
         rrules: m.recurrence.rrules.iter().map(|r| r.to_string()).collect(),
         instances: instances(m, z),
         warnings,
+        uid: m.uid.clone(),
     }
 }
 

@@ -91,13 +91,18 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
 
     async fn coordinate_inner(
         &self,
-        meeting: MeetingSpec,
+        mut meeting: MeetingSpec,
         force: Force,
         update: bool,
     ) -> BookReply {
         let refuse = |why: String| BookReply::Refused { why };
         if let Err(why) = meeting.admissible() {
             return refuse(why);
+        }
+        // The one expansion of the rule, before any lock: the prepares, the log and the
+        // snapshots carry its starts (the caller's own, if it sent any, are not trusted).
+        if let Err(e) = meeting.expand_once() {
+            return refuse(format!("bad meeting: {e}"));
         }
         match self.shared.dir.home(&meeting.organizer) {
             Ok(home) if home == &self.shared.office => {}

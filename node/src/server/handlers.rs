@@ -240,12 +240,18 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         self.originate(&meeting, cmd).await
     }
 
-    async fn import(self, _: Context, meetings: Vec<MeetingSpec>) -> Outcome {
+    async fn import(self, _: Context, mut meetings: Vec<MeetingSpec>) -> Outcome {
         if meetings.len() > MAX_IMPORT {
             return Outcome::Rejected(Rejection::BadMeeting(format!(
                 "{} meetings in one import; at most {MAX_IMPORT}",
                 meetings.len()
             )));
+        }
+        // Each rule expanded once, here, before the state's lock (see `coordinate`).
+        for m in &mut meetings {
+            if let Err(e) = m.expand_once() {
+                return Outcome::Rejected(Rejection::BadMeeting(format!("{}: {e}", m.id)));
+            }
         }
         self.apply(Command::Import { meetings }).await
     }

@@ -194,13 +194,13 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
 async fn serve_connection<S, T>(io: T, server: OfficeServer<S>, caller: Caller, slot: Slot)
 where
     S: Storage + Send + 'static,
-    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     use futures::StreamExt;
     use tarpc::server::{BaseChannel, Channel};
+    let io = super::stall::Stall::new(io);
     let framed = tokio_util::codec::Framed::new(io, crate::rpc::codec());
-    let transport =
-        tarpc::serde_transport::new(framed, tarpc::tokio_serde::formats::Bincode::default());
+    let transport = tarpc::serde_transport::new(framed, crate::wire::Wire::default());
     let guarded = Guarded {
         server,
         caller: Arc::new(caller),

@@ -12,6 +12,7 @@
 //! - [`cache`]: other offices' free/busy, cached by version, for suggestions only.
 //! - `busy`: free/busy across offices (through the cache) and suggestions over it.
 //! - [`listen`]: the tarpc port: who each connection is, connection caps, back-off.
+//! - [`stall`]: a connection that stops in the middle of a frame is closed.
 //! - `guard`: what each caller may call, checked before the call runs.
 //! - [`handlers`]: the [`OfficeRpc`](crate::rpc::OfficeRpc) calls.
 
@@ -28,6 +29,7 @@ pub mod peers;
 pub mod prepares;
 mod remind;
 mod resolve;
+pub mod stall;
 
 use crate::clock::{Clock, Hlc};
 use crate::durable::DurableOffice;

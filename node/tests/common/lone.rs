@@ -63,23 +63,33 @@ impl Lone {
         &self.root
     }
 
+    /// A client of the node once it answers its health call (waiting up to 20 s).
+    pub async fn client(&self) -> node::rpc::OfficeRpcClient {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(c) = node::rpc::connect(([127, 0, 0, 1], self.port).into()).await {
+                if c.health(tarpc::context::current()).await.is_ok() {
+                    return c;
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the node did not answer"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits (up to 20 s) until the node answers; panics if it does not.
+    pub fn wait_up(&self, rt: &tokio::runtime::Runtime) {
+        rt.block_on(self.client());
+    }
+
     /// Books a half-hour meeting (`who[0]` organizes) starting at `start` (London time),
     /// waiting up to 20 s for the node to answer; panics unless it is booked.
     pub fn book(&self, rt: &tokio::runtime::Runtime, id: &str, who: &[&str], start: Wall) {
         rt.block_on(async {
-            let deadline = std::time::Instant::now() + Duration::from_secs(20);
-            let client = loop {
-                if let Ok(c) = node::rpc::connect(([127, 0, 0, 1], self.port).into()).await {
-                    if c.health(tarpc::context::current()).await.is_ok() {
-                        break c;
-                    }
-                }
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "the node did not start"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            };
+            let client = self.client().await;
             let z = Zone::parse("Europe/London").unwrap();
             let m = MeetingSpec::single(id, who[0], &who[1..], &[], start, z, 1800);
             let r = client
