@@ -53,6 +53,8 @@ pub struct Instance {
     pub end: Instant,
     /// The original start, when an override moved it.
     pub moved_from: Option<Instant>,
+    /// Whether the VEVENT it comes from is all-day (DTSTART a DATE).
+    pub all_day: bool,
 }
 
 /// All VEVENTs of one UID: the master (if present) and its overrides.
@@ -139,12 +141,23 @@ impl Series {
                     start: o.start,
                     end: o.start.plus_secs(m.duration_secs),
                     moved_from: None,
+                    all_day: m.all_day,
                 });
             }
         }
+        // An override of an instance its master now excludes (a later version of the
+        // series added the EXDATE) is gone with it.
+        let excluded = |rid: Option<Instant>| {
+            (self.master.as_ref())
+                .is_some_and(|m| rid.is_some_and(|r| m.recurrence.exdates.contains(&r)))
+        };
         for ov in &self.overrides {
             let start = ov.recurrence.start();
-            if ov.is_cancelled() || start < from || to.is_some_and(|t| start >= t) {
+            if ov.is_cancelled()
+                || excluded(ov.recurrence_id)
+                || start < from
+                || to.is_some_and(|t| start >= t)
+            {
                 continue;
             }
             let moved_from = ov.recurrence_id.filter(|&r| r != start);
@@ -152,6 +165,7 @@ impl Series {
                 start,
                 end: start.plus_secs(ov.duration_secs),
                 moved_from,
+                all_day: ov.all_day,
             });
         }
         out.sort();

@@ -37,12 +37,17 @@ pub fn parse_events(input: &str) -> Result<Vec<Event>, IcalError> {
     })?;
     let mut vevents: Vec<&Component<'_>> = Vec::new();
     let mut zones = ZoneResolver::default();
+    let mut calendar_zone = None;
     for root in &roots {
         match root.name.as_str().to_ascii_uppercase().as_str() {
             "VCALENDAR" => {
                 for c in &root.components {
                     collect(c, &mut vevents, &mut zones);
                 }
+                // X-WR-TIMEZONE (Google, Apple): the calendar's zone. Times written in UTC
+                // are shown, and repeat, in it (what the programs that write it mean).
+                calendar_zone = (root.find_prop("X-WR-TIMEZONE"))
+                    .and_then(|p| zones.resolve(p.val.as_str().trim()).ok());
             }
             _ => collect(root, &mut vevents, &mut zones),
         }
@@ -57,7 +62,20 @@ pub fn parse_events(input: &str) -> Result<Vec<Event>, IcalError> {
         unfolded: &unfolded,
         zones,
     };
-    vevents.iter().map(|c| reader.event(c)).collect()
+    let mut events: Vec<Event> = vevents
+        .iter()
+        .map(|c| reader.event(c))
+        .collect::<Result<_, _>>()?;
+    if let Some(z) = calendar_zone {
+        for e in &mut events {
+            if e.recurrence.zone == Zone::Utc && !e.all_day {
+                let start = e.recurrence.start();
+                e.recurrence.dtstart = z.to_wall(start);
+                e.recurrence.zone = z;
+            }
+        }
+    }
+    Ok(events)
 }
 
 /// Parses every VEVENT and groups them by UID into series, in order of first appearance.
@@ -76,15 +94,23 @@ pub fn parse_series(input: &str) -> Result<Vec<Series>, IcalError> {
             }
         };
         let s = &mut out[idx];
+        // Several versions of one VEVENT (programs that append on each change): the one
+        // with the highest SEQUENCE stands; of equal ones, the first.
         if ev.recurrence_id.is_some() {
-            s.overrides.push(ev);
-        } else if s.master.is_some() {
-            return Err(IcalError::at(
-                ev.line,
-                format!("a second VEVENT with UID {:?} and no RECURRENCE-ID", ev.uid),
-            ));
+            match s
+                .overrides
+                .iter_mut()
+                .find(|o| o.recurrence_id == ev.recurrence_id)
+            {
+                Some(o) if ev.sequence > o.sequence => *o = ev,
+                Some(_) => {}
+                None => s.overrides.push(ev),
+            }
         } else {
-            s.master = Some(ev);
+            match &s.master {
+                Some(m) if ev.sequence <= m.sequence => {}
+                _ => s.master = Some(ev),
+            }
         }
     }
     Ok(out)
@@ -146,6 +172,20 @@ fn precheck(u: &Unfolded) -> Result<(), IcalError> {
         return Err(IcalError::at(0, "empty input: expected BEGIN:VCALENDAR"));
     }
     Ok(())
+}
+
+/// A UID for a VEVENT that has none: `dms-` and 16 hex digits of an FNV-1a hash of its
+/// properties (a label, not a secret).
+fn made_up_uid(c: &Component<'_>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in &c.properties {
+        for part in [p.name.as_str(), ":", p.val.as_str(), "\n"] {
+            for b in part.bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    }
+    format!("dms-{h:016x}")
 }
 
 fn excerpt(s: &str) -> String {
@@ -227,7 +267,9 @@ impl Reader<'_> {
             .map(|p| self.line(p).saturating_sub(1))
             .unwrap_or(0);
         let text = |name: &str| c.find_prop(name).map(|p| unescape_text(p.val.as_str()));
-        let uid = text("UID").ok_or_else(|| IcalError::at(begin, "VEVENT has no UID"))?;
+        // A VEVENT without a UID (RFC 5545 requires one; some programs leave it out) gets
+        // one made from its content, the same on every reading of the same event.
+        let uid = text("UID").unwrap_or_else(|| made_up_uid(c));
         let dtstart_p = c
             .find_prop("DTSTART")
             .ok_or_else(|| IcalError::at(begin, format!("VEVENT {uid:?} has no DTSTART")))?;
@@ -243,6 +285,7 @@ impl Reader<'_> {
             }
         };
         let mut duration_secs = if start.is_date { 86_400 } else { 0 };
+        let mut swapped_start = None;
         let mut recurrence_id = None;
         let mut sequence = 0;
         let mut attendees = Vec::new();
@@ -286,8 +329,10 @@ impl Reader<'_> {
                 "DTEND" => {
                     let end = self.time(p)?;
                     duration_secs = at(&end).0 - at(&start).0;
+                    // DTEND before DTSTART: the two swapped, as calendar programs read it.
                     if duration_secs < 0 {
-                        return Err(IcalError::at(line, "DTEND is before DTSTART"));
+                        duration_secs = -duration_secs;
+                        swapped_start = Some(end);
                     }
                 }
                 "DURATION" => {
@@ -306,6 +351,9 @@ impl Reader<'_> {
                 "ATTENDEE" => attendees.push(val.to_string()),
                 _ => {}
             }
+        }
+        if let Some(end) = swapped_start {
+            rec.dtstart = zone.to_wall(at(&end));
         }
         Ok(Event {
             uid,
@@ -367,7 +415,6 @@ mod tests {
                 "no ':'",
             ),
             (SAMPLE.replace("END:VEVENT", "END:VTODO"), 9, "END:VTODO"),
-            (SAMPLE.replace("UID:a@x\r\n", ""), 3, "UID"),
             (
                 SAMPLE.replace("20260106T093000", "20260230T093000"),
                 5,

@@ -12,6 +12,10 @@ pub struct Unfolded {
 
 impl Unfolded {
     /// Unfolds `input`: a line starting with a space or a tab continues the previous one.
+    /// So does, leniently, a line that cannot start a property because what comes before
+    /// its first `:` or `;` is no property name (a fold some program wrote without its
+    /// space: `ORGANIZER;CN=Danie` then `l Latham;CUTYPE=...`). A line with a proper name
+    /// and no `:` is left alone, for the reader to refuse by name.
     pub fn new(input: &str) -> Unfolded {
         let input = input.strip_prefix('\u{feff}').unwrap_or(input);
         let mut text = String::with_capacity(input.len());
@@ -27,6 +31,12 @@ impl Unfolded {
                 }
             }
             if line.is_empty() {
+                continue;
+            }
+            if !origin.is_empty() && !starts_a_property(line) && !after_begin_or_end(&text) {
+                text.pop();
+                text.push_str(line);
+                text.push('\n');
                 continue;
             }
             text.push_str(line);
@@ -67,6 +77,22 @@ impl Unfolded {
     }
 }
 
+/// Whether the last logical line of `text` is a BEGIN or END (nothing continues those).
+fn after_begin_or_end(text: &str) -> bool {
+    let last = text.trim_end_matches('\n');
+    let last = &last[last.rfind('\n').map_or(0, |i| i + 1)..];
+    let upper = last.get(..6).unwrap_or(last).to_ascii_uppercase();
+    upper.starts_with("BEGIN:") || upper.starts_with("END:")
+}
+
+/// Whether `line` starts with a property name (letters, digits, `-`) followed by `;`,
+/// `:` or the end of the line.
+fn starts_a_property(line: &str) -> bool {
+    let name_end = line.find([':', ';']).unwrap_or(line.len());
+    let name = &line[..name_end];
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +104,15 @@ mod tests {
         assert_eq!(u.origin, vec![1, 2, 5]);
         let end = u.text.find("\nEND").unwrap() + 1;
         assert_eq!(u.line_at(end), 5);
+    }
+
+    #[test]
+    fn a_fold_without_its_space_is_joined_and_a_nameless_line_is_not() {
+        let u = Unfolded::new("ORGANIZER;CN=Danie\r\nl Latham;CUTYPE=X:mailto:d@x\r\nSUMMARY\r\n");
+        assert_eq!(
+            u.text,
+            "ORGANIZER;CN=Daniel Latham;CUTYPE=X:mailto:d@x\nSUMMARY\n"
+        );
+        assert_eq!(u.origin, vec![1, 3]);
     }
 }

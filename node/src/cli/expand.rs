@@ -1,7 +1,8 @@
 //! `dms expand FILE [--from T] [--to T] [--limit N]`: for every event (VEVENTs grouped by
 //! UID, in file order), one line per instance in time order: the UID, a tab, and the start
 //! in RFC 3339 with the offset in force in the event's zone (`Z` for UTC events, no offset
-//! for floating ones). This output form is a contract other tools read.
+//! for floating ones), or the bare date `YYYY-MM-DD` for an all-day one. This output form
+//! is a contract other tools read.
 
 use super::timearg::{parse_time_arg, TimeArg};
 use anyhow::{Context, Result};
@@ -55,7 +56,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         for i in instances {
             buf.push_str(&s.uid);
             buf.push('\t');
-            write_rfc3339_in(&mut buf, i.start, zone);
+            if i.all_day {
+                let (y, m, d) = zone.to_wall(i.start).ymd();
+                buf.push_str(&format!("{y:04}-{m:02}-{d:02}"));
+            } else {
+                write_rfc3339_in(&mut buf, i.start, zone);
+            }
             buf.push('\n');
         }
     }
