@@ -544,3 +544,25 @@ fn an_admitted_meeting_is_expanded_once_and_never_again() {
     assert_eq!(s.meetings()[&id].instances().unwrap(), kept[..10]);
     assert_eq!(busy(&s, "bob", t(0, 0), far).len(), 10);
 }
+
+#[test]
+fn invitees_are_named_once_and_never_the_organizer() {
+    let r = |s: &str| ResourceId::new(s);
+    let got = engine::state::meeting::invitees(
+        &r("alice"),
+        [r("dev"), r("dev"), r("alice"), r("bob")],
+        [r("bob"), r("carol")],
+    );
+    let seen: Vec<(String, bool)> = got
+        .iter()
+        .map(|a| (a.resource.to_string(), a.required))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("dev".to_string(), true),
+            ("bob".to_string(), true),
+            ("carol".to_string(), false)
+        ]
+    );
+}

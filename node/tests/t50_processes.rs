@@ -270,6 +270,48 @@ fn the_cli_drives_a_cluster() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("#1"), "{text}");
     let root = std::env::temp_dir().join(format!("dms-cli-cluster-{}", std::process::id()));
+
+    // A weekly series: cancelling a time that is none of its instances is refused and
+    // tells nobody; "this and the following" a second time changes nothing and tells
+    // nobody again.
+    let (code, text) = book(&["--id", "w1", "--rrule", "FREQ=WEEKLY;COUNT=4", "--override"]);
+    assert_eq!(code, Some(0), "{text}");
+    let told = || -> usize {
+        ["ny", "london", "bangalore", "sydney"]
+            .iter()
+            .map(|o| {
+                std::fs::read_to_string(root.join(o).join("notifications.jsonl"))
+                    .unwrap_or_default()
+            })
+            .map(|t| {
+                t.lines()
+                    .filter(|l| l.contains("\"w1\"") && l.contains("Cancelled"))
+                    .count()
+            })
+            .sum()
+    };
+    let (code, text) = run(&["cancel", "--id", "w1", "--instance", "2027-03-03T10:00"]);
+    assert_ne!(code, Some(0), "{text}");
+    assert!(text.contains("no instance"), "{text}");
+    assert_eq!(told(), 0);
+    let (code, text) = run(&["cancel", "--id", "w1", "--from", "2027-03-16T10:00"]);
+    assert_eq!(code, Some(0), "{text}");
+    let mut after_first = 0;
+    for _ in 0..50 {
+        after_first = told();
+        if after_first >= 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        after_first >= 2,
+        "dev and priya are told once each: {after_first}"
+    );
+    let (code, text) = run(&["cancel", "--id", "w1", "--from", "2027-03-16T10:00"]);
+    assert_eq!(code, Some(0), "{text}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(told(), after_first, "told again: {text}");
     let (_, text) = dms(&[
         "cluster",
         "status",

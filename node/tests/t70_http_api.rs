@@ -378,6 +378,38 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         ["imported-1", "imported-2"],
         "{again:?}"
     );
+    // The default feed reaches a year ahead (what a subscribed calendar shows): a
+    // meeting 200 days from now is in it.
+    let later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 200 * 86_400;
+    let later = engine::time::format::rfc3339_in(
+        engine::time::Instant(later - later % 3600),
+        engine::time::Zone::Utc,
+    );
+    let far = call(
+        ny,
+        "POST",
+        "/v1/meetings",
+        Some(&ny_key),
+        &[("Idempotency-Key", "far-1")],
+        Some(&format!(
+            r#"{{"title":"Far ahead","organizer":"alice","start":"{later}","duration_minutes":30,"override":true}}"#
+        )),
+    );
+    assert_eq!(far.status, 201, "{far:?}");
+    let far_id = far.json()["id"].as_str().unwrap().to_string();
+    let feed = call(
+        ny,
+        "GET",
+        "/v1/calendars/alice.ics",
+        Some(&ny_key),
+        &[],
+        None,
+    );
+    assert!(feed.body.contains(&format!("UID:{far_id}")), "{feed:?}");
     // The feed gives the UID back.
     let feed = call(
         ny,

@@ -108,6 +108,7 @@ fn bad_requests_get_their_problem_and_change_nothing() {
         ("DELETE", "/v1/meetings/no-such-meeting".into(), k, vec![], None, 404, "not-found", None),
         ("DELETE", "/v1/meetings/ny-standup?scope=sometimes".into(), k, vec![], None, 400, "bad-input", Some("query")),
         ("DELETE", "/v1/meetings/ny-standup?scope=instance".into(), k, vec![], None, 422, "invalid-value", Some("at")),
+        ("DELETE", "/v1/meetings/ny-standup?scope=instance&at=2027-01-01T03:17".into(), k, vec![], None, 422, "invalid-value", Some("at")),
         ("POST", "/v1/meetings/ny-standup/responses".into(), k, vec![], Some(r#"{"attendee":"bob","response":"maybe"}"#.into()), 400, "bad-json", None),
         ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".into()), 422, "invalid-value", Some("body")),
         ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("\u{0}\u{1}not a calendar".into()), 422, "invalid-value", Some("body")),

@@ -107,6 +107,28 @@ impl Expansion {
     }
 }
 
+/// The invitees of a meeting from the people named as required and as optional: each
+/// once, the first mention counting, and never the organizer (who attends anyway).
+pub fn invitees(
+    organizer: &ResourceId,
+    required: impl IntoIterator<Item = ResourceId>,
+    optional: impl IntoIterator<Item = ResourceId>,
+) -> Vec<Attendee> {
+    let named =
+        (required.into_iter().map(|r| (r, true))).chain(optional.into_iter().map(|r| (r, false)));
+    let mut out: Vec<Attendee> = Vec::new();
+    for (resource, required) in named {
+        if &resource != organizer && !out.iter().any(|a| a.resource == resource) {
+            out.push(Attendee {
+                resource,
+                required,
+                response: Response::NeedsAction,
+            });
+        }
+    }
+    out
+}
+
 /// The longest meeting id (ids come from clients' UIDs and `.ics` files).
 pub const MAX_ID_BYTES: usize = 255;
 /// The earliest year a meeting may start in.

@@ -104,6 +104,14 @@ pub enum Rejection {
     /// The attendee is not invited.
     #[error("{0} is not invited")]
     NotInvited(ResourceId),
+    /// A cancellation of one instance names a time that is no instance of the meeting.
+    #[error("meeting {meeting} has no instance starting at {at:?}")]
+    NoSuchInstance {
+        /// Meeting.
+        meeting: MeetingId,
+        /// The time named.
+        at: crate::time::Instant,
+    },
     /// The node's log failed to take the change (a failed write or sync): the change may
     /// or may not have taken effect, and the node takes no more until it restarts.
     #[error(

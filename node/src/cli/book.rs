@@ -81,14 +81,11 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
             .rrules
             .push(Rule::parse(r).map_err(|e| anyhow::anyhow!("--rrule: {e}"))?);
     }
-    let mut attendees: Vec<Attendee> = ids(remote, &args.with)?
-        .into_iter()
-        .map(|r| invitee(r, true))
-        .collect();
-    attendees.extend(
-        ids(remote, &args.optional)?
-            .into_iter()
-            .map(|r| invitee(r, false)),
+    // `--with dev,dev,alice` with alice organizing invites dev once.
+    let attendees = engine::state::meeting::invitees(
+        &organizer,
+        ids(remote, &args.with)?,
+        ids(remote, &args.optional)?,
     );
     Ok(MeetingSpec {
         id: MeetingId::new(
@@ -99,7 +96,12 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
         organizer,
         title: args.title.clone(),
         attendees,
-        rooms: ids(remote, &args.room.join(","))?,
+        rooms: {
+            let mut rooms = ids(remote, &args.room.join(","))?;
+            let mut seen = std::collections::BTreeSet::new();
+            rooms.retain(|r| seen.insert(r.clone()));
+            rooms
+        },
         duration_secs: args.duration * 60,
         recurrence,
         cancelled: Default::default(),

@@ -25,7 +25,7 @@ pub struct Args {
     /// Whose calendar (a person or a room).
     #[arg(long)]
     pub person: String,
-    /// Start of the window (default: the sample week, 2026-12-07).
+    /// Start of the window (default: today).
     #[arg(long, value_parser = parse_time_arg)]
     pub from: Option<TimeArg>,
     /// End of the window (default: 90 days after --from).
@@ -90,9 +90,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let zone = remote.dir.zone_of(&who)?;
     let from = match args.from {
         Some(t) => t.resolve(zone),
-        None => parse_time_arg(super::world::SAMPLE_WEEK)
-            .map_err(anyhow::Error::msg)?
-            .resolve(zone),
+        None => super::world::today(zone)?,
     };
     let to = args
         .to

@@ -15,7 +15,8 @@ pub struct Common {
     /// A directory with offices.toml and calendars/*.ics (default: the embedded sample).
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Start of the window (default: the sample week, 2026-12-07).
+    /// Start of the window (default: today; for the embedded sample's files, the sample
+    /// week, 2026-12-07).
     #[arg(long, value_parser = parse_time_arg)]
     pub from: Option<TimeArg>,
     /// End of the window (default: five days after --from).
@@ -37,6 +38,17 @@ pub struct Common {
 
 /// The sample week: Monday 2026-12-07.
 pub const SAMPLE_WEEK: &str = "2026-12-07";
+
+/// The start of today in `zone` (the clock of the machine the command runs on).
+pub fn today(zone: Zone) -> Result<Instant> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (y, m, d) = zone.to_wall(Instant(now)).ymd();
+    Ok(parse_time_arg(&format!("{y:04}-{m:02}-{d:02}"))
+        .map_err(anyhow::Error::msg)?
+        .resolve(zone))
+}
 
 impl Common {
     /// The world to read (with --cluster, only its directory is used).
@@ -71,9 +83,12 @@ impl Common {
     pub fn window(&self, zone: Zone) -> Result<Interval> {
         let from = match self.from {
             Some(t) => t.resolve(zone),
-            None => parse_time_arg(SAMPLE_WEEK)
+            // The embedded sample's meetings are in its week; a cluster or a company of
+            // one's own is read from today.
+            None if self.data.is_none() && !self.cluster => parse_time_arg(SAMPLE_WEEK)
                 .map_err(anyhow::Error::msg)?
                 .resolve(zone),
+            None => today(zone)?,
         };
         let to = self
             .to
@@ -109,5 +124,24 @@ pub fn short(t: Instant, zone: Zone) -> String {
     match zone {
         Zone::Iana(_) => format!("{} {} {}", &s[..10], &s[11..16], &s[19..]),
         _ => format!("{} {} UTC", &s[..10], &s[11..16]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_starts_at_local_midnight_before_now() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        for name in ["Pacific/Kiritimati", "UTC", "America/Los_Angeles"] {
+            let zone = Zone::parse(name).unwrap();
+            let t = today(zone).unwrap();
+            assert!(t.0 <= now && now - t.0 < 25 * 3600, "{name}: {t:?}");
+            assert_eq!(zone.to_wall(t).secs_of_day(), 0, "{name}");
+        }
     }
 }

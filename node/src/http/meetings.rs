@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::ids::{MeetingId, ResourceId};
 use engine::recurrence::{RecurrenceSet, Rule};
-use engine::state::{Attendee, CancelScope, MeetingSpec, Outcome, Rejection, Response as Answer};
+use engine::state::{CancelScope, MeetingSpec, Outcome, Rejection, Response as Answer};
 use engine::time::Zone;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -80,25 +80,16 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
             out.push(model::time(&format!("{field}[{i}]"), t, zone, &api.years)?);
         }
     }
-    let mut attendees: Vec<Attendee> = Vec::new();
-    for (field, list, required) in [
-        ("attendees", &m.attendees, true),
-        ("optional", &m.optional, false),
-    ] {
-        for (i, a) in list.iter().enumerate() {
-            let resource = person(api, &format!("{field}[{i}]"), a)?;
-            // A person named again (or the organizer named as an attendee) is invited
-            // once: the first mention counts.
-            if resource == organizer || attendees.iter().any(|x| x.resource == resource) {
-                continue;
-            }
-            attendees.push(Attendee {
-                resource,
-                required,
-                response: Answer::NeedsAction,
-            });
-        }
-    }
+    let named = |field: &str, list: &[String]| -> Result<Vec<ResourceId>, Problem> {
+        (list.iter().enumerate())
+            .map(|(i, a)| person(api, &format!("{field}[{i}]"), a))
+            .collect()
+    };
+    let attendees = engine::state::meeting::invitees(
+        &organizer,
+        named("attendees", &m.attendees)?,
+        named("optional", &m.optional)?,
+    );
     let mut rooms = Vec::new();
     for (i, r) in m.rooms.iter().enumerate() {
         let room = ResourceId::new(r);
@@ -491,6 +482,9 @@ pub async fn cancel(
         Ok(Outcome::Cancelled { .. }) => Ok(StatusCode::NO_CONTENT.into_response()),
         Ok(Outcome::Rejected(Rejection::UnknownMeeting(_))) => {
             Err(Problem::not_found("meeting", id.as_str()))
+        }
+        Ok(Outcome::Rejected(r @ Rejection::NoSuchInstance { .. })) => {
+            Err(Problem::invalid_value("at", r.to_string()))
         }
         Ok(Outcome::Rejected(r @ Rejection::StorageFailed(_))) => {
             Err(Problem::storage_failed(home.as_str(), r.to_string()))

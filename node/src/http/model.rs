@@ -401,14 +401,9 @@ pub fn written_year(field: &str, text: &str, years: &RangeInclusive<i32>) -> Res
 /// Bad input unless `list` has at least `min` and at most `max` items (the bounds the
 /// document states for `field`).
 pub fn count(field: &str, len: usize, min: usize, max: usize) -> Result<(), Problem> {
-    if (min..=max).contains(&len) {
-        Ok(())
-    } else {
-        Err(Problem::bad_input(
-            field,
-            format!("{min} to {max} items, not {len}"),
-        ))
-    }
+    let wide = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    within(field, wide(len), wide(min), wide(max))
+        .map_err(|_| Problem::bad_input(field, format!("{min} to {max} items, not {len}")))
 }
 
 /// Bad input unless `n` is within `min..=max` (the bounds the document states).

@@ -96,6 +96,38 @@ fn window(
     to: &Option<String>,
     z: Zone,
 ) -> Result<Interval, Problem> {
+    window_of(api, from, to, z, READS)
+}
+
+/// Where a window starts and ends when `from` and `to` are not given, and how long it
+/// may be, in days.
+struct Span {
+    back: i64,
+    ahead: i64,
+    max: i64,
+}
+
+/// Reads: 14 days from now; at most [`MAX_WINDOW_DAYS`].
+const READS: Span = Span {
+    back: 0,
+    ahead: 14,
+    max: MAX_WINDOW_DAYS,
+};
+
+/// Feeds a calendar application subscribes to: 30 days back, a year ahead.
+const FEEDS: Span = Span {
+    back: 30,
+    ahead: 365,
+    max: MAX_WINDOW_DAYS + 30,
+};
+
+fn window_of(
+    api: &Api,
+    from: &Option<String>,
+    to: &Option<String>,
+    z: Zone,
+    span: Span,
+) -> Result<Interval, Problem> {
     let now = Instant(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -103,11 +135,11 @@ fn window(
     );
     let from = match from {
         Some(t) => model::time("from", t, z, &api.years)?,
-        None => now,
+        None => now.plus_secs(-span.back * 86_400),
     };
     let to = match to {
         Some(t) => model::time("to", t, z, &api.years)?,
-        None => from.plus_secs(14 * 86_400),
+        None => from.plus_secs((span.back + span.ahead) * 86_400),
     };
     if to <= from {
         return Err(Problem::invalid_value(
@@ -115,10 +147,11 @@ fn window(
             "the window ends before it starts",
         ));
     }
-    if to.0 - from.0 > MAX_WINDOW_DAYS * 86_400 {
+    let max = span.max;
+    if to.0 - from.0 > max * 86_400 {
         return Err(Problem::invalid_value(
             "to",
-            format!("the window is longer than {MAX_WINDOW_DAYS} days"),
+            format!("the window is longer than {max} days"),
         ));
     }
     Ok(Interval::new(from, to))
@@ -265,9 +298,10 @@ pub async fn suggest(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
-    /// Start of the window (default: now).
+    /// Start of the window (default: now; for an `.ics` feed, 30 days ago).
     pub from: Option<String>,
-    /// End of the window (default: 14 days after `from`).
+    /// End of the window (default: 14 days after `from`; for an `.ics` feed, a year
+    /// from now).
     pub to: Option<String>,
     /// The zone times are returned in.
     pub tz: Option<String>,
@@ -335,7 +369,8 @@ fn private(mut resp: Response) -> Response {
 }
 
 /// A person's or room's calendar as iCalendar (`GET /v1/calendars/alice.ics?key=...`):
-/// full events for callers who may see them, `busy` blocks otherwise.
+/// full events for callers who may see them, `busy` blocks otherwise; by default the
+/// meetings from 30 days back to a year ahead (what a subscribed application shows).
 #[utoipa::path(get, path = "/v1/calendars/{file}", tag = "calendars",
     params(("file" = String, Path, description = "`ID.ics`"), FeedQuery),
     responses((status = 200, description = "text/calendar", content_type = "text/calendar", body = String), (status = 404, body = Problem)), security(("bearer" = [])))]
@@ -353,7 +388,7 @@ pub async fn ics(
     };
     let r = resource(&api, "id", id)?;
     let z = api.dir.zone_of(&r).unwrap_or(Zone::Utc);
-    let window = window(&api, &q.from, &q.to, z)?;
+    let window = window_of(&api, &q.from, &q.to, z, FEEDS)?;
     let events: Vec<Event> = meetings_of(&api, &r, window)
         .await?
         .iter()

@@ -200,15 +200,33 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
     }
 
     async fn cancel(self, _: Context, meeting: MeetingId, scope: CancelScope) -> Outcome {
-        let organizer = lock(&self.shared.state)
-            .state()
-            .meeting(&meeting)
-            .map(|m| m.organizer.clone());
-        let Some(organizer) = organizer else {
+        let found = lock(&self.shared.state).state().meeting(&meeting).cloned();
+        let Some(m) = found else {
             return Outcome::Rejected(Rejection::UnknownMeeting(meeting));
         };
-        if let Some(wrong) = self.wrong_office(&organizer, "cancel") {
+        if let Some(wrong) = self.wrong_office(&m.organizer, "cancel") {
             return wrong;
+        }
+        // Checked where the cancellation enters, outside the lock: one instance must be
+        // one (or one cancelled before: nothing to do again); "this and the following"
+        // with none left from there changes nothing and tells nobody.
+        let starts: Vec<_> = m
+            .instances()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        match scope {
+            CancelScope::Instance(t) if !starts.contains(&t) && !m.cancelled.contains(&t) => {
+                return Outcome::Rejected(Rejection::NoSuchInstance { meeting, at: t });
+            }
+            CancelScope::ThisAndFollowing(t) if !starts.iter().any(|s| *s >= t) => {
+                return Outcome::Cancelled {
+                    meeting,
+                    removed: 0,
+                };
+            }
+            _ => {}
         }
         let cmd = Command::Cancel {
             meeting: meeting.clone(),
