@@ -432,15 +432,30 @@ fn a_wrong_secret_flood_leaves_other_callers_within_twice_idle_latency() {
     let target_id = target.split('_').nth(1).unwrap().to_string();
 
     // Probing: a wrong secret for a known id costs what one for an unknown id costs (a
-    // dummy hash), so answers do not tell which ids exist. Alternated, within the
-    // address's allowance of first verifications.
-    let known = median_wrong(http, &target_id, 5);
-    let unknown = median_wrong(http, "0123456789ab", 5);
-    let ratio = known.as_secs_f64() / unknown.as_secs_f64();
-    assert!(
-        (0.5..=2.0).contains(&ratio),
-        "known id {known:?}, unknown id {unknown:?}: the time tells them apart"
-    );
+    // dummy hash), so answers do not tell which ids exist. Alternated one by one (so a
+    // cold start or a busy moment weighs on both), within the address's allowance of
+    // first verifications; three rounds at most, as the machine is shared (without the
+    // dummy hash the ratio is near 100 every time).
+    let mut probes = Vec::new();
+    for round in 0..3 {
+        if round > 0 {
+            std::thread::sleep(Duration::from_secs(2)); // the allowance refills
+        }
+        let (mut known, mut unknown) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            known.push(median_wrong(http, &target_id, 1));
+            unknown.push(median_wrong(http, "0123456789ab", 1));
+        }
+        known.sort();
+        unknown.sort();
+        let ratio = known[2].as_secs_f64() / unknown[2].as_secs_f64();
+        probes.push((known[2], unknown[2]));
+        if (0.5..=2.0).contains(&ratio) {
+            break;
+        }
+        assert!(round < 2, "known and unknown ids answer in different times: {probes:?}");
+    }
+    std::thread::sleep(Duration::from_secs(2));
 
     assert_eq!(
         call(http, "GET", "/v1/offices", Some(&legit), &[], None).status,
