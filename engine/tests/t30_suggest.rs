@@ -249,6 +249,25 @@ fn minimum_attendance_admits_partial_times_ranked_after_full_ones() {
 }
 
 #[test]
+fn with_a_minimum_attendance_only_those_who_come_must_be_inside_their_hours() {
+    // New York and Sydney share no working hour on a Monday: with everyone required in
+    // hours nothing fits; with half of them enough, times are offered, each inside the
+    // hours of at least one of the two.
+    let mut req = SuggestRequest::new(ids(&["alice", "tom"]), 3600, day_window(7));
+    req.working_hours_only = true;
+    assert!(suggest(&req, &directory(), &BTreeMap::new())
+        .unwrap()
+        .candidates
+        .is_empty());
+    req.min_attendance = 0.5;
+    let a = suggest(&req, &directory(), &BTreeMap::new()).unwrap();
+    assert!(!a.candidates.is_empty(), "{:?}", a.empty_reason);
+    for x in &a.candidates {
+        assert!(x.attendees.iter().any(|s| s.in_working_hours), "{x:?}");
+    }
+}
+
+#[test]
 fn recurring_proposals_count_the_instances_that_work() {
     let mut c = Cals::new();
     // Alice is busy at 10:00 on the third Monday only.

@@ -410,6 +410,38 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         None,
     );
     assert!(feed.body.contains(&format!("UID:{far_id}")), "{feed:?}");
+    // Suggestions take the CLI's options: a weekly series (candidates are first
+    // instances) for New York and London; four continents find a time once working hours
+    // do not bind, or half of them may be missing.
+    let suggest = |body: &str| {
+        call(
+            ny,
+            "POST",
+            "/v1/suggestions",
+            Some(&ny_key),
+            &[],
+            Some(body),
+        )
+    };
+    let weekly = suggest(
+        r#"{"required":["alice","dev"],"duration_minutes":30,"from":"2027-05-03T00:00:00Z","to":"2027-05-08T00:00:00Z","rrule":"FREQ=WEEKLY;COUNT=4","zone":"America/New_York"}"#,
+    );
+    assert_eq!(weekly.status, 200, "{weekly:?}");
+    assert!(
+        !weekly.json()["candidates"].as_array().unwrap().is_empty(),
+        "{weekly:?}"
+    );
+    let everyone = r#""required":["alice","dev","priya","tom"],"duration_minutes":60,"from":"2027-05-03T00:00:00Z","to":"2027-05-08T00:00:00Z""#;
+    let loose = suggest(&format!(r#"{{{everyone},"working_hours_only":false}}"#));
+    assert!(
+        !loose.json()["candidates"].as_array().unwrap().is_empty(),
+        "{loose:?}"
+    );
+    let half = suggest(&format!(r#"{{{everyone},"min_attendance":0.5}}"#));
+    assert!(
+        !half.json()["candidates"].as_array().unwrap().is_empty(),
+        "{half:?}"
+    );
     // The feed gives the UID back.
     let feed = call(
         ny,

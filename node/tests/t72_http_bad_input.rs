@@ -122,6 +122,8 @@ fn bad_requests_get_their_problem_and_change_nothing() {
         ("GET", "/v1/freebusy?who=alice&bogus=1".into(), k, vec![], None, 400, "bad-input", Some("query")),
         ("POST", "/v1/suggestions".into(), k, vec![], Some(r#"{"required":[],"duration_minutes":30,"from":"2027-01-01","to":"2027-01-02"}"#.into()), 400, "bad-input", Some("required")),
         ("POST", "/v1/suggestions".into(), k, vec![], Some(r#"{"required":["alice"],"duration_minutes":-5,"from":"2027-01-01","to":"2027-01-02"}"#.into()), 400, "bad-input", Some("duration_minutes")),
+        ("POST", "/v1/suggestions".into(), k, vec![], Some(r#"{"required":["alice"],"duration_minutes":30,"from":"2027-01-01","to":"2027-01-02","min_attendance":1.5}"#.into()), 400, "bad-input", Some("min_attendance")),
+        ("POST", "/v1/suggestions".into(), k, vec![], Some(r#"{"required":["alice"],"duration_minutes":30,"from":"2027-01-01","to":"2027-01-02","rrule":"FREQ=SOMETIMES"}"#.into()), 422, "invalid-value", Some("rrule")),
     ];
     for (method, path, key, headers, body, status, kind, field) in &cases {
         let r = call(PORT, method, path, *key, headers, body.as_deref());

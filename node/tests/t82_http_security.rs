@@ -453,7 +453,10 @@ fn a_wrong_secret_flood_leaves_other_callers_within_twice_idle_latency() {
         if (0.5..=2.0).contains(&ratio) {
             break;
         }
-        assert!(round < 2, "known and unknown ids answer in different times: {probes:?}");
+        assert!(
+            round < 2,
+            "known and unknown ids answer in different times: {probes:?}"
+        );
     }
     std::thread::sleep(Duration::from_secs(2));
 

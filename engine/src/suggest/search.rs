@@ -30,7 +30,8 @@ struct Feasible {
 #[derive(Default)]
 struct Totals {
     req_free: Vec<u16>,
-    req_in_hours: Vec<u16>,
+    /// Required people free and inside their working hours.
+    req_free_in_hours: Vec<u16>,
     opt_free: Vec<u16>,
     in_hours: Vec<u16>,
     not_lunch: Vec<u16>,
@@ -51,7 +52,7 @@ impl Totals {
         let n = grid.n;
         let mut t = Totals {
             req_free: vec![0; n],
-            req_in_hours: vec![0; n],
+            req_free_in_hours: vec![0; n],
             opt_free: vec![0; n],
             in_hours: vec![0; n],
             not_lunch: vec![0; n],
@@ -61,7 +62,7 @@ impl Totals {
         };
         for (i, lane) in lanes.iter().enumerate() {
             let (free, hours) = if required[i] {
-                (&mut t.req_free, Some(&mut t.req_in_hours))
+                (&mut t.req_free, Some(&mut t.req_free_in_hours))
             } else {
                 (&mut t.opt_free, None)
             };
@@ -70,7 +71,7 @@ impl Totals {
             }
             if let Some(h) = hours {
                 for (k, f) in lane.flags.iter().enumerate() {
-                    h[k] += u16::from(f & IN_HOURS != 0);
+                    h[k] += u16::from(f & IN_HOURS != 0 && f & BUSY == 0);
                 }
             }
             let z = zone_group[i];
@@ -316,7 +317,9 @@ impl<'a> Scan<'a> {
     fn evaluate(&self, k: usize, misses: &mut Misses) -> Option<Feasible> {
         let t = &self.totals;
         let req_free = usize::from(t.req_free[k]);
-        let req_out_of_hours = usize::from(t.req_in_hours[k]) < self.n_required;
+        // Those who come must be inside their hours: with a minimum attendance, enough
+        // of the required people free and in hours (the others may be neither).
+        let req_out_of_hours = usize::from(t.req_free_in_hours[k]) < self.need_required;
         if req_free < self.need_required {
             misses.attendees += 1;
             return None;

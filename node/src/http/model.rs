@@ -297,6 +297,23 @@ pub struct SuggestIn {
     #[serde(default, deserialize_with = "whole_opt")]
     #[schema(minimum = 1, maximum = 50)]
     pub max: Option<i64>,
+    /// A recurrence (an RRULE value): candidates are first instances of the series.
+    #[serde(default)]
+    pub rrule: Option<String>,
+    /// The zone the series repeats in (default: the first required person's).
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// Only times inside every required person's working hours (default true).
+    #[serde(default = "yes")]
+    pub working_hours_only: bool,
+    /// The share of required people who must be free (default 1: all).
+    #[serde(default)]
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub min_attendance: Option<f64>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One suggested time.

@@ -20,6 +20,7 @@ use axum::Json;
 use engine::calendar::Interval;
 use engine::ical::{export_events, Event};
 use engine::ids::{OfficeId, ResourceId};
+use engine::recurrence::Rule;
 use engine::suggest::{RoomRequest, SuggestRequest};
 use engine::time::format::rfc3339_in;
 use engine::time::{Instant, Zone};
@@ -257,6 +258,21 @@ pub async fn suggest(
         .as_deref()
         .map(|r| model::named(&api.dir, "room", r))
         .transpose()?;
+    let min_attendance = q.min_attendance.unwrap_or(1.0);
+    if !(0.0..=1.0).contains(&min_attendance) {
+        return Err(Problem::bad_input(
+            "min_attendance",
+            format!("0 to 1, not {min_attendance}"),
+        ));
+    }
+    let recurrence = (q.rrule.as_deref())
+        .map(|r| Rule::parse(r).map_err(|e| Problem::invalid_value("rrule", e.to_string())))
+        .transpose()?;
+    let zone = q
+        .zone
+        .as_deref()
+        .map(|z| model::zone("zone", z))
+        .transpose()?;
     let z = api.dir.zone_of(&required[0]).unwrap_or(Zone::Utc);
     let window = window(&api, &Some(q.from.clone()), &Some(q.to.clone()), z)?;
     let request = SuggestRequest {
@@ -268,10 +284,10 @@ pub async fn suggest(
         granularity_secs: 900,
         preferred: None,
         max_candidates: max as usize,
-        min_attendance: 1.0,
-        working_hours_only: true,
-        recurrence: None,
-        zone: None,
+        min_attendance,
+        working_hours_only: q.working_hours_only,
+        recurrence,
+        zone,
     };
     let office = api.home(&required[0])?;
     let client = api.office(&office).await?;
