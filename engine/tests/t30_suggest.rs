@@ -268,6 +268,26 @@ fn with_a_minimum_attendance_only_those_who_come_must_be_inside_their_hours() {
 }
 
 #[test]
+fn a_recurring_proposal_is_checked_in_working_hours_instance_by_instance() {
+    // Weekly at 21:00 UTC from Monday 1 March 2027: 16:00-17:00 in New York while it is
+    // on EST, 17:00-18:00 once it moves to EDT on 14 March: the last two instances fall
+    // outside Alice's hours.
+    let utc = zone("UTC");
+    let first = at(utc, 2027, 3, 1, 21, 0);
+    let mut req = SuggestRequest::new(ids(&["alice"]), 3600, Interval::from_len(first, 3600));
+    req.working_hours_only = true;
+    req.recurrence = Some(Rule::parse("FREQ=WEEKLY;COUNT=4").unwrap());
+    req.zone = Some(utc);
+    let a = suggest(&req, &directory(), &BTreeMap::new()).unwrap();
+    let fit = a.candidates[0].instances.as_ref().unwrap();
+    assert_eq!((fit.ok, fit.total), (2, 4), "{fit:?}");
+    assert_eq!(
+        fit.failing,
+        [at(utc, 2027, 3, 15, 21, 0), at(utc, 2027, 3, 22, 21, 0)]
+    );
+}
+
+#[test]
 fn recurring_proposals_count_the_instances_that_work() {
     let mut c = Cals::new();
     // Alice is busy at 10:00 on the third Monday only.

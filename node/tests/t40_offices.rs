@@ -354,3 +354,43 @@ async fn a_coordinator_restarted_before_every_vote_aborts_everywhere() {
     let busy = restart_mid_transaction("ny-prepared", &["ny"]).await;
     assert_eq!(busy, (0, 0), "aborted at both offices");
 }
+
+/// A weekly booking refused because one of its later instances clashes: the
+/// alternatives offered are starts at which every instance works, never the time refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_series_is_offered_only_times_when_every_instance_works() {
+    let c = start("series-alts").await;
+    let ny = connect(c.addrs[&OfficeId::new("ny")]).await.unwrap();
+    // Dev is busy at 10:00 a fortnight after the proposed series starts.
+    let later = {
+        let mut m = meeting("dev-later", "dev", &[], &[], 10);
+        m.recurrence.dtstart = engine::time::Wall(m.recurrence.dtstart.0 + 14 * 86_400);
+        m
+    };
+    let london = connect(c.addrs[&OfficeId::new("london")]).await.unwrap();
+    let r = london
+        .book(tarpc::context::current(), later, false.into())
+        .await
+        .unwrap();
+    assert!(matches!(r, BookReply::Booked { .. }), "{r:?}");
+    let mut weekly = meeting("weekly", "alice", &["dev"], &[], 10);
+    weekly
+        .recurrence
+        .rrules
+        .push(engine::recurrence::Rule::parse("FREQ=WEEKLY;COUNT=4").unwrap());
+    let refused_start = weekly.recurrence.start();
+    let reply = ny
+        .book(tarpc::context::current(), weekly.clone(), false.into())
+        .await
+        .unwrap();
+    let BookReply::Conflicts { alternatives, .. } = reply else {
+        panic!("expected conflicts, got {reply:?}")
+    };
+    let alternatives = alternatives.expect("alternatives");
+    assert!(!alternatives.candidates.is_empty(), "{alternatives:?}");
+    for alt in &alternatives.candidates {
+        assert_ne!(alt.start, refused_start, "the refused time offered again");
+        let fit = alt.instances.as_ref().expect("checked instance by instance");
+        assert_eq!(fit.ok, fit.total, "{alt:?}");
+    }
+}

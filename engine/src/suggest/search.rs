@@ -131,7 +131,7 @@ pub fn suggest(
     if let Some(rule) = &req.recurrence {
         feasible.truncate(RECURRING_SHORTLIST);
         for f in &mut feasible {
-            let fit = scan.instance_fit(f, rule, src)?;
+            let fit = scan.instance_fit(f, rule, src, dir)?;
             f.rank.instances_ok = fit.ok;
             f.fit = Some(fit);
         }
@@ -384,12 +384,15 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Checks every instance of a recurring proposal starting at candidate `f`.
+    /// Checks every instance of a recurring proposal starting at candidate `f`: enough
+    /// required people free and, with `working_hours_only`, inside their working hours at
+    /// that instance (the hours move against each other across DST changes), and the room.
     fn instance_fit(
         &self,
         f: &Feasible,
         rule: &crate::recurrence::Rule,
         src: &dyn BusySource,
+        dir: &Directory,
     ) -> Result<InstanceFit, SuggestError> {
         let zone = self
             .req
@@ -410,11 +413,16 @@ impl<'a> Scan<'a> {
                     .iter()
                     .all(|(b, s)| !s.blocks() || !b.overlaps(&iv))
             };
+            let in_hours = |r: &ResourceId| {
+                !self.req.working_hours_only
+                    || (dir.working(r, iv).ok().into_iter().flatten())
+                        .any(|h| h.start <= iv.start && iv.end <= h.end)
+            };
             let req_free = self
                 .lanes
                 .iter()
                 .zip(&self.required)
-                .filter(|(l, r)| **r && free(&l.resource))
+                .filter(|(l, r)| **r && free(&l.resource) && in_hours(&l.resource))
                 .count();
             let room_ok = f.room.is_none_or(|r| free(&self.rooms[r].0.resource));
             if req_free >= self.need_required && room_ok {

@@ -150,7 +150,8 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         suggest(req, dir, &busy).map_err(|e| e.to_string())
     }
 
-    /// The best three times near a refused meeting's start (a day before to four after).
+    /// The best three times near a refused meeting's start (a day before to four after);
+    /// for a series, only starts at which every instance of its (first) rule works.
     pub(super) async fn alternatives(&self, m: &MeetingSpec) -> Result<Suggestions, String> {
         let start = m.recurrence.start();
         let window = Interval::new(start.plus_secs(-86_400), start.plus_secs(4 * 86_400));
@@ -172,6 +173,12 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         req.room = m.rooms.first().cloned().map(RoomRequest::Specific);
         req.preferred = Some(start);
         req.max_candidates = 3;
-        self.suggest_for(&req).await
+        req.recurrence = m.recurrence.rrules.first().cloned();
+        req.zone = Some(m.recurrence.zone);
+        let mut found = self.suggest_for(&req).await?;
+        found
+            .candidates
+            .retain(|c| c.instances.as_ref().is_none_or(|f| f.ok == f.total));
+        Ok(found)
     }
 }
