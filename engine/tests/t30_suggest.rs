@@ -288,6 +288,21 @@ fn a_recurring_proposal_is_checked_in_working_hours_instance_by_instance() {
 }
 
 #[test]
+fn a_room_keeps_its_offices_hours() {
+    // Tom's Monday in Sydney is Sunday evening in New York: a New York room is closed
+    // then, so with working hours only there is no time; with any hours there is.
+    let syd = zone("Australia/Sydney");
+    let window = Interval::new(at(syd, 2026, 12, 7, 9, 0), at(syd, 2026, 12, 7, 17, 0));
+    let mut req = SuggestRequest::new(ids(&["tom"]), 3600, window);
+    req.room = Some(RoomRequest::Specific(ResourceId::new("plain")));
+    req.working_hours_only = true;
+    let closed = suggest(&req, &directory(), &BTreeMap::new()).unwrap();
+    assert!(closed.candidates.is_empty(), "{:?}", closed.candidates);
+    req.working_hours_only = false;
+    assert!(!suggest(&req, &directory(), &BTreeMap::new()).unwrap().candidates.is_empty());
+}
+
+#[test]
 fn recurring_proposals_count_the_instances_that_work() {
     let mut c = Cals::new();
     // Alice is busy at 10:00 on the third Monday only.

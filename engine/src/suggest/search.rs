@@ -301,16 +301,21 @@ impl<'a> Scan<'a> {
                 v
             }
         };
-        Ok(rooms
+        // A room keeps its office's hours: with `working_hours_only`, a time outside them
+        // (09:15 in Sydney is Sunday night in a London room) does not fit.
+        rooms
             .into_iter()
             .map(|r| {
                 let zone = dir.zone_of(&r.id).unwrap_or(Zone::Utc);
-                (
-                    Lane::build(grid, r.id.clone(), zone, &src.busy(&r.id, pad), &[], &[]),
-                    r.capacity,
-                )
+                let working = match req.working_hours_only {
+                    true => dir.working(&r.id, pad)?,
+                    false => vec![],
+                };
+                let busy = src.busy(&r.id, pad);
+                let lane = Lane::build(grid, r.id.clone(), zone, &busy, &working, &[]);
+                Ok((lane, r.capacity))
             })
-            .collect())
+            .collect()
     }
 
     /// Scores slot `k`, or says why it is not feasible.
@@ -329,7 +334,8 @@ impl<'a> Scan<'a> {
             return None;
         }
         let room = if self.req.room.is_some() {
-            match self.rooms.iter().position(|(l, _)| l.flags[k] & BUSY == 0) {
+            let open = |l: &Lane| !self.req.working_hours_only || l.flags[k] & IN_HOURS != 0;
+            match (self.rooms.iter()).position(|(l, _)| l.flags[k] & BUSY == 0 && open(l)) {
                 Some(i) => Some(i),
                 None => {
                     misses.room += 1;
@@ -424,7 +430,10 @@ impl<'a> Scan<'a> {
                 .zip(&self.required)
                 .filter(|(l, r)| **r && free(&l.resource) && in_hours(&l.resource))
                 .count();
-            let room_ok = f.room.is_none_or(|r| free(&self.rooms[r].0.resource));
+            let room_ok = (f.room).is_none_or(|r| {
+                let room = &self.rooms[r].0.resource;
+                free(room) && in_hours(room)
+            });
             if req_free >= self.need_required && room_ok {
                 fit.ok += 1;
             } else if fit.failing.len() < 20 {
