@@ -299,7 +299,10 @@ fn a_room_keeps_its_offices_hours() {
     let closed = suggest(&req, &directory(), &BTreeMap::new()).unwrap();
     assert!(closed.candidates.is_empty(), "{:?}", closed.candidates);
     req.working_hours_only = false;
-    assert!(!suggest(&req, &directory(), &BTreeMap::new()).unwrap().candidates.is_empty());
+    assert!(!suggest(&req, &directory(), &BTreeMap::new())
+        .unwrap()
+        .candidates
+        .is_empty());
 }
 
 #[test]

@@ -390,7 +390,10 @@ async fn a_refused_series_is_offered_only_times_when_every_instance_works() {
     assert!(!alternatives.candidates.is_empty(), "{alternatives:?}");
     for alt in &alternatives.candidates {
         assert_ne!(alt.start, refused_start, "the refused time offered again");
-        let fit = alt.instances.as_ref().expect("checked instance by instance");
+        let fit = alt
+            .instances
+            .as_ref()
+            .expect("checked instance by instance");
         assert_eq!(fit.ok, fit.total, "{alt:?}");
     }
 }

@@ -410,6 +410,23 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         None,
     );
     assert!(feed.body.contains(&format!("UID:{far_id}")), "{feed:?}");
+    // Five people in a four-seat room: refused by name (t72), booked with a warning when
+    // the key overrides.
+    let crowded = call(
+        ny,
+        "POST",
+        "/v1/meetings",
+        Some(&ny_key),
+        &[("Idempotency-Key", "crowded-1")],
+        Some(r#"{"title":"Crowded","organizer":"alice","attendees":["bob","carmen","dev","emma"],"rooms":["ny-liberty"],"start":"2027-06-01T10:00","duration_minutes":30,"override":true}"#),
+    );
+    assert_eq!(crowded.status, 201, "{crowded:?}");
+    assert!(
+        crowded.json()["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("ny-liberty seats 4")),
+        "{crowded:?}"
+    );
     // Suggestions take the CLI's options: a weekly series (candidates are first
     // instances) for New York and London; four continents find a time once working hours
     // do not bind, or half of them may be missing.

@@ -121,6 +121,21 @@ pub fn book(remote: &Remote, meeting: &MeetingSpec, force: bool) -> Result<BookR
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let remote = Remote::new(&args.cluster)?;
     let meeting = meeting_of(args, &remote)?;
+    // A room with fewer seats than people: refused unless --override, then a warning.
+    let people = 1 + meeting.attendees.len();
+    for room in meeting.rooms.iter().filter_map(|r| remote.dir.rooms.get(r)) {
+        if (room.capacity as usize) < people {
+            let what = format!(
+                "{} seats {}; the meeting has {people} people",
+                room.id, room.capacity
+            );
+            anyhow::ensure!(
+                args.force,
+                "not booked: {what} (--override books it anyway)"
+            );
+            writeln!(out, "warning: {what}")?;
+        }
+    }
     let reply = book(&remote, &meeting, args.force)?;
     print_reply(&remote, &meeting, reply, "booked", out)
 }

@@ -241,6 +241,27 @@ fn conflicts_problem(
     .with("alternatives", alts)
 }
 
+/// Rooms with fewer seats than the meeting has people: refused (422 naming the rooms)
+/// unless the request overrides, and then the warnings to send back.
+fn crowded(api: &Api, spec: &MeetingSpec, force: bool) -> Result<Vec<String>, Problem> {
+    let people = 1 + spec.attendees.len();
+    let over: Vec<String> = (spec.rooms.iter())
+        .filter_map(|r| api.dir.rooms.get(r))
+        .filter(|room| (room.capacity as usize) < people)
+        .map(|room| {
+            format!(
+                "{} seats {}; the meeting has {people} people",
+                room.id, room.capacity
+            )
+        })
+        .collect();
+    if over.is_empty() || force {
+        Ok(over)
+    } else {
+        Err(Problem::invalid_value("rooms", over.join("; ")))
+    }
+}
+
 /// The conflicts an override booked over, in words.
 fn warnings(overridden: &[engine::calendar::Conflict]) -> Vec<String> {
     (overridden.iter())
@@ -296,6 +317,7 @@ pub async fn create(
     let spec = spec_of(&api, meeting_id(&key, &idem), &request)?;
     may_act_for(&api, &key, &spec.organizer)?;
     let force = force_of(&key, request.force)?;
+    let crowded = crowded(&api, &spec, request.force)?;
     let home = api.home(&spec.organizer)?;
     let client = api.office(&home).await?;
     let replay = |existing: MeetingSpec| {
@@ -325,7 +347,8 @@ pub async fn create(
         .await
     {
         Ok(BookReply::Booked { overridden, .. }) => {
-            let warnings = warnings(&overridden);
+            let mut warnings = warnings(&overridden);
+            warnings.extend(crowded);
             Ok(with_location(
                 StatusCode::CREATED,
                 meeting_out(&spec, tz, warnings),
@@ -399,6 +422,7 @@ pub async fn update(
     // meeting the key may not change reads as absent.
     may_act_for(&api, &key, &spec.organizer)?;
     let force = force_of(&key, request.force)?;
+    let crowded = crowded(&api, &spec, request.force)?;
     let existing = find(&api, &key, &id).await?;
     if !api.acts_for(&key, &existing.organizer) {
         return Err(Problem::not_found("meeting", id.as_str()));
@@ -417,7 +441,8 @@ pub async fn update(
         .await
     {
         Ok(BookReply::Booked { overridden, .. }) => {
-            let warnings = warnings(&overridden);
+            let mut warnings = warnings(&overridden);
+            warnings.extend(crowded);
             Ok(Json(meeting_out(&spec, tz, warnings)).into_response())
         }
         Ok(BookReply::Conflicts {
