@@ -418,7 +418,9 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         "/v1/meetings",
         Some(&ny_key),
         &[("Idempotency-Key", "crowded-1")],
-        Some(r#"{"title":"Crowded","organizer":"alice","attendees":["bob","carmen","dev","emma"],"rooms":["ny-liberty"],"start":"2027-06-01T10:00","duration_minutes":30,"override":true}"#),
+        Some(
+            r#"{"title":"Crowded","organizer":"alice","attendees":["bob","carmen","dev","emma"],"rooms":["ny-liberty"],"start":"2027-06-01T10:00","duration_minutes":30,"override":true}"#,
+        ),
     );
     assert_eq!(crowded.status, 201, "{crowded:?}");
     assert!(
@@ -427,6 +429,30 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
             .is_some_and(|w| w.contains("ny-liberty seats 4")),
         "{crowded:?}"
     );
+    // A local start that a clock change skips, and a start in the past: booked, with a
+    // word about each.
+    let noted = |idem: &str, start: &str| {
+        call(
+            ny,
+            "POST",
+            "/v1/meetings",
+            Some(&ny_key),
+            &[("Idempotency-Key", idem)],
+            Some(&format!(
+                r#"{{"title":"Noted","organizer":"alice","start":"{start}","duration_minutes":30,"override":true}}"#
+            )),
+        )
+    };
+    let gap = noted("gap-1", "2027-03-14T02:30");
+    assert_eq!(gap.status, 201, "{gap:?}");
+    assert!(
+        gap.body.contains("does not exist in America/New_York"),
+        "{gap:?}"
+    );
+    assert!(gap.body.contains("2027-03-14T03:30:00-04:00"), "{gap:?}");
+    let past = noted("past-1", "2020-01-06T10:00");
+    assert_eq!(past.status, 201, "{past:?}");
+    assert!(past.body.contains("starts in the past"), "{past:?}");
     // Suggestions take the CLI's options: a weekly series (candidates are first
     // instances) for New York and London; four continents find a time once working hours
     // do not bind, or half of them may be missing.

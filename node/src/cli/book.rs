@@ -121,6 +121,12 @@ pub fn book(remote: &Remote, meeting: &MeetingSpec, force: bool) -> Result<BookR
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let remote = Remote::new(&args.cluster)?;
     let meeting = meeting_of(args, &remote)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    for note in super::timearg::start_notes(args.start, meeting.recurrence.zone, now) {
+        writeln!(out, "warning: {note}")?;
+    }
     // A room with fewer seats than people: refused unless --override, then a warning.
     let people = 1 + meeting.attendees.len();
     for room in meeting.rooms.iter().filter_map(|r| remote.dir.rooms.get(r)) {

@@ -24,6 +24,32 @@ impl TimeArg {
                 .unwrap_or(Instant(w.0)),
         }
     }
+
+    /// When this is a local time that does not exist in `zone` (skipped by a clock
+    /// change), a warning saying so and what it was read as.
+    pub fn gap_note(self, zone: Zone) -> Option<String> {
+        let TimeArg::Wall(w) = self else {
+            return None;
+        };
+        let t = self.resolve(zone);
+        (zone.to_wall(t) != w).then(|| {
+            format!(
+                "that local time does not exist in {} (the clocks change): read as {}",
+                zone.name(),
+                engine::time::format::rfc3339_in(t, zone)
+            )
+        })
+    }
+}
+
+/// Warnings on a meeting's start as written, read in `zone`: a local time a clock
+/// change skips, a start in the past (`now`, seconds since the epoch).
+pub fn start_notes(arg: TimeArg, zone: Zone, now: i64) -> Vec<String> {
+    let mut out: Vec<String> = arg.gap_note(zone).into_iter().collect();
+    if arg.resolve(zone).0 < now {
+        out.push("the meeting starts in the past".into());
+    }
+    out
 }
 
 /// Parses `2026-01-01`, `2026-01-01T09:00[:00]`, `...Z`, `...+05:30`, or iCalendar's

@@ -262,6 +262,17 @@ fn crowded(api: &Api, spec: &MeetingSpec, force: bool) -> Result<Vec<String>, Pr
     }
 }
 
+/// Warnings on the written start: a local time a clock change skips, a start in the past.
+fn start_notes(request: &MeetingIn, spec: &MeetingSpec) -> Vec<String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let written = crate::cli::timearg::parse_time_arg(&request.start);
+    (written.into_iter())
+        .flat_map(|arg| crate::cli::timearg::start_notes(arg, spec.recurrence.zone, now))
+        .collect()
+}
+
 /// The conflicts an override booked over, in words.
 fn warnings(overridden: &[engine::calendar::Conflict]) -> Vec<String> {
     (overridden.iter())
@@ -317,7 +328,11 @@ pub async fn create(
     let spec = spec_of(&api, meeting_id(&key, &idem), &request)?;
     may_act_for(&api, &key, &spec.organizer)?;
     let force = force_of(&key, request.force)?;
-    let crowded = crowded(&api, &spec, request.force)?;
+    let crowded = [
+        crowded(&api, &spec, request.force)?,
+        start_notes(&request, &spec),
+    ]
+    .concat();
     let home = api.home(&spec.organizer)?;
     let client = api.office(&home).await?;
     let replay = |existing: MeetingSpec| {
@@ -422,7 +437,11 @@ pub async fn update(
     // meeting the key may not change reads as absent.
     may_act_for(&api, &key, &spec.organizer)?;
     let force = force_of(&key, request.force)?;
-    let crowded = crowded(&api, &spec, request.force)?;
+    let crowded = [
+        crowded(&api, &spec, request.force)?,
+        start_notes(&request, &spec),
+    ]
+    .concat();
     let existing = find(&api, &key, &id).await?;
     if !api.acts_for(&key, &existing.organizer) {
         return Err(Problem::not_found("meeting", id.as_str()));
