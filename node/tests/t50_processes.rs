@@ -149,6 +149,10 @@ fn the_cli_drives_a_cluster() {
     let (code, text) = book(&["--id", "c1"]);
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("booked c1"), "{text}");
+    // The same command again (as after a lost answer): booked before, nothing to do.
+    let (code, text) = book(&["--id", "c1"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("booked c1 before"), "{text}");
     let (code, text) = book(&["--id", "c2"]);
     assert_eq!(code, Some(2), "not booked is a failure exit: {text}");
     assert!(

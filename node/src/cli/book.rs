@@ -142,8 +142,25 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             writeln!(out, "warning: {what}")?;
         }
     }
-    let reply = book(&remote, &meeting, args.force)?;
-    print_reply(&remote, &meeting, reply, "booked", out)
+    let reply = book(&remote, &meeting, args.force);
+    // The same command again after an answer was lost (a crash, a cut link): if the
+    // meeting as asked is there, it is booked; say so instead of "exists" or the error.
+    let booked_before = || {
+        (remote.meeting(meeting.id.as_str()).ok())
+            .is_some_and(|m| crate::http::meetings::same_meeting(&m, &meeting))
+    };
+    match reply {
+        Ok(BookReply::Refused { .. }) | Err(_) if booked_before() => {
+            writeln!(
+                out,
+                "booked {} before (the same meeting): nothing to do",
+                meeting.id
+            )?;
+            Ok(())
+        }
+        Ok(reply) => print_reply(&remote, &meeting, reply, "booked", out),
+        Err(e) => Err(e),
+    }
 }
 
 /// Prints what a booking or a change came to (conflicts with the best alternatives);
