@@ -325,6 +325,24 @@ fn the_cli_drives_a_cluster() {
         root.to_str().unwrap(),
     ]);
     assert_eq!(text.matches(": up,").count(), 4, "{text}");
+
+    // Sydney's node stops: free/busy answers for the others and names what it could not.
+    let pid = std::fs::read_to_string(root.join("sydney.pid")).unwrap();
+    let _ = Command::new("kill").args(["-9", pid.trim()]).status();
+    std::thread::sleep(Duration::from_millis(300));
+    let (code, text) = run(&[
+        "freebusy",
+        "--cluster",
+        "--who",
+        "alice,tom",
+        "--from",
+        "2027-03-02",
+        "--to",
+        "2027-03-03",
+    ]);
+    assert_ne!(code, Some(0), "{text}");
+    assert!(text.contains("Alice"), "alice's answer is shown: {text}");
+    assert!(text.contains("not answered: tom (office sydney"), "{text}");
 }
 
 /// Two organizers in different offices (New York, London) race for one room in a third

@@ -29,16 +29,26 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let zone = args.common.zone(&w, who.first())?;
     let window = args.common.window(zone)?;
     let mut all = Vec::new();
+    // With --cluster, an office that cannot be reached is named after the others' answers
+    // (and the command fails), instead of failing the whole answer.
+    let mut unreachable: Vec<String> = Vec::new();
     let remote = args.common.remote()?;
     for r in &who {
         let fb = match &remote {
             Some(remote) => {
-                let home = remote.home(r)?;
-                let ctx = tarpc::context::current();
-                match remote
-                    .block_on(home.free_busy(ctx, vec![r.clone()], window, None))?
-                    .map_err(anyhow::Error::msg)?
-                {
+                let asked = remote.home(r).and_then(|home| {
+                    let ctx = tarpc::context::current();
+                    Ok(remote.block_on(home.free_busy(ctx, vec![r.clone()], window, None))?)
+                });
+                let reply = match asked {
+                    Ok(reply) => reply.map_err(anyhow::Error::msg)?,
+                    Err(e) => {
+                        let office = w.dir.home(r).map(|o| o.to_string()).unwrap_or_default();
+                        unreachable.push(format!("{r} (office {office}: {e:#})"));
+                        continue;
+                    }
+                };
+                match reply {
                     FreeBusyReply::Fresh { mut answer, .. } if answer.len() == 1 => {
                         answer.remove(0)
                     }
@@ -75,8 +85,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                 "from": rfc3339_in(window.start, zone),
                 "to": rfc3339_in(window.end, zone),
                 "resources": v,
+                "unreachable": unreachable,
             }))?
         )?;
+        anyhow::ensure!(
+            unreachable.is_empty(),
+            "not answered: {}",
+            unreachable.join("; ")
+        );
         return Ok(());
     }
     writeln!(
@@ -113,5 +129,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         }
     }
     write!(out, "{}", t.render())?;
+    anyhow::ensure!(
+        unreachable.is_empty(),
+        "not answered: {}",
+        unreachable.join("; ")
+    );
     Ok(())
 }
