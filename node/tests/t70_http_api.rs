@@ -16,6 +16,18 @@ fn key(root: &Path, office: &str, scopes: &str) -> String {
     new_key(&root.join("api-keys.json"), office, scopes)
 }
 
+/// `POST /v1/meetings` on `port` with `key`, an idempotency key and a JSON body.
+fn create(port: u16, key: &str, idem: &str, body: &str) -> Reply {
+    call(
+        port,
+        "POST",
+        "/v1/meetings",
+        Some(key),
+        &[("Idempotency-Key", idem)],
+        Some(body),
+    )
+}
+
 /// Waits (at most 20 s) until `f` holds.
 fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -61,14 +73,7 @@ fn a_client_books_answers_reads_and_cancels_across_offices_over_http() {
         call(ny, "GET", "/v1/offices", Some("dms_nope_nope"), &[], None).status,
         401
     );
-    let r = call(
-        ny,
-        "POST",
-        "/v1/meetings",
-        Some(&syd_key),
-        &[("Idempotency-Key", "x")],
-        Some(REVIEW),
-    );
+    let r = create(ny, &syd_key, "x", REVIEW);
     assert_eq!(
         (r.status, r.problem()),
         (403, "forbidden".to_string()),
@@ -194,14 +199,7 @@ fn a_client_books_answers_reads_and_cancels_across_offices_over_http() {
     // Bob and Alice at the same time: Alice conflicts; with the override it is booked
     // with a warning.
     let clash = r#"{"title":"Clash","organizer":"bob","attendees":["alice"],"start":"2027-03-03T10:15","duration_minutes":30}"#;
-    let r = call(
-        ny,
-        "POST",
-        "/v1/meetings",
-        Some(&ny_key),
-        &[("Idempotency-Key", "clash")],
-        Some(clash),
-    );
+    let r = create(ny, &ny_key, "clash", clash);
     assert_eq!(
         (r.status, r.problem()),
         (409, "conflict".to_string()),
@@ -215,14 +213,7 @@ fn a_client_books_answers_reads_and_cancels_across_offices_over_http() {
         "{r:?}"
     );
     let forced = clash.replace("\"Clash\"", "\"Clash\",\"override\":true");
-    let r = call(
-        ny,
-        "POST",
-        "/v1/meetings",
-        Some(&ny_key),
-        &[("Idempotency-Key", "clash-2")],
-        Some(&forced),
-    );
+    let r = create(ny, &ny_key, "clash-2", &forced);
     assert_eq!(r.status, 201, "{r:?}");
     assert!(
         r.json()["warnings"][0].as_str().unwrap_or("").contains(&id),
@@ -389,15 +380,13 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         engine::time::Instant(later - later % 3600),
         engine::time::Zone::Utc,
     );
-    let far = call(
+    let far = create(
         ny,
-        "POST",
-        "/v1/meetings",
-        Some(&ny_key),
-        &[("Idempotency-Key", "far-1")],
-        Some(&format!(
+        &ny_key,
+        "far-1",
+        &format!(
             r#"{{"title":"Far ahead","organizer":"alice","start":"{later}","duration_minutes":30,"override":true}}"#
-        )),
+        ),
     );
     assert_eq!(far.status, 201, "{far:?}");
     let far_id = far.json()["id"].as_str().unwrap().to_string();
@@ -412,15 +401,11 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     assert!(feed.body.contains(&format!("UID:{far_id}")), "{feed:?}");
     // Five people in a four-seat room: refused by name (t72), booked with a warning when
     // the key overrides.
-    let crowded = call(
+    let crowded = create(
         ny,
-        "POST",
-        "/v1/meetings",
-        Some(&ny_key),
-        &[("Idempotency-Key", "crowded-1")],
-        Some(
-            r#"{"title":"Crowded","organizer":"alice","attendees":["bob","carmen","dev","emma"],"rooms":["ny-liberty"],"start":"2027-06-01T10:00","duration_minutes":30,"override":true}"#,
-        ),
+        &ny_key,
+        "crowded-1",
+        r#"{"title":"Crowded","organizer":"alice","attendees":["bob","carmen","dev","emma"],"rooms":["ny-liberty"],"start":"2027-06-01T10:00","duration_minutes":30,"override":true}"#,
     );
     assert_eq!(crowded.status, 201, "{crowded:?}");
     assert!(
@@ -432,15 +417,13 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     // A local start that a clock change skips, and a start in the past: booked, with a
     // word about each.
     let noted = |idem: &str, start: &str| {
-        call(
+        create(
             ny,
-            "POST",
-            "/v1/meetings",
-            Some(&ny_key),
-            &[("Idempotency-Key", idem)],
-            Some(&format!(
+            &ny_key,
+            idem,
+            &format!(
                 r#"{{"title":"Noted","organizer":"alice","start":"{start}","duration_minutes":30,"override":true}}"#
-            )),
+            ),
         )
     };
     let gap = noted("gap-1", "2027-03-14T02:30");
@@ -535,14 +518,7 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     let body = format!(
         r#"{{"title":"Soon","organizer":"alice","attendees":["dev"],"start":"{start}","duration_minutes":15,"override":true}}"#
     );
-    let r = call(
-        ny,
-        "POST",
-        "/v1/meetings",
-        Some(&ny_key),
-        &[("Idempotency-Key", "soon")],
-        Some(&body),
-    );
+    let r = create(ny, &ny_key, "soon", &body);
     assert_eq!(r.status, 201, "{r:?}");
     let soon_id = r.json()["id"].as_str().unwrap().to_string();
     let reminded = || {
