@@ -369,6 +369,25 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         ["imported-1", "imported-2"],
         "{again:?}"
     );
+    // One event that does not read is reported by line, and the file's others are booked.
+    let mixed = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\
+BEGIN:VEVENT\r\nUID:good-1\r\nDTSTART:20270706T150000Z\r\nDURATION:PT30M\r\nSUMMARY:Good\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let r = call(
+        ny,
+        "POST",
+        "/v1/calendars/alice/import",
+        Some(&ny_key),
+        &cal,
+        Some(mixed),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(uids(&r.json()["booked"]), ["good-1"], "{r:?}");
+    let notes = r.json()["notes"].to_string();
+    assert!(
+        notes.contains("line 11: DTSTART") && notes.contains("left out"),
+        "{r:?}"
+    );
     // The default feed reaches a year ahead (what a subscribed calendar shows): a
     // meeting 200 days from now is in it.
     let later = std::time::SystemTime::now()

@@ -12,8 +12,16 @@ use crate::recurrence::{RecurrenceSet, Rule};
 use crate::time::{Disambiguation, Instant, Wall, Zone};
 use icalendar::parser::{read_calendar_simple, Component, Property};
 
-/// Parses every VEVENT of an iCalendar text, in file order.
+/// Parses every VEVENT of an iCalendar text, in file order; the first event that does
+/// not read is the error.
 pub fn parse_events(input: &str) -> Result<Vec<Event>, IcalError> {
+    parse_each_event(input)?.into_iter().collect()
+}
+
+/// Parses every VEVENT of an iCalendar text, in file order, each on its own: an event
+/// that does not read is its own error, and the others still read. The error of the
+/// whole is what spoils every event (the file's size, its structure).
+pub fn parse_each_event(input: &str) -> Result<Vec<Result<Event, IcalError>>, IcalError> {
     if input.len() > MAX_ICS_BYTES {
         return Err(IcalError::at(
             0,
@@ -62,12 +70,10 @@ pub fn parse_events(input: &str) -> Result<Vec<Event>, IcalError> {
         unfolded: &unfolded,
         zones,
     };
-    let mut events: Vec<Event> = vevents
-        .iter()
-        .map(|c| reader.event(c))
-        .collect::<Result<_, _>>()?;
+    let mut events: Vec<Result<Event, IcalError>> =
+        vevents.iter().map(|c| reader.event(c)).collect();
     if let Some(z) = calendar_zone {
-        for e in &mut events {
+        for e in events.iter_mut().flatten() {
             if e.recurrence.zone == Zone::Utc && !e.all_day {
                 let start = e.recurrence.start();
                 e.recurrence.dtstart = z.to_wall(start);
@@ -80,8 +86,24 @@ pub fn parse_events(input: &str) -> Result<Vec<Event>, IcalError> {
 
 /// Parses every VEVENT and groups them by UID into series, in order of first appearance.
 pub fn parse_series(input: &str) -> Result<Vec<Series>, IcalError> {
+    Ok(group(parse_events(input)?))
+}
+
+/// [`parse_series`] of the events that read, and the errors of those that do not (an
+/// import books the others and reports these).
+pub fn parse_series_each(input: &str) -> Result<(Vec<Series>, Vec<IcalError>), IcalError> {
+    let (good, bad): (Vec<_>, Vec<_>) = parse_each_event(input)?
+        .into_iter()
+        .partition(Result::is_ok);
+    let good = good.into_iter().flatten().collect();
+    let bad = bad.into_iter().filter_map(Result::err).collect();
+    Ok((group(good), bad))
+}
+
+/// Groups events by UID into series, in order of first appearance.
+fn group(events: Vec<Event>) -> Vec<Series> {
     let mut out: Vec<Series> = Vec::new();
-    for ev in parse_events(input)? {
+    for ev in events {
         let idx = match out.iter().position(|s| s.uid == ev.uid) {
             Some(i) => i,
             None => {
@@ -113,7 +135,7 @@ pub fn parse_series(input: &str) -> Result<Vec<Series>, IcalError> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Problems the generic parser would report vaguely, found and named first.

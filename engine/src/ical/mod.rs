@@ -21,7 +21,7 @@ pub mod zones;
 pub use error::IcalError;
 pub use event::{Event, Instance, Series};
 pub use export::export_events;
-pub use import::{parse_events, parse_series};
+pub use import::{parse_each_event, parse_events, parse_series, parse_series_each};
 
 /// The largest iCalendar input accepted, in bytes.
 pub const MAX_ICS_BYTES: usize = 16 * 1024 * 1024;

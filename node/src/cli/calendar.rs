@@ -10,7 +10,7 @@ use super::timearg::{parse_time_arg, TimeArg};
 use super::world::short;
 use anyhow::{Context, Result};
 use engine::calendar::Interval;
-use engine::ical::{export_events, parse_series, Event};
+use engine::ical::{export_events, Event};
 use engine::ids::{MeetingId, ResourceId};
 use engine::state::{Attendee, MeetingSpec, Response};
 use std::io::Write;
@@ -155,9 +155,16 @@ pub fn specs_of_ics(
     organizer: &ResourceId,
     text: &str,
 ) -> Result<(Vec<MeetingSpec>, Vec<String>)> {
-    let series = parse_series(text)?;
+    // One event that does not read is reported, and the file's others are still booked.
+    let (series, mut bad) = engine::ical::parse_series_each(text)?;
+    if series.is_empty() && !bad.is_empty() {
+        return Err(bad.remove(0).into());
+    }
     let zone = dir.zone_of(organizer)?;
     let (mut specs, mut notes) = (Vec::new(), Vec::new());
+    for e in bad {
+        notes.push(format!("{e}; that event was left out"));
+    }
     for s in &series {
         let Some(master) = &s.master else {
             continue;
