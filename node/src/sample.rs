@@ -205,6 +205,7 @@ impl World {
             cancelled: Default::default(),
             expansion: Default::default(),
             uid: None,
+            sequence: 0,
         })
     }
 

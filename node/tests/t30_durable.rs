@@ -31,6 +31,7 @@ fn meeting(k: usize, who: &[usize], hour: u32) -> MeetingSpec {
         cancelled: Default::default(),
         expansion: Default::default(),
         uid: None,
+        sequence: 0,
     }
 }
 

@@ -240,13 +240,26 @@ fn the_cli_drives_a_cluster() {
         "tom",
         "--override",
     ]);
-    let _ = std::fs::remove_file(&file);
     // Every event is tom's own meeting now, under an id the server made from tom and
     // the UID (c1-copy, and the sample meetings' UIDs, which Alice's meetings also carry
     // as their ids: no clash), the UID kept beside it.
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("UID c1-copy)"), "{text}");
     assert!(!text.contains("taken by another organizer"), "{text}");
+    // The same file again: every event is booked already, nothing changes.
+    let (code, text) = run(&[
+        "import",
+        file.to_str().unwrap(),
+        "--person",
+        "tom",
+        "--override",
+    ]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("already booked") && !text.contains("exists"),
+        "{text}"
+    );
     let (_, text) = run(&[
         "freebusy",
         "--cluster",

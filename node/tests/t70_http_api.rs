@@ -369,6 +369,33 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         ["imported-1", "imported-2"],
         "{again:?}"
     );
+    // Sync by SEQUENCE: a newer version of one event changes its meeting; an older
+    // (or equal) one that differs is ignored.
+    let import = |text: &str| {
+        call(
+            ny,
+            "POST",
+            "/v1/calendars/alice/import",
+            Some(&ny_key),
+            &cal,
+            Some(text),
+        )
+    };
+    let newer = ics
+        .replace(
+            "SUMMARY:Imported once",
+            "SUMMARY:Imported once, moved\r\nSEQUENCE:1",
+        )
+        .replace(
+            "DTSTART:20270311T150000Z\r\nDTEND:20270311T160000Z",
+            "DTSTART:20270311T160000Z\r\nDTEND:20270311T170000Z",
+        );
+    let r = import(&newer);
+    assert_eq!(uids(&r.json()["updated"]), ["imported-2"], "{r:?}");
+    assert_eq!(uids(&r.json()["already"]), ["imported-1"], "{r:?}");
+    let older = ics.replace("SUMMARY:Imported once", "SUMMARY:Imported once, older");
+    let r = import(&older);
+    assert_eq!(uids(&r.json()["ignored"]), ["imported-2"], "{r:?}");
     // One event that does not read is reported by line, and the file's others are booked.
     let mixed = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\
 BEGIN:VEVENT\r\nUID:good-1\r\nDTSTART:20270706T150000Z\r\nDURATION:PT30M\r\nSUMMARY:Good\r\nEND:VEVENT\r\n\

@@ -74,6 +74,10 @@ pub struct MeetingSpec {
     /// (never a routing key); exported again as the event's UID.
     #[serde(default)]
     pub uid: Option<String>,
+    /// The `.ics` event's SEQUENCE (0 otherwise): a later import of the same UID with a
+    /// higher one is a change of the meeting, a lower one is ignored.
+    #[serde(default)]
+    pub sequence: u32,
 }
 
 /// The instance starts of a meeting's recurrence within the booking horizon (cancelled
@@ -167,6 +171,7 @@ impl MeetingSpec {
             cancelled: BTreeSet::new(),
             expansion: Expansion::default(),
             uid: None,
+            sequence: 0,
         }
     }
 

@@ -107,6 +107,7 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
         cancelled: Default::default(),
         expansion: Default::default(),
         uid: None,
+        sequence: 0,
     })
 }
 

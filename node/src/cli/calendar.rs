@@ -74,7 +74,7 @@ pub fn event_of(m: &MeetingSpec) -> Event {
             .map(addr)
             .collect(),
         status: Some("CONFIRMED".into()),
-        sequence: 0,
+        sequence: m.sequence,
         all_day: false,
         duration_secs: m.duration_secs,
         recurrence,
@@ -204,6 +204,7 @@ pub fn specs_of_ics(
             cancelled: Default::default(),
             expansion: Default::default(),
             uid: Some(s.uid.clone()),
+            sequence: master.sequence,
         });
     }
     Ok((specs, notes))
@@ -220,9 +221,34 @@ pub fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
     for n in notes {
         writeln!(out, "note: {n}")?;
     }
-    let (mut booked, total) = (0, specs.len());
+    let (mut booked, mut ignored, total) = (0, 0, specs.len());
     for meeting in &specs {
-        let reply = super::book::book(&remote, meeting, args.force)?;
+        // Sync by UID and SEQUENCE, as the HTTP import: the same event again is booked
+        // already, a newer one changes the meeting, an older one is left alone.
+        let existing = remote.meeting(meeting.id.as_str()).ok();
+        let uid = meeting.uid.as_deref().unwrap_or_default();
+        let reply = match existing {
+            Some(e) if crate::http::meetings::same_meeting(&e, meeting) => {
+                writeln!(out, "already booked {} (UID {uid})", meeting.id)?;
+                booked += 1;
+                continue;
+            }
+            Some(e) if meeting.sequence <= e.sequence => {
+                writeln!(
+                    out,
+                    "ignored {} (UID {uid}): SEQUENCE {} is not newer than the booked {}",
+                    meeting.id, meeting.sequence, e.sequence
+                )?;
+                ignored += 1;
+                continue;
+            }
+            Some(_) => {
+                let home = remote.home(&meeting.organizer)?;
+                let ctx = tarpc::context::current();
+                remote.block_on(home.update(ctx, meeting.clone(), args.force.into()))?
+            }
+            None => super::book::book(&remote, meeting, args.force)?,
+        };
         match print_reply(&remote, meeting, reply, "booked", out) {
             Ok(()) => booked += 1,
             Err(e) => writeln!(out, "{}: {e:#}", meeting.id)?,
@@ -230,13 +256,13 @@ pub fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(
         out,
-        "imported {booked} of {total} meeting(s) from {}",
+        "imported {booked} of {total} meeting(s) from {} ({ignored} older ones ignored)",
         args.file.display()
     )?;
     anyhow::ensure!(
-        booked == total,
+        booked + ignored == total,
         "{} meeting(s) not imported",
-        total - booked
+        total - booked - ignored
     );
     Ok(())
 }

@@ -218,6 +218,7 @@ fn design_review(ny: Zone, start: Instant, id: &str) -> MeetingSpec {
         cancelled: Default::default(),
         expansion: Default::default(),
         uid: None,
+        sequence: 0,
     }
 }
 

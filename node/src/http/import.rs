@@ -45,6 +45,11 @@ pub struct ImportOut {
     pub booked: Vec<Imported>,
     /// Booked before, exactly so (an earlier import of the same file).
     pub already: Vec<Imported>,
+    /// Booked before and changed now: the file's event has a higher SEQUENCE.
+    pub updated: Vec<Imported>,
+    /// Booked before as something else, and the file's event is no newer (its SEQUENCE
+    /// is not higher): left as booked.
+    pub ignored: Vec<NotBooked>,
     /// Not booked: conflicts, refusals, invalid events.
     pub not_booked: Vec<NotBooked>,
     /// Attendees left off (not in the company).
@@ -137,6 +142,9 @@ pub async fn import(
             out.not_booked.push(not(e));
             continue;
         }
+        // Sync by UID and SEQUENCE: the same event again changes nothing, a newer one
+        // changes the meeting, an older one is ignored.
+        let mut change = false;
         match client
             .meeting(tarpc::context::current(), spec.id.clone())
             .await
@@ -145,9 +153,12 @@ pub async fn import(
                 out.already.push(done());
                 continue;
             }
-            Ok(Some(_)) => {
-                out.not_booked
-                    .push(not("the id is taken by a different meeting".into()));
+            Ok(Some(existing)) if spec.sequence > existing.sequence => change = true,
+            Ok(Some(existing)) => {
+                out.ignored.push(not(format!(
+                    "SEQUENCE {} is not newer than the booked version's {}",
+                    spec.sequence, existing.sequence
+                )));
                 continue;
             }
             Ok(None) => {}
@@ -156,10 +167,13 @@ pub async fn import(
                     .with("imported_so_far", &out))
             }
         }
-        match client
-            .book(tarpc::context::current(), spec, false.into())
-            .await
-        {
+        let ctx = tarpc::context::current();
+        let reply = match change {
+            true => client.update(ctx, spec, false.into()).await,
+            false => client.book(ctx, spec, false.into()).await,
+        };
+        match reply {
+            Ok(BookReply::Booked { .. }) if change => out.updated.push(done()),
             Ok(BookReply::Booked { .. }) => out.booked.push(done()),
             Ok(BookReply::Conflicts { conflicts, .. }) => {
                 let with: Vec<String> = conflicts

@@ -114,6 +114,7 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         cancelled: Default::default(),
         expansion: Default::default(),
         uid: None,
+        sequence: 0,
     };
     let mut spec = spec;
     spec.admissible()
