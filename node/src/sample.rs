@@ -176,9 +176,9 @@ impl World {
         let mut attendees = Vec::new();
         let mut rooms = Vec::new();
         for a in &m.attendees {
-            let r = self
-                .resource_of(a)
-                .with_context(|| format!("ATTENDEE {a:?} is not a known person or room"))?;
+            let r = (self.resource_of(&a.address)).with_context(|| {
+                format!("ATTENDEE {:?} is not a known person or room", a.address)
+            })?;
             if self.dir.rooms.contains_key(&r) {
                 rooms.push(r);
             } else {

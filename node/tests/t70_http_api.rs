@@ -398,7 +398,8 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     assert_eq!(uids(&r.json()["ignored"]), ["imported-2"], "{r:?}");
     // One event that does not read is reported by line, and the file's others are booked.
     let mixed = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\
-BEGIN:VEVENT\r\nUID:good-1\r\nDTSTART:20270706T150000Z\r\nDURATION:PT30M\r\nSUMMARY:Good\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:good-1\r\nDTSTART:20270706T150000Z\r\nDURATION:PT30M\r\nSUMMARY:Good\r\n\
+ATTENDEE;ROLE=OPT-PARTICIPANT:mailto:dev@example.com\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let r = call(
         ny,
@@ -410,9 +411,20 @@ BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     );
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(uids(&r.json()["booked"]), ["good-1"], "{r:?}");
+    // ROLE=OPT-PARTICIPANT makes Dev an optional attendee.
+    let good = r.json()["booked"][0]["id"].as_str().unwrap().to_string();
+    let m = call(
+        ny,
+        "GET",
+        &format!("/v1/meetings/{good}"),
+        Some(&ny_key),
+        &[],
+        None,
+    );
+    assert_eq!(m.json()["attendees"][0]["required"], false, "{m:?}");
     let notes = r.json()["notes"].to_string();
     assert!(
-        notes.contains("line 11: DTSTART") && notes.contains("left out"),
+        notes.contains("line 12: DTSTART") && notes.contains("left out"),
         "{r:?}"
     );
     // The default feed reaches a year ahead (what a subscribed calendar shows): a

@@ -19,8 +19,8 @@ pub struct Event {
     pub location: Option<String>,
     /// ORGANIZER (a `mailto:` address, as written).
     pub organizer: Option<String>,
-    /// ATTENDEEs (addresses as written).
-    pub attendees: Vec<String>,
+    /// ATTENDEEs.
+    pub attendees: Vec<Invitee>,
     /// STATUS (`CONFIRMED`, `TENTATIVE`, `CANCELLED`), upper-cased.
     pub status: Option<String>,
     /// SEQUENCE.
@@ -41,6 +41,29 @@ impl Event {
     /// Whether this VEVENT says it is cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.status.as_deref() == Some("CANCELLED")
+    }
+}
+
+/// One ATTENDEE line: the address as written, whether ROLE says the person is optional
+/// (`OPT-PARTICIPANT` or `NON-PARTICIPANT`), and PARTSTAT, upper-cased, if given.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitee {
+    /// The address (`mailto:...`).
+    pub address: String,
+    /// ROLE=OPT-PARTICIPANT (or NON-PARTICIPANT).
+    pub optional: bool,
+    /// PARTSTAT (`ACCEPTED`, `DECLINED`, `TENTATIVE`, `NEEDS-ACTION`...).
+    pub partstat: Option<String>,
+}
+
+impl Invitee {
+    /// A required invitee who has not answered.
+    pub fn new(address: impl Into<String>) -> Invitee {
+        Invitee {
+            address: address.into(),
+            optional: false,
+            partstat: None,
+        }
     }
 }
 

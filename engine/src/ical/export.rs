@@ -119,7 +119,13 @@ fn write_event(out: &mut Lines, e: &Event) {
         out.push(format!("ORGANIZER:{o}"));
     }
     for a in &e.attendees {
-        out.push(format!("ATTENDEE:{a}"));
+        let role = if a.optional {
+            "OPT-PARTICIPANT"
+        } else {
+            "REQ-PARTICIPANT"
+        };
+        let partstat = (a.partstat.as_deref()).map_or(String::new(), |p| format!(";PARTSTAT={p}"));
+        out.push(format!("ATTENDEE;ROLE={role}{partstat}:{}", a.address));
     }
     if let Some(s) = &e.status {
         out.push(format!("STATUS:{s}"));

@@ -3,7 +3,7 @@
 //! every problem on a physical line of the input.
 
 use super::error::IcalError;
-use super::event::{Event, Series};
+use super::event::{Event, Invitee, Series};
 use super::lines::Unfolded;
 use super::value::{parse_date_list, parse_duration, TimeValue};
 use super::zones::ZoneResolver;
@@ -370,7 +370,17 @@ impl Reader<'_> {
                         IcalError::at(line, format!("SEQUENCE: bad integer {:?}", excerpt(val)))
                     })?
                 }
-                "ATTENDEE" => attendees.push(val.to_string()),
+                "ATTENDEE" => {
+                    let role = Self::param(p, "ROLE").map(str::to_ascii_uppercase);
+                    attendees.push(Invitee {
+                        address: val.to_string(),
+                        optional: matches!(
+                            role.as_deref(),
+                            Some("OPT-PARTICIPANT" | "NON-PARTICIPANT")
+                        ),
+                        partstat: Self::param(p, "PARTSTAT").map(str::to_ascii_uppercase),
+                    })
+                }
                 _ => {}
             }
         }

@@ -19,7 +19,7 @@ pub mod value;
 pub mod zones;
 
 pub use error::IcalError;
-pub use event::{Event, Instance, Series};
+pub use event::{Event, Instance, Invitee, Series};
 pub use export::export_events;
 pub use import::{parse_each_event, parse_events, parse_series, parse_series_each};
 

@@ -66,12 +66,14 @@ pub fn event_of(m: &MeetingSpec) -> Event {
         description: None,
         location: m.rooms.first().map(|r| r.to_string()),
         organizer: Some(addr(&m.organizer)),
-        attendees: m
-            .attendees
-            .iter()
-            .map(|a| &a.resource)
-            .chain(&m.rooms)
-            .map(addr)
+        // Roles and answers go out as ROLE and PARTSTAT; rooms as required attendees.
+        attendees: (m.attendees.iter())
+            .map(|a| engine::ical::Invitee {
+                address: addr(&a.resource),
+                optional: !a.required,
+                partstat: Some(partstat(a.response).into()),
+            })
+            .chain(m.rooms.iter().map(|r| engine::ical::Invitee::new(addr(r))))
             .collect(),
         status: Some("CONFIRMED".into()),
         sequence: m.sequence,
@@ -137,6 +139,26 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// An answer as iCalendar's PARTSTAT.
+fn partstat(r: Response) -> &'static str {
+    match r {
+        Response::NeedsAction => "NEEDS-ACTION",
+        Response::Accepted => "ACCEPTED",
+        Response::Declined => "DECLINED",
+        Response::Tentative => "TENTATIVE",
+    }
+}
+
+/// A PARTSTAT as an answer (anything else, or none: not answered yet).
+fn response_of(partstat: Option<&str>) -> Response {
+    match partstat {
+        Some("ACCEPTED") => Response::Accepted,
+        Some("DECLINED") => Response::Declined,
+        Some("TENTATIVE") => Response::Tentative,
+        _ => Response::NeedsAction,
+    }
+}
+
 /// The id the server gives a meeting imported from an `.ics` file: made from the
 /// organizer and the event's UID (so the same file imported again finds its meetings,
 /// and two people importing one file get a meeting each), never the UID itself.
@@ -179,18 +201,22 @@ pub fn specs_of_ics(
         let mut attendees = Vec::new();
         let mut rooms = Vec::new();
         for a in &master.attendees {
-            let local = a.rsplit(':').next().unwrap_or(a);
+            let address = &a.address;
+            let local = address.rsplit(':').next().unwrap_or(address);
             let id = ResourceId::new(local.split('@').next().unwrap_or(local));
             if dir.rooms.contains_key(&id) {
                 rooms.push(id);
             } else if dir.people.contains_key(&id) && id != *organizer {
                 attendees.push(Attendee {
                     resource: id,
-                    required: true,
-                    response: Response::NeedsAction,
+                    required: !a.optional,
+                    response: response_of(a.partstat.as_deref()),
                 });
             } else if id != *organizer {
-                notes.push(format!("{a} is not in the company; left off {}", s.uid));
+                notes.push(format!(
+                    "{address} is not in the company; left off {}",
+                    s.uid
+                ));
             }
         }
         specs.push(MeetingSpec {
