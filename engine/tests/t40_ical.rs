@@ -157,10 +157,10 @@ proptest! {
 }
 
 #[test]
-fn roles_and_answers_are_read_and_written() {
+fn roles_answers_and_transparency_are_read_and_written() {
     let text = GOOD.replace(
         "SUMMARY:Plan\r\n",
-        "SUMMARY:Plan\r\nATTENDEE;ROLE=OPT-PARTICIPANT;PARTSTAT=accepted;CN=Dev:mailto:dev@x\r\nATTENDEE:mailto:emma@x\r\n",
+        "SUMMARY:Plan\r\nTRANSP:TRANSPARENT\r\nATTENDEE;ROLE=OPT-PARTICIPANT;PARTSTAT=accepted;CN=Dev:mailto:dev@x\r\nATTENDEE:mailto:emma@x\r\n",
     );
     let events = parse_events(&text).unwrap();
     let a = &events[0].attendees;
@@ -169,10 +169,12 @@ fn roles_and_answers_are_read_and_written() {
         (true, Some("ACCEPTED"))
     );
     assert_eq!((a[1].optional, a[1].partstat.as_deref()), (false, None));
+    assert!(events[0].transparent);
     let out = export_events(&events);
     assert!(
         out.contains("ATTENDEE;ROLE=OPT-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:dev@x"),
         "{out}"
     );
     assert_eq!(parse_events(&out).unwrap()[0].attendees, *a);
+    assert!(parse_events(&out).unwrap()[0].transparent);
 }

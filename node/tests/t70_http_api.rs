@@ -400,7 +400,8 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     let mixed = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\
 BEGIN:VEVENT\r\nUID:good-1\r\nDTSTART:20270706T150000Z\r\nDURATION:PT30M\r\nSUMMARY:Good\r\n\
 ATTENDEE;ROLE=OPT-PARTICIPANT:mailto:dev@example.com\r\nEND:VEVENT\r\n\
-BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART:garbage\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:birthday\r\nDTSTART;VALUE=DATE:20270707\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let r = call(
         ny,
         "POST",
@@ -424,7 +425,9 @@ BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     assert_eq!(m.json()["attendees"][0]["required"], false, "{m:?}");
     let notes = r.json()["notes"].to_string();
     assert!(
-        notes.contains("line 12: DTSTART") && notes.contains("left out"),
+        notes.contains("line 12: DTSTART")
+            && notes.contains("left out")
+            && notes.contains("birthday: TRANSP:TRANSPARENT takes no time"),
         "{r:?}"
     );
     // The default feed reaches a year ahead (what a subscribed calendar shows): a
@@ -457,6 +460,11 @@ BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         None,
     );
     assert!(feed.body.contains(&format!("UID:{far_id}")), "{feed:?}");
+    // DTSTAMP says when the feed was written (not 1970).
+    assert!(
+        feed.body.contains("DTSTAMP:") && !feed.body.contains("DTSTAMP:1970"),
+        "{feed:?}"
+    );
     // Five people in a four-seat room: refused by name (t72), booked with a warning when
     // the key overrides.
     let crowded = create(

@@ -27,6 +27,9 @@ pub struct Event {
     pub sequence: u32,
     /// Whether DTSTART was a DATE (an all-day event).
     pub all_day: bool,
+    /// TRANSP:TRANSPARENT: the event takes no time (a holiday marker, a reminder).
+    #[serde(default)]
+    pub transparent: bool,
     /// Length of each instance in seconds (DTEND - DTSTART or DURATION).
     pub duration_secs: i64,
     /// DTSTART, the zone, and the recurrence (RRULE, RDATE, EXRULE, EXDATE).

@@ -11,6 +11,12 @@ use std::collections::BTreeMap;
 
 /// Writes `events` as one VCALENDAR.
 pub fn export_events(events: &[Event]) -> String {
+    export_events_at(events, Instant(0))
+}
+
+/// [`export_events`] with `stamp` (when the file is written) as every event's DTSTAMP;
+/// the engine has no clock, so the caller says when.
+pub fn export_events_at(events: &[Event], stamp: Instant) -> String {
     let mut out = Lines::default();
     out.push("BEGIN:VCALENDAR".into());
     out.push("VERSION:2.0".into());
@@ -30,7 +36,7 @@ pub fn export_events(events: &[Event]) -> String {
         write_vtimezone(&mut out, *zone, *from, *to);
     }
     for e in events {
-        write_event(&mut out, e);
+        write_event(&mut out, e, stamp);
     }
     out.push("END:VCALENDAR".into());
     out.finish()
@@ -95,12 +101,12 @@ fn time_prop(name: &str, t: Instant, zone: Zone, all_day: bool) -> String {
     }
 }
 
-fn write_event(out: &mut Lines, e: &Event) {
+fn write_event(out: &mut Lines, e: &Event, stamp: Instant) {
     let rec = &e.recurrence;
     let zone = rec.zone;
     out.push("BEGIN:VEVENT".into());
     out.push(format!("UID:{}", escape_text(&e.uid)));
-    out.push("DTSTAMP:19700101T000000Z".into());
+    out.push(format!("DTSTAMP:{}", compact(stamp.utc_wall(), "Z")));
     if let Some(id) = e.recurrence_id {
         out.push(time_prop("RECURRENCE-ID", id, zone, e.all_day));
     }
@@ -132,6 +138,9 @@ fn write_event(out: &mut Lines, e: &Event) {
     }
     if e.sequence > 0 {
         out.push(format!("SEQUENCE:{}", e.sequence));
+    }
+    if e.transparent {
+        out.push("TRANSP:TRANSPARENT".into());
     }
     for r in &rec.rrules {
         out.push(format!("RRULE:{r}"));

@@ -397,6 +397,8 @@ impl Reader<'_> {
             status: text("STATUS").map(|s| s.trim().to_ascii_uppercase()),
             sequence,
             all_day: start.is_date,
+            transparent: text("TRANSP")
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("TRANSPARENT")),
             duration_secs,
             recurrence: rec,
             recurrence_id,

@@ -20,7 +20,7 @@ pub mod zones;
 
 pub use error::IcalError;
 pub use event::{Event, Instance, Invitee, Series};
-pub use export::export_events;
+pub use export::{export_events, export_events_at};
 pub use import::{parse_each_event, parse_events, parse_series, parse_series_each};
 
 /// The largest iCalendar input accepted, in bytes.

@@ -10,7 +10,7 @@ use super::timearg::{parse_time_arg, TimeArg};
 use super::world::short;
 use anyhow::{Context, Result};
 use engine::calendar::Interval;
-use engine::ical::{export_events, Event};
+use engine::ical::{export_events_at, Event};
 use engine::ids::{MeetingId, ResourceId};
 use engine::state::{Attendee, MeetingSpec, Response};
 use std::io::Write;
@@ -78,6 +78,7 @@ pub fn event_of(m: &MeetingSpec) -> Event {
         status: Some("CONFIRMED".into()),
         sequence: m.sequence,
         all_day: false,
+        transparent: false,
         duration_secs: m.duration_secs,
         recurrence,
         recurrence_id: None,
@@ -105,7 +106,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         .map_err(anyhow::Error::msg)?;
     if args.ics {
         let events: Vec<Event> = meetings.iter().map(event_of).collect();
-        write!(out, "{}", export_events(&events))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        write!(
+            out,
+            "{}",
+            export_events_at(&events, engine::time::Instant(now))
+        )?;
         return Ok(());
     }
     let mut t = Table::new(&[
@@ -192,6 +200,15 @@ pub fn specs_of_ics(
             continue;
         };
         if master.is_cancelled() {
+            continue;
+        }
+        // A transparent event takes no one's time (a birthday, a holiday marker): it is
+        // not booked, and the note says so.
+        if master.transparent {
+            notes.push(format!(
+                "{}: TRANSP:TRANSPARENT takes no time; not booked",
+                s.uid
+            ));
             continue;
         }
         let mut recurrence = master.recurrence.clone();

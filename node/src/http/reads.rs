@@ -18,7 +18,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::calendar::Interval;
-use engine::ical::{export_events, Event};
+use engine::ical::{export_events_at, Event};
 use engine::ids::{OfficeId, ResourceId};
 use engine::recurrence::Rule;
 use engine::suggest::{RoomRequest, SuggestRequest};
@@ -89,6 +89,15 @@ pub async fn rooms(
     ))
 }
 
+/// The machine's clock, as an instant.
+fn now() -> Instant {
+    Instant(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    )
+}
+
 /// A window from `from`/`to` (read in `z` when local; default: 14 days from now), at
 /// most [`MAX_WINDOW_DAYS`].
 fn window(
@@ -129,11 +138,7 @@ fn window_of(
     z: Zone,
     span: Span,
 ) -> Result<Interval, Problem> {
-    let now = Instant(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
-    );
+    let now = now();
     let from = match from {
         Some(t) => model::time("from", t, z, &api.years)?,
         None => now.plus_secs(-span.back * 86_400),
@@ -419,7 +424,7 @@ pub async fn ics(
             e
         })
         .collect();
-    let mut resp = export_events(&events).into_response();
+    let mut resp = export_events_at(&events, now()).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/calendar; charset=utf-8"),
