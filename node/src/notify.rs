@@ -1,10 +1,15 @@
 //! Where notifications go: the [`NotificationSink`] trait, a [`LogSink`] (JSON lines in a
 //! file, one per notification, deduplicated by key so a notification resent after a crash
 //! is written once), a [`TracingSink`] (the node's log) and a [`MemorySink`] for tests.
-//! Email and webhook sinks implement the same trait later.
+//! [`render`] puts a notification in words, in the recipient's zone ([`Zones`]), for the
+//! log sink and the mail sink.
 
-use engine::state::Notification;
-use std::collections::BTreeSet;
+use engine::ids::ResourceId;
+use engine::office::Directory;
+use engine::state::{NoticeKind, Notification, Response};
+use engine::time::format::rfc3339_in;
+use engine::time::Zone;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -33,10 +38,80 @@ impl NotificationSink for TracingSink {
     }
 }
 
-/// Notifications appended to a file as JSON lines, each key once.
+/// Each person's zone, for notifications in their own local time (UTC for anyone else).
+#[derive(Clone, Debug, Default)]
+pub struct Zones(BTreeMap<ResourceId, Zone>);
+
+impl Zones {
+    /// Every person's and room's zone in the directory.
+    pub fn of(dir: &Directory) -> Zones {
+        let all = (dir.people.keys()).chain(dir.rooms.keys());
+        Zones(
+            all.filter_map(|r| Some((r.clone(), dir.zone_of(r).ok()?)))
+                .collect(),
+        )
+    }
+
+    /// `r`'s zone.
+    pub fn zone(&self, r: &ResourceId) -> Zone {
+        self.0.get(r).copied().unwrap_or(Zone::Utc)
+    }
+}
+
+/// A notification in words, times in `zone` (the recipient's): a subject line and a
+/// sentence (mails, the log sink's `text`).
+pub fn render(n: &Notification, zone: Zone) -> (String, String) {
+    let start = rfc3339_in(n.start, zone);
+    match &n.kind {
+        NoticeKind::Invited => (
+            format!("Invitation: {}", n.title),
+            format!(
+                "You are invited to {:?} ({}), first at {start}.",
+                n.title, n.meeting
+            ),
+        ),
+        NoticeKind::Changed => (
+            format!("Changed: {}", n.title),
+            format!(
+                "{:?} ({}) changed; it now starts at {start}.",
+                n.title, n.meeting
+            ),
+        ),
+        NoticeKind::Cancelled(scope) => (
+            format!("Cancelled: {}", n.title),
+            format!("{:?} ({}) is cancelled ({scope:?}).", n.title, n.meeting),
+        ),
+        NoticeKind::Reminder {
+            local_start,
+            minutes_before,
+        } => (
+            format!("Reminder: {} at {local_start}", n.title),
+            format!(
+                "{:?} ({}) starts in {minutes_before} minutes, at {local_start}.",
+                n.title, n.meeting
+            ),
+        ),
+        NoticeKind::Responded { attendee, response } => {
+            let word = match response {
+                Response::Accepted => "accepted",
+                Response::Declined => "declined",
+                Response::Tentative => "tentatively accepted",
+                Response::NeedsAction => "has not answered",
+            };
+            (
+                format!("{attendee} {word}: {}", n.title),
+                format!("{attendee} {word} {:?} ({}).", n.title, n.meeting),
+            )
+        }
+    }
+}
+
+/// Notifications appended to a file as JSON lines, each key once: the notification's
+/// fields, and (with zones) `local_start` and `text` in the recipient's own time.
 pub struct LogSink {
     path: PathBuf,
     seen: Mutex<BTreeSet<String>>,
+    zones: Option<Zones>,
 }
 
 impl LogSink {
@@ -54,7 +129,25 @@ impl LogSink {
         Ok(LogSink {
             path: path.to_path_buf(),
             seen: Mutex::new(seen),
+            zones: None,
         })
+    }
+
+    /// Also writes each notification's start and a sentence in the recipient's zone.
+    pub fn with_zones(mut self, zones: Zones) -> LogSink {
+        self.zones = Some(zones);
+        self
+    }
+
+    fn line(&self, n: &Notification) -> serde_json::Result<String> {
+        let mut v = serde_json::to_value(n)?;
+        if let (Some(zones), Some(fields)) = (&self.zones, v.as_object_mut()) {
+            let zone = zones.zone(&n.to);
+            let (_, text) = render(n, zone);
+            fields.insert("local_start".into(), rfc3339_in(n.start, zone).into());
+            fields.insert("text".into(), text.into());
+        }
+        serde_json::to_string(&v)
     }
 }
 
@@ -72,7 +165,7 @@ impl NotificationSink for LogSink {
             if seen.contains(&n.key) || fresh.contains(&&n.key) {
                 continue;
             }
-            match serde_json::to_string(n) {
+            match self.line(n) {
                 Ok(line) => {
                     text.push_str(&line);
                     text.push('\n');

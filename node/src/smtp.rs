@@ -5,9 +5,8 @@
 //! the sink remembers the keys it sent and drops repeats itself.
 
 use crate::notify::NotificationSink;
-use engine::state::{NoticeKind, Notification, Response};
-use engine::time::format::rfc3339_in;
-use engine::time::Zone;
+use crate::notify::{render, Zones};
+use engine::state::Notification;
 use lettre::message::Mailbox;
 use lettre::{Message, SmtpTransport, Transport};
 use std::collections::BTreeSet;
@@ -23,53 +22,7 @@ pub struct SmtpSink {
     from: Mailbox,
     domain: String,
     sent: Mutex<BTreeSet<String>>,
-}
-
-/// A mail's subject and body for a notification.
-pub fn render(n: &Notification) -> (String, String) {
-    let start = rfc3339_in(n.start, Zone::Utc);
-    match &n.kind {
-        NoticeKind::Invited => (
-            format!("Invitation: {}", n.title),
-            format!(
-                "You are invited to {:?} ({}), first at {start}.",
-                n.title, n.meeting
-            ),
-        ),
-        NoticeKind::Changed => (
-            format!("Changed: {}", n.title),
-            format!(
-                "{:?} ({}) changed; it now starts at {start}.",
-                n.title, n.meeting
-            ),
-        ),
-        NoticeKind::Cancelled(scope) => (
-            format!("Cancelled: {}", n.title),
-            format!("{:?} ({}) is cancelled ({scope:?}).", n.title, n.meeting),
-        ),
-        NoticeKind::Reminder {
-            local_start,
-            minutes_before,
-        } => (
-            format!("Reminder: {} at {local_start}", n.title),
-            format!(
-                "{:?} ({}) starts in {minutes_before} minutes, at {local_start}.",
-                n.title, n.meeting
-            ),
-        ),
-        NoticeKind::Responded { attendee, response } => {
-            let word = match response {
-                Response::Accepted => "accepted",
-                Response::Declined => "declined",
-                Response::Tentative => "tentatively accepted",
-                Response::NeedsAction => "has not answered",
-            };
-            (
-                format!("{attendee} {word}: {}", n.title),
-                format!("{attendee} {word} {:?} ({}).", n.title, n.meeting),
-            )
-        }
-    }
+    zones: Zones,
 }
 
 impl SmtpSink {
@@ -87,14 +40,21 @@ impl SmtpSink {
             from,
             domain: domain.into(),
             sent: Mutex::new(BTreeSet::new()),
+            zones: Zones::default(),
         })
+    }
+
+    /// Writes times in each recipient's own zone (UTC without it).
+    pub fn with_zones(mut self, zones: Zones) -> SmtpSink {
+        self.zones = zones;
+        self
     }
 
     fn mail(&self, n: &Notification) -> Result<(), String> {
         let to: Mailbox = format!("{}@{}", n.to, self.domain)
             .parse()
             .map_err(|e| format!("address of {}: {e}", n.to))?;
-        let (subject, body) = render(n);
+        let (subject, body) = render(n, self.zones.zone(&n.to));
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -309,6 +309,25 @@ fn a_client_books_answers_reads_and_cancels_across_offices_over_http() {
             "{office}: {got:?}"
         );
     }
+    // Each is told in their own time and in words: Dev at 15:00 London, Priya at 20:30
+    // Bangalore.
+    for (office, local) in [
+        ("london", "2027-03-03T15:00:00+00:00"),
+        ("bangalore", "2027-03-03T20:30:00+05:30"),
+    ] {
+        let text = std::fs::read_to_string(root.join(office).join("notifications.jsonl")).unwrap();
+        let invited = (text.lines())
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|n| n["meeting"] == id.as_str() && n["kind"] == "Invited")
+            .unwrap();
+        assert_eq!(invited["local_start"], local, "{invited}");
+        assert!(
+            invited["text"].as_str().unwrap_or("").contains(&format!(
+                "You are invited to \"Design review\" ({id}), first at {local}"
+            )),
+            "{invited}"
+        );
+    }
 
     // An .ics file imported into Alice's calendar (Dev invited across offices); the same
     // file again books nothing twice.

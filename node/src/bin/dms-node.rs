@@ -98,8 +98,11 @@ async fn main() -> Result<()> {
         .notifications
         .clone()
         .unwrap_or_else(|| config.data_dir.join("notifications.jsonl"));
+    // Notifications in each person's own time and words.
+    let zones = node::notify::Zones::of(&config.directory()?);
     let sink = LogSink::open(&notifications)
-        .with_context(|| format!("opening {}", notifications.display()))?;
+        .with_context(|| format!("opening {}", notifications.display()))?
+        .with_zones(zones.clone());
     let mut sinks: Vec<Arc<dyn NotificationSink>> = vec![Arc::new(sink)];
     if let Some(w) = &config.webhook {
         tracing::info!(url = %w.url, "notifications also go to a webhook");
@@ -107,8 +110,9 @@ async fn main() -> Result<()> {
     }
     if let Some(m) = &config.smtp {
         tracing::info!(relay = %m.host, port = m.port, "notifications also go by mail");
-        let smtp =
-            SmtpSink::new(&m.host, m.port, &m.from, &m.domain).map_err(anyhow::Error::msg)?;
+        let smtp = SmtpSink::new(&m.host, m.port, &m.from, &m.domain)
+            .map_err(anyhow::Error::msg)?
+            .with_zones(zones.clone());
         sinks.push(Arc::new(smtp));
     }
     let sink: Arc<dyn NotificationSink> = Arc::new(FanOut(sinks));
