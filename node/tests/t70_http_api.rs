@@ -337,14 +337,17 @@ DURATION:PT30M\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Imported weekly\r\nATTEND
 BEGIN:VEVENT\r\nUID:imported-2\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270311T150000Z\r\nDTEND:20270311T160000Z\r\n\
 SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let cal = [("Content-Type", "text/calendar")];
-    let r = call(
-        ny,
-        "POST",
-        "/v1/calendars/alice/import",
-        Some(&ny_key),
-        &cal,
-        Some(ics),
-    );
+    let import = |text: &str| {
+        call(
+            ny,
+            "POST",
+            "/v1/calendars/alice/import",
+            Some(&ny_key),
+            &cal,
+            Some(text),
+        )
+    };
+    let r = import(ics);
     assert_eq!(r.status, 200, "{r:?}");
     // The server made the ids; the UIDs are kept beside them.
     let uids = |list: &serde_json::Value| -> Vec<String> {
@@ -375,14 +378,7 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
             .contains("stranger"),
         "{r:?}"
     );
-    let again = call(
-        ny,
-        "POST",
-        "/v1/calendars/alice/import",
-        Some(&ny_key),
-        &cal,
-        Some(ics),
-    );
+    let again = import(ics);
     assert_eq!(
         uids(&again.json()["already"]),
         ["imported-1", "imported-2"],
@@ -390,16 +386,6 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     );
     // Sync by SEQUENCE: a newer version of one event changes its meeting; an older
     // (or equal) one that differs is ignored.
-    let import = |text: &str| {
-        call(
-            ny,
-            "POST",
-            "/v1/calendars/alice/import",
-            Some(&ny_key),
-            &cal,
-            Some(text),
-        )
-    };
     let newer = ics
         .replace(
             "SUMMARY:Imported once",
@@ -421,14 +407,7 @@ BEGIN:VEVENT\r\nUID:good-1\r\nDTSTART:20270706T150000Z\r\nDURATION:PT30M\r\nSUMM
 ATTENDEE;ROLE=OPT-PARTICIPANT:mailto:dev@example.com\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART:garbage\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:birthday\r\nDTSTART;VALUE=DATE:20270707\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-    let r = call(
-        ny,
-        "POST",
-        "/v1/calendars/alice/import",
-        Some(&ny_key),
-        &cal,
-        Some(mixed),
-    );
+    let r = import(mixed);
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(uids(&r.json()["booked"]), ["good-1"], "{r:?}");
     // ROLE=OPT-PARTICIPANT makes Dev an optional attendee.
