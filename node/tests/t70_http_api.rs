@@ -401,6 +401,29 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
     let older = ics.replace("SUMMARY:Imported once", "SUMMARY:Imported once, older");
     let r = import(&older);
     assert_eq!(uids(&r.json()["ignored"]), ["imported-2"], "{r:?}");
+    // An instance moved by an override is booked at its new time; a cancelled one not.
+    let moved = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\
+BEGIN:VEVENT\r\nUID:moved-1\r\nDTSTART;TZID=America/New_York:20270713T090000\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Moved\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:moved-1\r\nRECURRENCE-ID;TZID=America/New_York:20270720T090000\r\nDTSTART;TZID=America/New_York:20270720T100000\r\nDURATION:PT30M\r\nSUMMARY:Moved\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:moved-1\r\nRECURRENCE-ID;TZID=America/New_York:20270727T090000\r\nDTSTART;TZID=America/New_York:20270727T090000\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let r = import(moved);
+    let moved_id = r.json()["booked"][0]["id"].as_str().unwrap().to_string();
+    let m = call(
+        ny,
+        "GET",
+        &format!("/v1/meetings/{moved_id}"),
+        Some(&ny_key),
+        &[],
+        None,
+    );
+    let got: Vec<String> = (m.json()["instances"].as_array().unwrap().iter())
+        .map(|i| i["start"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        got,
+        ["2027-07-13T09:00:00-04:00", "2027-07-20T10:00:00-04:00"],
+        "{m:?}"
+    );
     // One event that does not read is reported by line, and the file's others are booked.
     let mixed = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\
 BEGIN:VEVENT\r\nUID:good-1\r\nDTSTART:20270706T150000Z\r\nDURATION:PT30M\r\nSUMMARY:Good\r\n\

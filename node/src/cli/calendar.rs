@@ -215,6 +215,21 @@ pub fn specs_of_ics(
         if recurrence.zone == engine::time::Zone::Floating {
             recurrence.zone = zone;
         }
+        // Overrides (RECURRENCE-ID): a moved instance leaves its original start (EXDATE)
+        // for its new one (RDATE); a cancelled one is left out. (A moved instance keeps
+        // the series' length and people.)
+        for ov in &s.overrides {
+            let Some(original) = ov.recurrence_id else {
+                continue;
+            };
+            let moved_to = ov.recurrence.start();
+            if ov.is_cancelled() {
+                recurrence.exdates.push(original);
+            } else if moved_to != original {
+                recurrence.exdates.push(original);
+                recurrence.rdates.push(moved_to);
+            }
+        }
         let mut attendees = Vec::new();
         let mut rooms = Vec::new();
         for a in &master.attendees {
