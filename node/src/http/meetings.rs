@@ -242,6 +242,22 @@ fn conflicts_problem(
     .with("alternatives", alts)
 }
 
+/// What a create or a change must pass before anything about the meeting is read: the
+/// key acts for the organizer, may override if it asks to, rooms seat everyone (or the
+/// request overrides); and the warnings to answer with (crowded rooms, the start).
+fn admit(
+    api: &Api,
+    key: &KeyRecord,
+    request: &MeetingIn,
+    spec: &MeetingSpec,
+) -> Result<(crate::auth::Force, Vec<String>), Problem> {
+    may_act_for(api, key, &spec.organizer)?;
+    let force = force_of(key, request.force)?;
+    let mut warnings = crowded(api, spec, request.force)?;
+    warnings.extend(start_notes(request, spec));
+    Ok((force, warnings))
+}
+
 /// Rooms with fewer seats than the meeting has people: refused (422 naming the rooms)
 /// unless the request overrides, and then the warnings to send back.
 fn crowded(api: &Api, spec: &MeetingSpec, force: bool) -> Result<Vec<String>, Problem> {
@@ -327,13 +343,7 @@ pub async fn create(
     let tz = tz(&q.tz)?;
     let request: MeetingIn = json_body(&headers, &body)?;
     let spec = spec_of(&api, meeting_id(&key, &idem), &request)?;
-    may_act_for(&api, &key, &spec.organizer)?;
-    let force = force_of(&key, request.force)?;
-    let crowded = [
-        crowded(&api, &spec, request.force)?,
-        start_notes(&request, &spec),
-    ]
-    .concat();
+    let (force, crowded) = admit(&api, &key, &request, &spec)?;
     let home = api.home(&spec.organizer)?;
     let client = api.office(&home).await?;
     let replay = |existing: MeetingSpec| {
@@ -436,13 +446,7 @@ pub async fn update(
     let spec = spec_of(&api, id.clone(), &request)?;
     // What the request asks is checked before anything about the meeting is read; a
     // meeting the key may not change reads as absent.
-    may_act_for(&api, &key, &spec.organizer)?;
-    let force = force_of(&key, request.force)?;
-    let crowded = [
-        crowded(&api, &spec, request.force)?,
-        start_notes(&request, &spec),
-    ]
-    .concat();
+    let (force, crowded) = admit(&api, &key, &request, &spec)?;
     let existing = find(&api, &key, &id).await?;
     if !api.acts_for(&key, &existing.organizer) {
         return Err(Problem::not_found("meeting", id.as_str()));
