@@ -173,18 +173,20 @@ fn the_cli_drives_a_cluster() {
         a.extend_from_slice(&port);
         dms(&a)
     };
+    // A command over a window of days.
+    let over = |args: &[&str], from: &str, to: &str| {
+        let mut a = args.to_vec();
+        a.extend_from_slice(&["--from", from, "--to", to]);
+        run(&a)
+    };
     // priya (Bangalore) declines; the organizer's office (New York) sees it.
     let (code, text) = run(&["respond", "decline", "--id", "c1", "--as", "priya"]);
     assert_eq!(code, Some(0), "{text}");
-    let (_, text) = run(&[
-        "calendar",
-        "--person",
-        "alice",
-        "--from",
+    let (_, text) = over(
+        &["calendar", "--person", "alice"],
         "2027-03-01",
-        "--to",
         "2027-03-05",
-    ]);
+    );
     assert!(text.contains("c1") && text.contains("c3"), "{text}");
     // Move c1 an hour later and take dev off it: his calendar loses it.
     let (code, text) = run(&[
@@ -201,16 +203,7 @@ fn the_cli_drives_a_cluster() {
     // London hears the decision just after the answer: its calendar settles shortly.
     let mut text = String::new();
     for _ in 0..50 {
-        text = run(&[
-            "calendar",
-            "--person",
-            "dev",
-            "--from",
-            "2027-03-01",
-            "--to",
-            "2027-03-05",
-        ])
-        .1;
+        text = over(&["calendar", "--person", "dev"], "2027-03-01", "2027-03-05").1;
         if !text.contains("c1 ") {
             break;
         }
@@ -260,30 +253,20 @@ fn the_cli_drives_a_cluster() {
         text.contains("already booked") && !text.contains("exists"),
         "{text}"
     );
-    let (_, text) = run(&[
-        "freebusy",
-        "--cluster",
-        "--who",
-        "tom",
-        "--from",
+    let (_, text) = over(
+        &["freebusy", "--cluster", "--who", "tom"],
         "2027-03-02",
-        "--to",
         "2027-03-03",
-    ]);
+    );
     assert!(
         text.contains("busy") || text.contains("confirmed"),
         "{text}"
     );
-    let (code, text) = run(&[
-        "suggest",
-        "--cluster",
-        "--required",
-        "alice,priya",
-        "--from",
+    let (code, text) = over(
+        &["suggest", "--cluster", "--required", "alice, priya"],
         "2027-03-02",
-        "--to",
         "2027-03-04",
-    ]);
+    );
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("#1"), "{text}");
     let root = std::env::temp_dir().join(format!("dms-cli-cluster-{}", std::process::id()));
@@ -343,16 +326,11 @@ fn the_cli_drives_a_cluster() {
     let pid = std::fs::read_to_string(root.join("sydney.pid")).unwrap();
     let _ = Command::new("kill").args(["-9", pid.trim()]).status();
     std::thread::sleep(Duration::from_millis(300));
-    let (code, text) = run(&[
-        "freebusy",
-        "--cluster",
-        "--who",
-        "alice,tom",
-        "--from",
+    let (code, text) = over(
+        &["freebusy", "--cluster", "--who", "alice, tom"],
         "2027-03-02",
-        "--to",
         "2027-03-03",
-    ]);
+    );
     assert_ne!(code, Some(0), "{text}");
     assert!(text.contains("Alice"), "alice's answer is shown: {text}");
     assert!(text.contains("not answered: tom (office sydney"), "{text}");
