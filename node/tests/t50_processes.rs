@@ -263,7 +263,7 @@ fn the_cli_drives_a_cluster() {
         "{text}"
     );
     let (code, text) = over(
-        &["suggest", "--cluster", "--required", "alice, priya"],
+        &["suggest", "--cluster", "--required", "alice,priya"],
         "2027-03-02",
         "2027-03-04",
     );
@@ -327,7 +327,7 @@ fn the_cli_drives_a_cluster() {
     let _ = Command::new("kill").args(["-9", pid.trim()]).status();
     std::thread::sleep(Duration::from_millis(300));
     let (code, text) = over(
-        &["freebusy", "--cluster", "--who", "alice, tom"],
+        &["freebusy", "--cluster", "--who", "alice,tom"],
         "2027-03-02",
         "2027-03-03",
     );
