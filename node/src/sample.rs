@@ -195,7 +195,7 @@ impl World {
             bind_floating(&mut recurrence, zone);
         }
         Ok(MeetingSpec {
-            id: MeetingId::new(s.uid.clone()),
+            id: MeetingId::default(),
             organizer,
             title: m.summary.clone().unwrap_or_default(),
             attendees,
@@ -206,7 +206,8 @@ impl World {
             expansion: Default::default(),
             uid: None,
             sequence: 0,
-        })
+        }
+        .named(s.uid.clone()))
     }
 
     /// The offices a meeting touches.
@@ -265,6 +266,14 @@ impl World {
                 state.apply(&cmd);
             }
         }
+    }
+
+    /// A meeting for people to read ([`MeetingSpec::label`]); the id alone if no office
+    /// has it.
+    pub fn label(&self, id: &engine::ids::MeetingId) -> String {
+        (self.offices.values())
+            .find_map(|o| o.meeting(id))
+            .map_or_else(|| id.to_string(), |m| m.label())
     }
 
     /// The state of the office that owns `r`.

@@ -73,6 +73,9 @@ fn bad_requests_get_their_problem_and_change_nothing() {
     let idem = ("Idempotency-Key", "bad");
     let with = |from: &str, to: &str| GOOD.replace(from, to);
     let k = Some(book.as_str());
+    // The sample's stand-up, under the id the node made from alice and its UID.
+    let standup = engine::ids::MeetingId::made(&"alice".into(), "ny-standup");
+    let m = |rest: &str| format!("/v1/meetings/{standup}{rest}");
     let cases: Vec<Case> = vec![
         ("POST", "/v1/meetings".into(), k, vec![idem], Some("{".into()), 400, "bad-json", None),
         ("POST", "/v1/meetings".into(), k, vec![idem], Some("[1,2,3]".into()), 400, "bad-json", None),
@@ -104,13 +107,13 @@ fn bad_requests_get_their_problem_and_change_nothing() {
         ("GET", "/v1/calendars/..%2Falice.ics".into(), k, vec![], None, 404, "not-found", None),
         ("GET", "/v1/calendars/alice.txt".into(), k, vec![], None, 404, "no-route", None),
         ("GET", "/etc/passwd".into(), k, vec![], None, 404, "no-route", None),
-        ("PUT", "/v1/meetings/ny-standup".into(), k, vec![], Some(with("\"T\"", "\"T\",\"x\":1")), 400, "bad-json", None),
+        ("PUT", m(""), k, vec![], Some(with("\"T\"", "\"T\",\"x\":1")), 400, "bad-json", None),
         ("PUT", "/v1/meetings/no-such-meeting".into(), k, vec![], Some(GOOD.into()), 404, "not-found", None),
         ("DELETE", "/v1/meetings/no-such-meeting".into(), k, vec![], None, 404, "not-found", None),
-        ("DELETE", "/v1/meetings/ny-standup?scope=sometimes".into(), k, vec![], None, 400, "bad-input", Some("query")),
-        ("DELETE", "/v1/meetings/ny-standup?scope=instance".into(), k, vec![], None, 422, "invalid-value", Some("at")),
-        ("DELETE", "/v1/meetings/ny-standup?scope=instance&at=2027-01-01T03:17".into(), k, vec![], None, 422, "invalid-value", Some("at")),
-        ("POST", "/v1/meetings/ny-standup/responses".into(), k, vec![], Some(r#"{"attendee":"bob","response":"maybe"}"#.into()), 400, "bad-json", None),
+        ("DELETE", m("?scope=sometimes"), k, vec![], None, 400, "bad-input", Some("query")),
+        ("DELETE", m("?scope=instance"), k, vec![], None, 422, "invalid-value", Some("at")),
+        ("DELETE", m("?scope=instance&at=2027-01-01T03:17"), k, vec![], None, 422, "invalid-value", Some("at")),
+        ("POST", m("/responses"), k, vec![], Some(r#"{"attendee":"bob","response":"maybe"}"#.into()), 400, "bad-json", None),
         ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".into()), 422, "invalid-value", Some("body")),
         ("POST", "/v1/calendars/alice/import".into(), k, vec![("Content-Type", "text/calendar")], Some("\u{0}\u{1}not a calendar".into()), 422, "invalid-value", Some("body")),
         ("POST", "/v1/calendars/dev/import".into(), k, vec![("Content-Type", "text/calendar")], Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into()), 403, "forbidden", None),

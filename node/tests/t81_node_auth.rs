@@ -264,17 +264,27 @@ async fn a_person_bound_client_acts_and_reads_as_its_person_only() {
         .book(ctx(), meeting("theirs", "bob", &["carmen"], 11), Force::No)
         .await;
     assert!(matches!(theirs, Ok(BookReply::Booked { .. })), "{theirs:?}");
-    // Bob's meeting with Carmen reads as absent to Alice's client; hers reads in full.
-    assert_eq!(alice.meeting(ctx(), "theirs".into()).await.unwrap(), None);
-    assert!(alice.meeting(ctx(), "mine".into()).await.unwrap().is_some());
+    // Bob's meeting with Carmen reads as absent to Alice's client (it is there for the
+    // office's client); hers reads in full.
+    let (theirs, mine) = (
+        MeetingId::made(&"bob".into(), "theirs"),
+        MeetingId::made(&"alice".into(), "mine"),
+    );
+    assert!(office
+        .meeting(ctx(), theirs.clone())
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(alice.meeting(ctx(), theirs.clone()).await.unwrap(), None);
+    assert!(alice.meeting(ctx(), mine).await.unwrap().is_some());
     denied(
         alice
-            .cancel(ctx(), "theirs".into(), engine::state::CancelScope::Series)
+            .cancel(ctx(), theirs.clone(), engine::state::CancelScope::Series)
             .await,
     );
     denied(
         alice
-            .respond(ctx(), "theirs".into(), "carmen".into(), Response::Declined)
+            .respond(ctx(), theirs, "carmen".into(), Response::Declined)
             .await,
     );
     denied(alice.health(ctx()).await);
@@ -333,4 +343,68 @@ async fn a_costly_rule_is_refused_and_the_node_keeps_answering() {
         .book(ctx(), meeting("fine", "alice", &["bob"], 11), Force::No)
         .await;
     assert!(matches!(fine, Ok(BookReply::Booked { .. })), "{fine:?}");
+}
+
+/// Meeting ids are the node's: whatever id a client writes, the meeting is stored under
+/// the id made from its organizer and its name (the client's UID, or else the id it
+/// wrote), so no client can pick the id of a meeting it does not organize; the same
+/// name again is the same meeting; a change cannot rename it.
+#[tokio::test]
+async fn meeting_ids_are_made_by_the_node() {
+    let node = ny("ids").await;
+    let operator = as_caller(&node, "operator", grant(None, &[Scope::Admin])).await;
+    let made = |who: &str, name: &str| MeetingId::made(&who.into(), name);
+    let reply = operator
+        .book(ctx(), meeting("ny-target", "alice", &["bob"], 9), Force::No)
+        .await;
+    assert!(matches!(reply, Ok(BookReply::Booked { .. })), "{reply:?}");
+    assert_eq!(
+        operator.meeting(ctx(), "ny-target".into()).await.unwrap(),
+        None
+    );
+    let stored = (operator.meeting(ctx(), made("alice", "ny-target")).await)
+        .unwrap()
+        .expect("stored under the id the node made");
+    assert_eq!(stored.uid.as_deref(), Some("ny-target"));
+    // Bob's meeting of the same name, and one that writes Alice's id as its own: each
+    // is a meeting of its own, Alice's untouched.
+    let mut posing = meeting("x", "bob", &["carmen"], 11);
+    posing.id = made("alice", "ny-target");
+    for m in [meeting("ny-target", "bob", &["carmen"], 13), posing] {
+        let reply = operator.book(ctx(), m, Force::No).await;
+        assert!(matches!(reply, Ok(BookReply::Booked { .. })), "{reply:?}");
+    }
+    let again = operator.meeting(ctx(), made("alice", "ny-target")).await;
+    assert_eq!(again.unwrap().as_ref(), Some(&stored));
+    assert!((operator
+        .meeting(ctx(), made("bob", "ny-target"))
+        .await
+        .unwrap())
+    .is_some());
+    let posed = made("bob", made("alice", "ny-target").as_str());
+    assert!((operator.meeting(ctx(), posed).await.unwrap()).is_some());
+    // The same name again is the same meeting: not booked twice.
+    let retry = operator
+        .book(ctx(), meeting("ny-target", "alice", &["bob"], 9), Force::No)
+        .await;
+    assert!(!matches!(retry, Ok(BookReply::Booked { .. })), "{retry:?}");
+    // An import's ids are made the same way, from each event's UID.
+    let mut imported = meeting("chosen", "carmen", &[], 15);
+    imported.uid = Some("event-1".into());
+    let outcome = operator.import(ctx(), vec![imported]).await.unwrap();
+    assert!(!matches!(outcome, Outcome::Rejected(_)), "{outcome:?}");
+    assert_eq!(
+        operator.meeting(ctx(), "chosen".into()).await.unwrap(),
+        None
+    );
+    assert!((operator
+        .meeting(ctx(), made("carmen", "event-1"))
+        .await
+        .unwrap())
+    .is_some());
+    // A change names its meeting by the node's id and keeps its name.
+    let mut renamed = stored.clone();
+    renamed.uid = Some("other".into());
+    let why = denied(operator.update(ctx(), renamed, Force::No).await);
+    assert!(why.contains("UID cannot change"), "{why}");
 }

@@ -2,7 +2,7 @@
 //! of the working day (its office's `busy`, one share or drawn from a range), as
 //! standing blocks on a half-hour grid of the working hours outside lunch, repeated on
 //! every weekday of the run's days but the office's holidays. A block is a meeting of its resource alone
-//! (`standing-{resource}-{n}`, organized by the resource, no other attendees, so it
+//! (named `standing-{resource}-{n}`, organized by the resource, no other attendees, so it
 //! notifies nobody), a weekly series on Monday to Friday, its office's holidays left out
 //! (EXDATEs). Seeded by the file's seed:
 //! the same file gives the same calendars in the simulator and on a real cluster.
@@ -99,9 +99,10 @@ pub fn meetings(world: &World, blocks: &Blocks) -> BTreeMap<OfficeId, Vec<Meetin
         let holidays = holidays(world, office);
         for (n, (a, b)) in spans.iter().enumerate() {
             let start = Wall::from_ymd_hms(y, m, d, a / 60, a % 60, 0);
-            let id = format!("standing-{r}-{}", n + 1);
+            let name = format!("standing-{r}-{}", n + 1);
             let secs = i64::from(b - a) * 60;
-            let mut spec = MeetingSpec::single(&id, r.as_str(), &[], &[], start, zone, secs);
+            let mut spec =
+                MeetingSpec::single("", r.as_str(), &[], &[], start, zone, secs).named(name);
             spec.title = "standing".into();
             spec.recurrence.rrules.push(rule.clone());
             spec.recurrence.exdates = (holidays.iter())

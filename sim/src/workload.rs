@@ -43,10 +43,11 @@ pub fn window() -> Interval {
     Interval::new(day(11), day(17))
 }
 
-/// A one-hour meeting of `who` (the first organizes) in `rooms` on workload day `day` at
-/// `hour` UTC, on `days` days in a row (a daily series when more than one).
+/// A one-hour meeting named `uid` (its id the one the server makes) of `who` (the first
+/// organizes) in `rooms` on workload day `day` at `hour` UTC, on `days` days in a row (a
+/// daily series when more than one).
 pub fn meeting(
-    id: String,
+    uid: String,
     who: &[&str],
     rooms: &[&str],
     day: u32,
@@ -54,7 +55,8 @@ pub fn meeting(
     days: u32,
 ) -> MeetingSpec {
     let start = Wall::from_ymd_hms(2027, 1, 11 + day, hour, 0, 0);
-    let mut m = MeetingSpec::single(&id, who[0], &who[1..], rooms, start, Zone::Utc, 3600);
+    let mut m =
+        MeetingSpec::single("", who[0], &who[1..], rooms, start, Zone::Utc, 3600).named(uid);
     if days > 1 {
         let rule = Rule::parse(&format!("FREQ=DAILY;COUNT={days}")).expect("a daily rule");
         m.recurrence.rrules.push(rule);
@@ -93,7 +95,8 @@ fn next_op(c: usize, round: usize, k: usize, booked: &mut Vec<MeetingSpec>) -> O
         let mut who = vec![old.organizer.as_str()];
         who.extend(old.attendees.iter().map(|a| a.resource.as_str()));
         let rooms: Vec<&str> = old.rooms.iter().map(|r| r.as_str()).collect();
-        let mut moved = meeting(old.id.as_str().to_string(), &who, &rooms, day, hour, 1);
+        let name = old.uid.clone().unwrap_or_default();
+        let mut moved = meeting(name, &who, &rooms, day, hour, 1);
         moved.recurrence.rrules = old.recurrence.rrules.clone();
         return Op::Update(moved);
     }

@@ -175,6 +175,36 @@ impl MeetingSpec {
         }
     }
 
+    /// Names the meeting `uid` (kept beside its id) and gives it the id the server makes
+    /// from its organizer and that name ([`MeetingId::made`]).
+    pub fn name(&mut self, uid: impl Into<String>) {
+        let uid = uid.into();
+        self.id = MeetingId::made(&self.organizer, &uid);
+        self.uid = Some(uid);
+    }
+
+    /// This meeting under the name `uid` (see [`Self::name`]).
+    pub fn named(mut self, uid: impl Into<String>) -> Self {
+        self.name(uid);
+        self
+    }
+
+    /// The meeting for people to read: its name (UID) and id, or the id alone.
+    pub fn label(&self) -> String {
+        match &self.uid {
+            Some(uid) => format!("{uid} ({})", self.id),
+            None => self.id.to_string(),
+        }
+    }
+
+    /// What a server does to a meeting a client asks it to create: the client's UID, or
+    /// else the id the client sent, becomes the meeting's name, and the id is made from
+    /// it. Whatever id the client wrote is never the meeting's id.
+    pub fn take_server_id(&mut self) {
+        let uid = self.uid.take().unwrap_or_else(|| self.id.0.clone());
+        self.name(uid);
+    }
+
     /// Every resource the meeting takes: organizer, attendees, rooms, sorted, without
     /// repeats.
     pub fn resources(&self) -> Vec<ResourceId> {

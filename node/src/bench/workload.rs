@@ -24,7 +24,7 @@ pub const WINDOW_START: i64 = 1_799_020_800;
 /// One booking of the workload.
 #[derive(Clone, Debug)]
 pub struct Booking {
-    /// Meeting id (unique).
+    /// The meeting's name, its UID (unique); the node makes its id from it.
     pub id: String,
     /// Organizer (a person).
     pub organizer: String,
@@ -56,7 +56,7 @@ impl Booking {
         let rooms: Vec<&str> = self.room.iter().map(String::as_str).collect();
         let start = Zone::Utc.to_wall(Instant(self.start));
         MeetingSpec::single(
-            &self.id,
+            "",
             &self.organizer,
             &attendees,
             &rooms,
@@ -64,6 +64,7 @@ impl Booking {
             Zone::Utc,
             self.secs,
         )
+        .named(&self.id)
     }
 
     /// The office of the organizer.

@@ -45,9 +45,11 @@ pub struct Args {
     /// Book over conflicts; they are recorded as warnings.
     #[arg(long = "override")]
     pub force: bool,
-    /// The meeting's id (default: made from the organizer and the start).
+    /// Your name for the meeting, its UID (default: the organizer and the start); the
+    /// node makes the meeting's id from it and the organizer, and the same name again is
+    /// the same meeting.
     #[arg(long)]
-    pub id: Option<String>,
+    pub uid: Option<String>,
     /// Where the cluster is.
     #[command(flatten)]
     pub cluster: ClusterOpts,
@@ -87,12 +89,9 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
         ids(remote, &args.with)?,
         ids(remote, &args.optional)?,
     );
+    let uid = (args.uid.clone()).unwrap_or_else(|| format!("{organizer}-{}", start.0));
     Ok(MeetingSpec {
-        id: MeetingId::new(
-            args.id
-                .clone()
-                .unwrap_or_else(|| format!("{organizer}-{}", start.0)),
-        ),
+        id: MeetingId::default(),
         organizer,
         title: args.title.clone(),
         attendees,
@@ -108,7 +107,8 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
         expansion: Default::default(),
         uid: None,
         sequence: 0,
-    })
+    }
+    .named(uid))
 }
 
 /// Books `meeting` through its organizer's office.
@@ -155,7 +155,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             writeln!(
                 out,
                 "booked {} before (the same meeting): nothing to do",
-                meeting.id
+                meeting.label()
             )?;
             Ok(())
         }
@@ -177,18 +177,18 @@ pub fn print_reply(
     let start = meeting.recurrence.start();
     match reply {
         BookReply::Booked { txn, overridden } => {
-            let uid = (meeting.uid.as_ref()).map_or(String::new(), |u| format!(", UID {u}"));
             writeln!(
                 out,
-                "{done} {} at {} (transaction {txn}{uid})",
-                meeting.id,
+                "{done} {} at {} (transaction {txn})",
+                meeting.label(),
                 short(start, zone)
             )?;
             for c in overridden {
                 writeln!(
                     out,
                     "warning: {} double-booked with {}",
-                    c.resource, c.with_meeting
+                    c.resource,
+                    remote.label(&c.with_meeting)
                 )?;
             }
             Ok(())
@@ -206,7 +206,7 @@ pub fn print_reply(
                     out,
                     "  {} is taken by {} at {}",
                     c.resource,
-                    c.with_meeting,
+                    remote.label(&c.with_meeting),
                     short(c.with_interval.start, zone)
                 )?;
             }

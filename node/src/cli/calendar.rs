@@ -126,7 +126,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     ]);
     for m in &meetings {
         t.row(vec![
-            m.id.to_string(),
+            m.label(),
             m.title.clone(),
             short(m.recurrence.start(), zone),
             m.recurrence
@@ -167,17 +167,8 @@ fn response_of(partstat: Option<&str>) -> Response {
     }
 }
 
-/// The id the server gives a meeting imported from an `.ics` file: made from the
-/// organizer and the event's UID (so the same file imported again finds its meetings,
-/// and two people importing one file get a meeting each), never the UID itself.
-pub fn imported_id(organizer: &ResourceId, uid: &str) -> MeetingId {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("ics\n{organizer}\n{uid}").as_bytes());
-    MeetingId::new(format!("m-{}", &hex::encode(digest)[..24]))
-}
-
 /// The meetings an iCalendar text describes, each organized by `organizer`: one per
-/// series that is not cancelled (its id made by [`imported_id`], its UID kept beside;
+/// series that is not cancelled (named by its UID, [`MeetingSpec::name`];
 /// floating times in the organizer's zone); attendees the directory knows become
 /// attendees or rooms, the others are left off with a note each.
 pub fn specs_of_ics(
@@ -252,7 +243,7 @@ pub fn specs_of_ics(
             }
         }
         specs.push(MeetingSpec {
-            id: imported_id(organizer, &s.uid),
+            id: MeetingId::made(organizer, &s.uid),
             organizer: organizer.clone(),
             title: master.summary.clone().unwrap_or_default(),
             attendees,

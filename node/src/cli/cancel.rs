@@ -12,7 +12,7 @@ use std::io::Write;
 /// Arguments of `dms cancel`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The meeting.
+    /// The meeting: its id, or `ORGANIZER/NAME`.
     #[arg(long)]
     pub id: String,
     /// Cancel only the instance that starts then (its original start).

@@ -208,7 +208,7 @@ fn design_review(ny: Zone, start: Instant, id: &str) -> MeetingSpec {
         response: Response::NeedsAction,
     };
     MeetingSpec {
-        id: MeetingId::new(id),
+        id: MeetingId::default(),
         organizer: ResourceId::new("alice"),
         title: "Design review".into(),
         attendees: vec![attendee("dev"), attendee("emma")],
@@ -220,6 +220,7 @@ fn design_review(ny: Zone, start: Instant, id: &str) -> MeetingSpec {
         uid: None,
         sequence: 0,
     }
+    .named(id)
 }
 
 fn conflict_and_override(s: &mut String, w: &mut World, ny: Zone, week: Interval) -> Result<()> {
@@ -239,7 +240,7 @@ fn conflict_and_override(s: &mut String, w: &mut World, ny: Zone, week: Interval
                     s,
                     "- {} is taken by `{}` {}..{}",
                     c.resource,
-                    c.with_meeting,
+                    w.label(&c.with_meeting),
                     short(c.with_interval.start, ny),
                     &short(c.with_interval.end, ny)[11..16]
                 )?;
@@ -291,7 +292,8 @@ fn conflict_and_override(s: &mut String, w: &mut World, ny: Zone, week: Interval
             writeln!(
                 s,
                 "- warning: {} double-booked with `{}`",
-                c.resource, c.with_meeting
+                c.resource,
+                w.label(&c.with_meeting)
             )?;
         }
     }
@@ -360,6 +362,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
         let wanted = at(ny, 2026, 12, 8, 10, 0);
         let cluster = ClusterOpts::under(&root, base_port);
         let remote = Remote::new(&cluster)?;
+        let (review, review_2) = ("alice/design-review", "alice/design-review-2");
         let args = |id: &str, start: Instant, force: bool| book::Args {
             organizer: "alice".into(),
             with: "dev,emma".into(),
@@ -370,10 +373,10 @@ fn cluster_report(base_port: u16) -> Result<String> {
             rrule: None,
             title: "Design review".into(),
             force,
-            id: Some(id.into()),
+            uid: Some(id.into()),
             cluster: cluster.clone(),
         };
-        writeln!(buf, "\n$ dms book --organizer alice --with dev,emma --room london-thames --start 2026-12-08T10:00")?;
+        writeln!(buf, "\n$ dms book --uid design-review --organizer alice --with dev,emma --room london-thames --start 2026-12-08T10:00")?;
         let first = book::meeting_of(&args("design-review", wanted, false), &remote)?;
         let reply = book::book(&remote, &first, false)?;
         let best = match &reply {
@@ -395,23 +398,23 @@ fn cluster_report(base_port: u16) -> Result<String> {
         }
         writeln!(
             buf,
-            "\n$ dms book ... --id design-review-2 --start 2026-12-08T10:00 --override"
+            "\n$ dms book ... --uid design-review-2 --start 2026-12-08T10:00 --override"
         )?;
         book::run(&args("design-review-2", wanted, true), &mut buf)?;
-        writeln!(buf, "\n$ dms respond decline --id design-review --as emma")?;
+        writeln!(buf, "\n$ dms respond decline --id {review} --as emma")?;
         respond::run(
             &respond::Args {
                 answer: "decline".into(),
-                id: "design-review".into(),
+                id: review.into(),
                 who: "emma".into(),
                 cluster: cluster.clone(),
             },
             &mut buf,
         )?;
-        writeln!(buf, "\n$ dms update --id design-review --add priya")?;
+        writeln!(buf, "\n$ dms update --id {review} --add priya")?;
         update::run(
             &update::Args {
-                id: "design-review".into(),
+                id: review.into(),
                 start: None,
                 duration: None,
                 add: "priya".into(),
@@ -422,10 +425,10 @@ fn cluster_report(base_port: u16) -> Result<String> {
             },
             &mut buf,
         )?;
-        writeln!(buf, "\n$ dms cancel --id design-review-2")?;
+        writeln!(buf, "\n$ dms cancel --id {review_2}")?;
         cancel::run(
             &cancel::Args {
-                id: "design-review-2".into(),
+                id: review_2.into(),
                 instance: None,
                 from: None,
                 cluster: cluster.clone(),

@@ -138,9 +138,19 @@ impl Remote {
         Ok(r)
     }
 
-    /// The meeting as its organizer's office has it (asking every office to find it).
-    pub fn meeting(&self, id: &str) -> Result<MeetingSpec> {
-        let id = MeetingId::new(id);
+    /// The meeting `arg` names: an id as the node made it (`m-...`), or `ORGANIZER/NAME`
+    /// for the meeting that organizer booked as NAME (`dms book --uid NAME`).
+    pub fn meeting_id(&self, arg: &str) -> Result<MeetingId> {
+        match arg.split_once('/') {
+            Some((who, name)) => Ok(MeetingId::made(&self.resource(who)?, name)),
+            None => Ok(MeetingId::new(arg)),
+        }
+    }
+
+    /// The meeting as its organizer's office has it (asking every office to find it);
+    /// named as [`Self::meeting_id`] takes it.
+    pub fn meeting(&self, arg: &str) -> Result<MeetingSpec> {
+        let id = self.meeting_id(arg)?;
         for office in self.peers.keys() {
             let client = self.client(office)?;
             let found = self.block_on(client.meeting(tarpc::context::current(), id.clone()))?;
@@ -151,5 +161,11 @@ impl Remote {
             }
         }
         anyhow::bail!("no meeting {id} in any office")
+    }
+
+    /// How to show a meeting to a person: [`MeetingSpec::label`] when the caller may see
+    /// it, the id alone otherwise.
+    pub fn label(&self, id: &MeetingId) -> String {
+        (self.meeting(id.as_str()).ok()).map_or_else(|| id.to_string(), |m| m.label())
     }
 }

@@ -3,7 +3,6 @@
 
 use super::remote::{ClusterOpts, Remote};
 use anyhow::{bail, Result};
-use engine::ids::MeetingId;
 use engine::state::{Outcome, Response};
 use std::io::Write;
 
@@ -12,7 +11,7 @@ use std::io::Write;
 pub struct Args {
     /// `accept`, `decline` or `tentative`.
     pub answer: String,
-    /// The meeting.
+    /// The meeting: its id, or `ORGANIZER/NAME`.
     #[arg(long)]
     pub id: String,
     /// Who answers.
@@ -34,7 +33,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let remote = Remote::new(&args.cluster)?;
     let who = remote.resource(&args.who)?;
     let home = remote.home(&who)?;
-    let id = MeetingId::new(&args.id);
+    let id = remote.meeting_id(&args.id)?;
     let outcome = remote.block_on(home.respond(
         tarpc::context::current(),
         id.clone(),

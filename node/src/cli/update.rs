@@ -14,7 +14,7 @@ use std::io::Write;
 /// Arguments of `dms update`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The meeting.
+    /// The meeting: its id, or `ORGANIZER/NAME`.
     #[arg(long)]
     pub id: String,
     /// The new first start (the recurrence moves with it).

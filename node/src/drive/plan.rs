@@ -211,7 +211,8 @@ impl Planner {
         let zone = self.world.dir.offices[&home].zone;
         let who: Vec<&str> = attendees.iter().map(|a| a.as_str()).collect();
         let rooms: Vec<&str> = rooms.iter().map(|r| r.as_str()).collect();
-        let mut m = MeetingSpec::single(&id, organizer.as_str(), &who, &rooms, start, zone, secs);
+        let mut m =
+            MeetingSpec::single("", organizer.as_str(), &who, &rooms, start, zone, secs).named(id);
         if recurring {
             let rule = match self.rng.random_range(0..3) {
                 0 => format!("FREQ=WEEKLY;COUNT={}", self.rng.random_range(2..=8)),

@@ -20,7 +20,6 @@ use engine::recurrence::{RecurrenceSet, Rule};
 use engine::state::{CancelScope, MeetingSpec, Outcome, Rejection, Response as Answer};
 use engine::time::Zone;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 /// The header that makes a create safe to retry.
@@ -174,8 +173,7 @@ pub fn same_meeting(existing: &MeetingSpec, wanted: &MeetingSpec) -> bool {
 
 /// The id of the meeting a key's idempotency key creates.
 fn meeting_id(key: &KeyRecord, idempotency: &str) -> MeetingId {
-    let digest = Sha256::digest(format!("{}\n{idempotency}", key.id).as_bytes());
-    MeetingId::new(format!("m-{}", &hex::encode(digest)[..24]))
+    MeetingId::of_request(&key.id, idempotency)
 }
 
 /// Finds a meeting: at the caller's office first, then at every office; the

@@ -2,14 +2,15 @@
 //! (the commit protocol and deliveries) only from another office's node, each speaking
 //! only for the transactions and deliveries its own office made; client calls only with
 //! the scope they need, for the people the client may act for, with overrides limited
-//! to what the client may override. The check reads nothing about the call's target
+//! to what the client may override; the ids of meetings a client creates are made here
+//! ([`engine::ids::MeetingId::made`]), never taken from the client. The check reads nothing about the call's target
 //! beyond what deciding needs, and a meeting a client may not see reads as absent.
 
 use super::{lock, OfficeServer};
 use crate::auth::{origin_office, Caller, Force, Grant, Scope};
 use crate::rpc::{OfficeRpcRequest as Req, OfficeRpcResponse as Resp};
 use crate::storage::Storage;
-use engine::ids::{OfficeId, ResourceId, TxnId};
+use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
 use engine::state::MeetingSpec;
 
 /// Why a call was refused (sent to the caller as a `PermissionDenied` server error).
@@ -69,6 +70,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     }
 
     fn admit_client(&self, g: &Grant, req: &mut Req) -> Result<(), Denied> {
+        let req_is_book = matches!(req, Req::Book { .. });
         let need = |scope: Scope| -> Result<(), Denied> {
             if g.has(scope) {
                 Ok(())
@@ -91,6 +93,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             Req::Book { meeting, force } | Req::Update { meeting, force } => {
                 need(Scope::Book)?;
                 self.may_act_for(g, &meeting.organizer)?;
+                name_meeting(req_is_book, meeting)?;
                 if *force != Force::No {
                     need(Scope::Override)?;
                     *force = g.force(true);
@@ -114,8 +117,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 need(Scope::Book)?;
                 self.may_act_for(g, attendee)
             }
-            Req::Import { .. } => {
+            Req::Import { meetings } => {
                 need(Scope::Book)?;
+                meetings.iter_mut().for_each(MeetingSpec::take_server_id);
                 self.own_office_unless_admin(g)?;
                 match &g.person {
                     Some(p) if !g.has(Scope::Admin) => Err(format!(
@@ -178,5 +182,22 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                         .home(p)
                         .is_ok_and(|home| g.acts_for(p, home))
                 })
+    }
+}
+
+/// Meeting ids are the server's: a new meeting's id is made from its organizer and the
+/// name (UID) the client gave it; a change names its meeting by that id, and may not
+/// give it another UID.
+fn name_meeting(new: bool, meeting: &mut MeetingSpec) -> Result<(), Denied> {
+    if new {
+        meeting.take_server_id();
+        return Ok(());
+    }
+    match &meeting.uid {
+        Some(uid) if MeetingId::made(&meeting.organizer, uid) != meeting.id => Err(format!(
+            "meeting {} is not named {uid}; a meeting's UID cannot change",
+            meeting.id
+        )),
+        _ => Ok(()),
     }
 }

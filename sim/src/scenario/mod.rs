@@ -114,7 +114,7 @@ fn probe(world: &World) -> MeetingSpec {
     let start = world.window.start.plus_secs(12 * 3600).utc_wall();
     let (y, m, d) = start.ymd();
     let wall = Wall::from_ymd_hms(y, m, d, 12, 0, 0);
-    MeetingSpec::single("probe", who[0], &who[1..], &[], wall, Zone::Utc, 1800)
+    MeetingSpec::single("", who[0], &who[1..], &[], wall, Zone::Utc, 1800).named("probe")
 }
 
 /// With `DMS_SIM_PHASES` set, says on stderr when each phase of a run ends (to see
