@@ -30,7 +30,7 @@ bench-load:
 # A long simulation soak, and the linearizability checker's capacity figure (README).
 sim-soak:
 	scripts/vendor-madsim
-	RUSTFLAGS="--cfg madsim" SIM_SEEDS=$${SIM_SEEDS:-2000} cargo test --manifest-path sim/Cargo.toml --target-dir target/sim --test t20_seeds every_seed -- --nocapture
+	RUSTFLAGS="--cfg madsim" SIM_SEEDS=$${SIM_SEEDS:-10000} cargo test --manifest-path sim/Cargo.toml --target-dir target/sim --test t20_seeds every_seed -- --nocapture
 
 sim-capacity:
 	scripts/vendor-madsim

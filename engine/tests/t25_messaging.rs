@@ -257,6 +257,25 @@ fn a_change_taking_an_office_people_off_clears_them_and_tells_them() {
     assert!(matches!(out, Outcome::Rejected(Rejection::NotOwned(_))));
 }
 
+/// A change adding someone at an office that already holds the meeting invites them;
+/// the people of both versions are told of the change.
+#[test]
+fn a_change_adding_a_person_invites_them_and_tells_the_others_it_changed() {
+    let mut london = office("london", &["olivia", "oscar", "otto"]);
+    let m = meeting(&["olivia", "oscar"]);
+    book_everywhere(&mut [&mut london], "london-1", &m);
+    clear(&mut london);
+    let with_otto = meeting(&["olivia", "oscar", "otto"]);
+    book_everywhere(&mut [&mut london], "london-2", &with_otto);
+    assert_eq!(
+        notices(&london),
+        vec![
+            ("oscar".into(), NoticeKind::Changed),
+            ("otto".into(), NoticeKind::Invited)
+        ]
+    );
+}
+
 #[test]
 fn only_cancellations_and_answers_travel() {
     let mut ny = office("ny", &["alice"]);

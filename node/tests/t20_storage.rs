@@ -1,8 +1,9 @@
 //! The storage conformance suite, run against every backend.
 
 use node::storage::conformance::run_all;
-use node::storage::{Disk, FileStorage, MemoryStorage};
+use node::storage::{Disk, FileStorage, Latency, MemoryStorage, Storage};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 #[test]
 fn memory_storage_conforms() {
@@ -12,6 +13,65 @@ fn memory_storage_conforms() {
 #[test]
 fn simulated_disk_storage_conforms() {
     run_all(&|| Disk::new().open());
+}
+
+/// Syncs of 1-20 ms, one in ten stalling a second more.
+const SLOW: Latency = Latency {
+    min: Duration::from_millis(1),
+    max: Duration::from_millis(20),
+    stall_one_in: 10,
+    stall: Duration::from_secs(1),
+};
+
+#[test]
+fn a_simulated_disk_with_latency_conforms() {
+    run_all(&|| Disk::with_latency(SLOW, 7).open());
+}
+
+/// On a disk with latency a sync's records are in flight until its wait lands them: a
+/// crash before then loses them (the earlier, landed ones stay); records appended while
+/// one is in flight wait for the next sync; the delays are the seed's, and vary.
+#[test]
+fn a_sync_in_flight_lands_only_when_its_wait_ends() {
+    let disk = Disk::with_latency(SLOW, 7);
+    let mut s = disk.open();
+    s.append(b"one").unwrap();
+    let first = s.start_sync().unwrap();
+    let delay = first.delay().expect("a disk with latency takes time");
+    assert!(
+        delay >= SLOW.min && delay <= SLOW.max + SLOW.stall,
+        "{delay:?}"
+    );
+    s.finish_sync(first.wait().unwrap());
+    s.append(b"two").unwrap();
+    let second = s.start_sync().unwrap();
+    s.append(b"three").unwrap();
+    assert_eq!(disk.durable_len(), 19, "only the first record landed");
+    drop(s);
+    disk.crash(0);
+    assert!(second.wait().is_err(), "a sync the crash cut short fails");
+    let records: Vec<Vec<u8>> = (disk.open().read_from(0).unwrap())
+        .into_iter()
+        .map(|r| r.1)
+        .collect();
+    assert_eq!(records, vec![b"one".to_vec()]);
+
+    let delays: Vec<Duration> = (0..50)
+        .map(|_| {
+            let mut s = disk.open();
+            s.append(b"x").unwrap();
+            s.start_sync().unwrap().delay().unwrap()
+        })
+        .collect();
+    let again = Disk::with_latency(SLOW, 7);
+    let mut s = again.open();
+    s.append(b"one").unwrap();
+    assert_eq!(s.start_sync().unwrap().delay(), Some(delay), "seeded");
+    assert!(delays.windows(2).any(|w| w[0] != w[1]), "{delays:?}");
+    assert!(
+        delays.iter().any(|d| *d >= SLOW.stall),
+        "one in ten stalls: {delays:?}"
+    );
 }
 
 #[test]

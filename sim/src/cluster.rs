@@ -2,7 +2,7 @@
 //! up, in office-id order, port 7000), each with its own seeded clock error (up to 30 s
 //! of skew and 500 ppm of drift: madsim gives all hosts one clock, so the node's `Clock`
 //! carries it), every node the production `OfficeServer` over a
-//! simulated [`Disk`] that outlives it: [`SimCluster::crash`] kills a host, crashes its
+//! simulated [`Disk`] (syncs taking [`DISK`] time) that outlives it: [`SimCluster::crash`] kills a host, crashes its
 //! disk (unsynced writes lost, the last one maybe torn) and restarts it from the disk.
 //! Each office's notifications go to a [`MemorySink`] that outlives its crashes. Offices
 //! snapshot every [`SNAPSHOT_EVERY`] records.
@@ -17,7 +17,7 @@ use node::durable::DurableOffice;
 use node::notify::MemorySink;
 use node::sample::{parse_directory, SAMPLE_OFFICES};
 use node::server::{run_with, Admission, NodeOptions, OfficeServer, Planted};
-use node::storage::Disk;
+use node::storage::{Disk, Latency};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -45,6 +45,16 @@ pub struct SimCluster {
     /// Each office's clock skew right now, in ms (a clock-jump fault changes it).
     pub skews: BTreeMap<OfficeId, Arc<AtomicI64>>,
 }
+
+/// How long each office's disk takes to sync: 1-20 ms, and one sync in 5,000 stalls a
+/// second more, so group commit meets what it meets on real disks (reads and requests
+/// arriving during a sync, records appended behind it, crashes while one is in flight).
+pub const DISK: Latency = Latency {
+    min: std::time::Duration::from_millis(1),
+    max: std::time::Duration::from_millis(20),
+    stall_one_in: 5_000,
+    stall: std::time::Duration::from_secs(1),
+};
 
 /// Who each simulated host is, as mutual TLS would tell the nodes: every office's host is
 /// that office's node; the client hosts (10.0.1.x) and the checker (10.0.2.1) are
@@ -102,7 +112,7 @@ impl SimCluster {
         let mut sinks = BTreeMap::new();
         let mut skews = BTreeMap::new();
         for (n, (office, addr)) in addrs.iter().enumerate() {
-            let disk = Disk::new();
+            let disk = Disk::with_latency(DISK, thread_rng().gen());
             let error = (
                 thread_rng().gen_range(-30_000..=30_000),
                 thread_rng().gen_range(-500..=500),

@@ -6,11 +6,10 @@
 //! trace (every call and answer, every fault, the final state) hashes to a number that
 //! must be the same for the same seed.
 
-use crate::check::{at_quiescence, final_reads, history, linear, Scope};
+use crate::check::{at_quiescence, availability, final_reads, history, linear, Scope};
 use crate::cluster::SimCluster;
 use crate::faults::{inject, Acks, Injected};
-use crate::workload::{client, meeting, target, Call, Turn};
-use engine::state::MeetingSpec;
+use crate::workload::{client, meeting, target, Call, Pool, Turn};
 use madsim::net::NetSim;
 use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::{Handle, Runtime};
@@ -20,11 +19,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Client hosts.
-pub const CLIENTS: usize = 3;
+pub const CLIENTS: usize = 5;
 /// Rounds (each: calls under faults, healing, checks).
 pub const ROUNDS: usize = 2;
-/// Calls per client per round.
-pub const OPS_PER_ROUND: usize = 8;
+/// Calls per client per round (times [`scale`]).
+pub const OPS_PER_ROUND: usize = 10;
+
+/// `SIM_SCALE` (1 to 50, default 1): each client's calls per round are multiplied by it,
+/// for soaks with longer histories.
+pub fn scale() -> usize {
+    std::env::var("SIM_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, 50)
+}
 
 /// What one run did and found.
 #[derive(Debug)]
@@ -94,38 +103,48 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
     let mut calls: Vec<Call> = Vec::new();
     let mut violations = Vec::new();
     let mut faults = Injected::default();
-    let mut booked: Vec<Vec<MeetingSpec>> = vec![Vec::new(); CLIENTS];
+    let booked = Pool::default();
+    // One seed in four is about contention: every change comes with a racing call.
+    let racing = if thread_rng().gen_bool(0.25) {
+        1.0
+    } else {
+        0.3
+    };
+    let _ = writeln!(trace, "racing {racing}");
     for round in 0..ROUNDS {
         let acks = Arc::new(Acks::default());
         let n = thread_rng().gen_range(1..4);
-        let plan = fault_host.spawn(inject(cluster.clone(), acks.clone(), n));
+        let plan = fault_host.spawn(inject(cluster.clone(), acks.clone(), n, epoch));
         let mut running = Vec::new();
         for (c, host) in hosts.iter().enumerate() {
             let (addrs, dir) = (cluster.addrs.clone(), dir.clone());
-            let mine = std::mem::take(&mut booked[c]);
-            let acks = acks.clone();
+            let (acks, booked) = (acks.clone(), booked.clone());
             let turn = Turn {
                 client: c,
                 round,
-                ops: OPS_PER_ROUND,
+                ops: OPS_PER_ROUND * scale(),
+                racing,
             };
-            let calls = client(turn, addrs, dir, epoch, acks, mine);
+            let calls = client(turn, addrs, dir, epoch, acks, booked);
             running.push(host.spawn(calls));
         }
-        for (c, r) in running.into_iter().enumerate() {
-            let (done, still) = r.await.expect("a client ended");
-            calls.extend(done);
-            booked[c] = still;
+        for r in running {
+            calls.extend(r.await.expect("a client ended"));
         }
         let injected = plan.await.expect("the fault plan ended");
         trace.push_str(&injected.log);
+        for (from, to, which) in &injected.windows {
+            let _ = writeln!(trace, "fault window {from}..{to} at {which:?}");
+        }
+        faults.windows.extend(injected.windows);
         for (k, n) in injected.by_kind {
             *faults.by_kind.entry(k).or_default() += n;
         }
         let (target, so_far) = (target(&cluster.addrs, &dir, epoch), calls.clone());
         let sinks = cluster.sinks.clone();
         let who = ["alice", "dev", "priya"];
-        let probe = meeting(format!("probe-{round}"), &who, &[], 4, 9 + round as u32, 1);
+        let name = format!("{}{round}", crate::check::liveness::PROBE);
+        let probe = meeting(name, &who, &[], 4, 9 + round as u32, 1);
         let (probe, found, line) =
             checker
                 .spawn(async move {
@@ -143,6 +162,9 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
         .spawn(async move { final_reads(&target, &Scope::sample().resources).await })
         .await
         .expect("the final reads ended");
+    let quiet = reads.iter().map(|c| c.invoked).min();
+    let down = availability::check(&calls, &faults.windows, &dir);
+    violations.extend(down.into_iter().map(|d| format!("end: availability: {d}")));
     calls.extend(reads);
     for c in &calls {
         let _ = writeln!(
@@ -151,7 +173,7 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
             c.invoked, c.returned, c.op, c.seen, c.conflicts, c.entries, c.busy, c.why
         );
     }
-    let parts = match linear::check(&history::translate(&calls, &dir)) {
+    let parts = match linear::check_from(&[], &history::translate(&calls, &dir), quiet) {
         Ok(parts) => parts,
         Err(v) => {
             let why = if v.gave_up {

@@ -51,8 +51,9 @@ impl Summary {
             .collect()
     }
 
-    /// The report, as Markdown, given the wall time the runs took.
-    pub fn markdown(&self, wall_secs: f64) -> String {
+    /// The report, as Markdown, given the wall time the runs took with `jobs` seeds
+    /// running at once.
+    pub fn markdown(&self, wall_secs: f64, jobs: usize) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "# Simulation run\n");
         let _ = writeln!(s, "| | |\n|---|---|");
@@ -66,7 +67,7 @@ impl Summary {
             let _ = writeln!(s, "| faults: {k} | {n} |");
         }
         let _ = writeln!(s, "| simulated s | {:.0} |", self.simulated);
-        let _ = writeln!(s, "| wall s | {wall_secs:.1} |");
+        let _ = writeln!(s, "| wall s | {wall_secs:.1} ({jobs} seeds at once) |");
         let rate = self.simulated / wall_secs.max(1e-9);
         let _ = writeln!(s, "| simulated s per wall s | {rate:.0} |");
         let per_minute = self.seeds as f64 * 60.0 / wall_secs.max(1e-9);

@@ -2,7 +2,7 @@
 //! concurrent histories (which need reordering) and rejects each kind of wrong answer.
 #![cfg(madsim)]
 
-use sim::check::linear::{check, Action, Answer, Call, Version};
+use sim::check::linear::{check, check_from, Action, Answer, Call, Version};
 
 const NY: u32 = 0;
 const LDN: u32 = 1;
@@ -136,6 +136,47 @@ fn a_cancellation_reaches_other_offices_later_but_must_reach_them() {
         read_bob(vec![(1, 9, false)], 50),
     ];
     assert!(check(&back).is_err(), "a cancelled meeting came back");
+}
+
+#[test]
+fn a_cancellation_not_delivered_by_the_quiet_point_is_caught() {
+    // The final read (at 100, after the quiet point at 90) still shows the meeting a
+    // cancellation acknowledged at 30 took away: without a quiet point the delivery
+    // could be placed after that read, so the history used to pass.
+    let h = vec![
+        call(Action::Book(v(1, 9)), Answer::Ok, 0, 10),
+        call(Action::Cancel { id: 1, home: NY }, Answer::Ok, 20, 30),
+        read_bob(vec![(1, 9, false)], 100),
+    ];
+    assert!(
+        check(&h).is_ok(),
+        "with no quiet point, delivery may come later"
+    );
+    assert!(check_from(&[], &h, Some(90)).is_err());
+    // Read before the quiet point, the meeting may still be there.
+    let early = vec![
+        call(Action::Book(v(1, 9)), Answer::Ok, 0, 10),
+        call(Action::Cancel { id: 1, home: NY }, Answer::Ok, 20, 30),
+        read_bob(vec![(1, 9, false)], 40),
+        read_bob(vec![], 100),
+    ];
+    assert!(check_from(&[], &early, Some(90)).is_ok());
+}
+
+#[test]
+fn a_hold_still_there_at_the_quiet_point_is_caught() {
+    // A refused booking's hold never went away. Before the quiet point it is in doubt
+    // (its transaction may still decide), so the history used to pass whatever came.
+    let h = vec![
+        call(Action::Book(v(1, 9)), Answer::Refused, 0, 10),
+        read_bob(vec![(1, 9, true)], 100),
+    ];
+    assert!(check(&h).is_ok(), "with no quiet point, a hold is in doubt");
+    assert!(check_from(&[], &h, Some(90)).is_err());
+    assert!(
+        check_from(&[], &h, Some(200)).is_ok(),
+        "read before the quiet point"
+    );
 }
 
 #[test]

@@ -53,3 +53,13 @@ fn a_node_that_forgets_its_log_on_restart_breaks_linearizability() {
 fn a_node_that_forgets_its_log_on_restart_repeats_notification_keys() {
     caught(Planted::ForgetLogOnRestart, "notifications");
 }
+
+#[test]
+fn an_abort_that_takes_a_changes_committed_entries_is_caught() {
+    caught(Planted::AbortDropsCommitted, "safety");
+}
+
+#[test]
+fn a_cancellation_that_ignores_a_transaction_in_flight_is_caught() {
+    caught(Planted::CancelIgnoresInFlight, "safety");
+}

@@ -79,8 +79,8 @@ fn the_history_starts_from_the_standing_calendars() {
     assert_eq!(run.standing.len(), blocks);
     let (initial, calls) = history::translate_from(&run.standing, &run.calls, &world.dir);
     assert!(!initial.is_empty());
-    linear::check_from(&initial, &calls).expect("linearizes from the standing calendars");
-    let empty = linear::check_from(&[], &calls);
+    linear::check_from(&initial, &calls, None).expect("linearizes from the standing calendars");
+    let empty = linear::check_from(&[], &calls, None);
     assert!(
         empty.is_err(),
         "the history cannot come from empty calendars"

@@ -39,7 +39,8 @@ pub struct BusyEntry {
     pub status: BusyStatus,
     /// Booked over a conflict because the organizer overrode it.
     pub overridden: bool,
-    /// The transaction that placed it, while that transaction is undecided.
+    /// The transaction that placed it, while that transaction is undecided; in what a
+    /// reader is shown, also one that is changing its meeting (the entry may move or go).
     #[serde(default)]
     pub txn: Option<crate::ids::TxnId>,
 }

@@ -62,10 +62,23 @@ pub struct OfficeState {
     /// The zones of this office's people, for reminders.
     #[serde(default)]
     pub(super) zones: BTreeMap<ResourceId, crate::time::Zone>,
-    /// Planted bug (test-only): prepare votes yes without looking at the calendars.
+    /// A planted bug (test-only) the simulator's checkers must catch.
     #[cfg(feature = "planted-bugs")]
     #[serde(skip)]
-    pub skip_hold_check: bool,
+    pub planted: Option<Bug>,
+}
+
+/// A deliberate bug of the state machine (test-only, feature `planted-bugs`).
+#[cfg(feature = "planted-bugs")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bug {
+    /// A prepare votes yes without looking at the calendars.
+    SkipHoldCheck,
+    /// An abort of a change takes away the meeting's committed entries too, not only
+    /// the ones the change placed.
+    AbortDropsCommitted,
+    /// A cancellation does not wait for a transaction in flight on its meeting.
+    CancelIgnoresInFlight,
 }
 
 impl OfficeState {
@@ -95,6 +108,25 @@ impl OfficeState {
     /// A committed meeting.
     pub fn meeting(&self, id: &MeetingId) -> Option<&MeetingSpec> {
         self.meetings.get(id)
+    }
+
+    /// The undecided transaction changing a meeting here, if one is.
+    pub fn changing(&self, id: &MeetingId) -> Option<&TxnId> {
+        self.in_flight.get(id)
+    }
+
+    /// `r`'s entries overlapping `window`, as a reader should see them: an entry of a
+    /// meeting that an undecided transaction is changing carries that transaction (its
+    /// time may move or go), not only the holds the transaction placed.
+    pub fn entries_in(&self, r: &ResourceId, window: Interval) -> Option<Vec<BusyEntry>> {
+        let cal = self.calendars.get(r)?;
+        let mut entries: Vec<BusyEntry> = cal.overlapping(window).into_iter().cloned().collect();
+        for e in &mut entries {
+            if e.txn.is_none() {
+                e.txn = self.in_flight.get(&e.meeting).cloned();
+            }
+        }
+        Some(entries)
     }
 
     /// Every committed meeting.
@@ -171,7 +203,7 @@ impl OfficeState {
         let (outcome, touched) = self.dispatch(cmd);
         let placed = touched.len();
         #[cfg(feature = "planted-bugs")]
-        let touched = if self.skip_hold_check {
+        let touched = if self.planted == Some(Bug::SkipHoldCheck) {
             vec![]
         } else {
             touched
@@ -328,7 +360,7 @@ impl OfficeState {
             }
             let c = find_conflicts(&self.calendars[r], r, &ivs, Some(&m.id));
             #[cfg(feature = "planted-bugs")]
-            if self.skip_hold_check {
+            if self.planted == Some(Bug::SkipHoldCheck) {
                 continue;
             }
             if c.is_empty() {
@@ -453,11 +485,15 @@ impl OfficeState {
             None => {}
         }
         if let Some(p) = self.pending.remove(txn) {
+            #[cfg(feature = "planted-bugs")]
+            let all = self.planted == Some(Bug::AbortDropsCommitted);
+            #[cfg(not(feature = "planted-bugs"))]
+            let all = false;
             for r in self.local(&p.meeting) {
                 self.calendars
                     .get_mut(r)
                     .expect("local")
-                    .remove_where(&p.meeting.id, |e| e.txn.as_ref() == Some(txn));
+                    .remove_where(&p.meeting.id, |e| all || e.txn.as_ref() == Some(txn));
             }
             self.in_flight.remove(&p.meeting.id);
         }
@@ -478,7 +514,11 @@ impl OfficeState {
         // In flight first: a cancellation that reaches an office before the commit of the
         // meeting's booking (the decision travels separately) must wait for it, not be
         // spent on a meeting that is not there yet.
-        if let Some(txn) = self.in_flight.get(id) {
+        #[cfg(feature = "planted-bugs")]
+        let waits = self.planted != Some(Bug::CancelIgnoresInFlight);
+        #[cfg(not(feature = "planted-bugs"))]
+        let waits = true;
+        if let Some(txn) = self.in_flight.get(id).filter(|_| waits) {
             return reject(Rejection::InProgress {
                 meeting: id.clone(),
                 txn: txn.clone(),

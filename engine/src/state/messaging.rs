@@ -119,8 +119,9 @@ impl OfficeState {
         }
     }
 
-    /// The notifications a commit leaves: invited (new meeting), changed (new version),
-    /// and cancelled for the people a change took off. The organizer is not told.
+    /// The notifications a commit leaves: invited (new meeting, or people a change
+    /// added), changed (the people of both versions), and cancelled for the people a
+    /// change took off. The organizer is not told.
     pub(super) fn notify_commit(&mut self, previous: Option<&MeetingSpec>, m: &MeetingSpec) {
         let now: Vec<ResourceId> = self
             .local_people(m)
@@ -131,12 +132,15 @@ impl OfficeState {
             self.notify(m, now, NoticeKind::Invited);
             return;
         };
-        let dropped: Vec<ResourceId> = self
-            .local_people(old)
-            .into_iter()
-            .filter(|p| *p != m.organizer && !now.contains(p))
+        let before = self.local_people(old);
+        let dropped: Vec<ResourceId> = (before.iter())
+            .filter(|p| **p != m.organizer && !now.contains(p))
+            .cloned()
             .collect();
-        self.notify(m, now, NoticeKind::Changed);
+        let (stayed, added): (Vec<ResourceId>, Vec<ResourceId>) =
+            now.into_iter().partition(|p| before.contains(p));
+        self.notify(m, stayed, NoticeKind::Changed);
+        self.notify(m, added, NoticeKind::Invited);
         let scope = super::command::CancelScope::Series;
         self.notify(old, dropped, NoticeKind::Cancelled(scope));
     }

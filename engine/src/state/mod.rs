@@ -30,6 +30,8 @@ pub mod outcome;
 pub mod remind;
 
 pub use command::{CancelScope, Command};
+#[cfg(feature = "planted-bugs")]
+pub use machine::Bug;
 pub use machine::OfficeState;
 pub use meeting::{Attendee, MeetingSpec, Response};
 pub use outbox::{Effect, NoticeKind, Notification, Outbox};

@@ -480,10 +480,15 @@ async fn cluster_checks(
     }
     let settled = checks::settle(&clients).await;
     let mut problems = Vec::new();
+    let mut held: BTreeMap<OfficeId, checks::Held> = BTreeMap::new();
     for r in touched(calls) {
-        let home = world.dir.home(&r).ok().and_then(|h| clients.get(h));
+        let office = world.dir.home(&r).ok();
+        let home = office.and_then(|h| Some((h, clients.get(h)?)));
         match home {
-            Some(c) => problems.extend(checks::calendar_problems(c, &r, world.window).await),
+            Some((o, c)) => {
+                let held = held.entry(o.clone()).or_default();
+                problems.extend(checks::calendar_problems(c, &r, world.window, held, true).await)
+            }
             None => problems.push(format!("{r}: its office is unreachable")),
         }
     }

@@ -271,7 +271,11 @@ pub async fn perform(op: Op, t: &Target) -> Call {
                 },
             };
         }
-        Err(e) => call.why = format!("connect: {e}"),
+        // Nothing was sent: the call surely had no effect.
+        Err(e) => {
+            call.seen = Seen::Refused;
+            call.why = format!("connect: {e}");
+        }
     }
     call.returned = t.now();
     call

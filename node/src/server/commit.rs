@@ -77,6 +77,8 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         force: Force,
         update: bool,
     ) -> BookReply {
+        // The meeting's turn until this is decided here (see `serial`).
+        let _turn = self.shared.turns.take(&meeting.id).await;
         let reply = self.coordinate_inner(meeting, force, update).await;
         let c = &self.shared.counters;
         match &reply {

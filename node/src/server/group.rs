@@ -190,6 +190,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
 
 /// Waits for a sync, on a blocking thread when the disk has work to do.
 async fn disk(wait: SyncWait) -> Result<Lsn, StorageError> {
+    if let Some(delay) = wait.delay() {
+        tokio::time::sleep(delay).await;
+    }
     if wait.is_done() {
         return Ok(wait.upto());
     }

@@ -53,17 +53,19 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             ));
         }
         let state = lock(&self.shared.state);
-        let cal = state.state().calendars().get(resource).ok_or_else(|| {
+        state.state().entries_in(resource, window).ok_or_else(|| {
             format!(
                 "{resource} is not on office {}'s calendars",
                 self.shared.office
             )
-        })?;
-        Ok(cal.overlapping(window).into_iter().cloned().collect())
+        })
     }
 
     /// Applies `cmd` here and promises it to every other office of the meeting.
     async fn originate(&self, meeting: &MeetingId, cmd: Command) -> Outcome {
+        // The offices to tell are the current version's: no change of the meeting may
+        // be under way here meanwhile (see `serial`).
+        let _turn = self.shared.turns.take(meeting).await;
         let copy = lock(&self.shared.state).state().meeting(meeting).cloned();
         let Some(copy) = copy else {
             return Outcome::Rejected(Rejection::UnknownMeeting(meeting.clone()));

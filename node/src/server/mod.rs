@@ -8,6 +8,7 @@
 //! - [`prepares`]: prepares for other offices, batched per office.
 //! - `decisions`: decisions for other offices, batched per office.
 //! - [`resolve`]: recovery after a restart, and asking coordinators about old holds.
+//! - `serial`: one booking, change or cancellation of a meeting at a time here.
 //! - [`outbox`]: carrying out the outbox: deliveries to other offices, notifications.
 //! - [`cache`]: other offices' free/busy, cached by version, for suggestions only.
 //! - `busy`: free/busy across offices (through the cache) and suggestions over it.
@@ -29,6 +30,7 @@ pub mod peers;
 pub mod prepares;
 mod remind;
 mod resolve;
+mod serial;
 pub mod stall;
 
 use crate::clock::{Clock, Hlc};
@@ -93,6 +95,10 @@ pub enum Planted {
     /// The node comes back from a crash with an empty log (the harness opens a blank
     /// disk; the node code is unchanged).
     ForgetLogOnRestart,
+    /// An abort of a change takes away the meeting's committed entries too.
+    AbortDropsCommitted,
+    /// A cancellation does not wait for a transaction in flight on its meeting.
+    CancelIgnoresInFlight,
 }
 
 /// What a node is given besides its state: where notifications go, and crash points.
@@ -160,6 +166,8 @@ struct Shared<S: Storage> {
     seen: Mutex<BTreeMap<TxnId, i64>>,
     /// Transactions this office is coordinating right now (not for the resolver).
     coordinating: Mutex<std::collections::BTreeSet<TxnId>>,
+    /// Each meeting's turn to be booked, changed or cancelled here.
+    turns: serial::Turns,
     cache: Mutex<FreeBusyCache>,
     options: NodeOptions,
     counters: Counters,
@@ -237,8 +245,13 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         #[cfg(feature = "planted-bugs")]
         let state = {
             let mut state = state;
-            state.state_mut_for_planted_bugs().skip_hold_check =
-                options.planted == Some(Planted::SkipHoldCheck);
+            use engine::state::Bug;
+            state.state_mut_for_planted_bugs().planted = match options.planted {
+                Some(Planted::SkipHoldCheck) => Some(Bug::SkipHoldCheck),
+                Some(Planted::AbortDropsCommitted) => Some(Bug::AbortDropsCommitted),
+                Some(Planted::CancelIgnoresInFlight) => Some(Bug::CancelIgnoresInFlight),
+                _ => None,
+            };
             state
         };
         OfficeServer {
@@ -255,6 +268,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 next: Mutex::new(0),
                 seen: Mutex::new(BTreeMap::new()),
                 coordinating: Mutex::new(Default::default()),
+                turns: Default::default(),
                 cache: Mutex::new(FreeBusyCache::default()),
                 options,
                 counters: Counters::default(),

@@ -6,11 +6,46 @@
 //! [`Disk::fail_next_sync`] makes the next sync fail, with its bytes kept or lost (after
 //! a failed `fsync` the data may or may not be on the platter); [`Disk::fail_a_write`]
 //! makes a later write fail halfway through its record.
+//!
+//! A disk may take time ([`Disk::with_latency`]): each sync then takes a seeded time
+//! (now and then a stall of seconds) during which its bytes are in flight: a crash meanwhile
+//! loses them (or tears them), the node goes on appending, and they land only when the
+//! wait ends ([`Landing`]), as with a real `fdatasync`. Without latency a sync lands at
+//! once.
 
 use super::memory::recover_log;
 use super::tail::Tail;
-use super::{Lsn, Storage, StorageError};
+use super::{Lsn, Storage, StorageError, SyncWait};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long a simulated disk's syncs take: uniformly between `min` and `max`, and one in
+/// `stall_one_in` takes `stall` more (a disk that stops for a while).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Latency {
+    /// The shortest sync.
+    pub min: Duration,
+    /// The longest sync but a stall.
+    pub max: Duration,
+    /// One sync in this many stalls (0: never).
+    pub stall_one_in: u32,
+    /// How much longer a stalled sync takes.
+    pub stall: Duration,
+}
+
+impl Latency {
+    /// A seeded draw of one sync's time.
+    fn draw(&self, rng: &mut StdRng) -> Duration {
+        let span = self.max.saturating_sub(self.min).as_micros() as u64;
+        let mut d = self.min + Duration::from_micros(rng.random_range(0..=span));
+        if self.stall_one_in > 0 && rng.random_range(0..self.stall_one_in) == 0 {
+            d += self.stall;
+        }
+        d
+    }
+}
 
 #[derive(Debug, Default)]
 struct Platters {
@@ -22,6 +57,60 @@ struct Platters {
     fail_sync: Option<bool>,
     /// The write after this many more fails, half of its record written.
     fail_write: Option<usize>,
+    /// How long syncs take, and the draws, seeded; none: syncs land at once.
+    latency: Option<(Latency, StdRng)>,
+    /// Bytes at the front of `written` that a sync is landing.
+    in_flight: usize,
+}
+
+impl Platters {
+    /// The first `n` bytes written reach the platter (or, if a failure was injected,
+    /// maybe not: the sync then fails).
+    fn land(&mut self, n: usize) -> Result<(), StorageError> {
+        let n = n.min(self.written.len());
+        let failed = self.fail_sync.take();
+        if failed != Some(false) {
+            let bytes: Vec<u8> = self.written.drain(..n).collect();
+            self.durable.extend_from_slice(&bytes);
+        } else {
+            self.written.drain(..n);
+        }
+        self.in_flight = self.in_flight.saturating_sub(n);
+        match failed {
+            Some(_) => Err(StorageError::Io(std::io::Error::other(
+                "injected: the disk failed this sync",
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A sync in flight on a disk with latency: after [`Landing::delay`], [`Landing::land`]
+/// makes its bytes durable, unless the disk crashed meanwhile.
+#[derive(Debug)]
+pub struct Landing {
+    disk: Disk,
+    generation: u64,
+    delay: Duration,
+}
+
+impl Landing {
+    /// How long the disk takes.
+    pub fn delay(&self) -> Duration {
+        self.delay
+    }
+
+    /// The bytes in flight reach the platter.
+    pub fn land(self) -> Result<(), StorageError> {
+        let mut p = self.disk.platters();
+        if p.generation != self.generation {
+            return Err(StorageError::Io(std::io::Error::other(
+                "the disk crashed during this sync",
+            )));
+        }
+        let n = p.in_flight;
+        p.land(n)
+    }
 }
 
 /// A disk, shared by the simulation (which crashes it) and the node's storage.
@@ -38,12 +127,20 @@ impl Disk {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// An empty disk whose syncs take time, drawn from `latency` with `seed`.
+    pub fn with_latency(latency: Latency, seed: u64) -> Disk {
+        let disk = Disk::new();
+        disk.platters().latency = Some((latency, StdRng::seed_from_u64(seed)));
+        disk
+    }
+
     /// The node's storage on this disk, recovered from what is on it.
     pub fn open(&self) -> DiskStorage {
         let mut p = self.platters();
         let base = p.snapshot.as_ref().map_or(0, |s| s.0);
         let tail = recover_log(&mut p.durable, base);
         p.written.clear();
+        p.in_flight = 0;
         DiskStorage {
             disk: self.clone(),
             tail,
@@ -59,6 +156,7 @@ impl Disk {
         let kept: Vec<u8> = p.written[..torn].to_vec();
         p.durable.extend_from_slice(&kept);
         p.written.clear();
+        p.in_flight = 0;
         p.generation += 1;
     }
 
@@ -148,23 +246,37 @@ impl Storage for DiskStorage {
         Ok(lsn)
     }
 
+    /// Makes everything written so far durable at once (a sync in flight included).
     fn sync(&mut self) -> Result<(), StorageError> {
         {
             let mut p = self.live()?;
-            let failed = p.fail_sync.take();
-            if failed != Some(false) {
-                let pending = self.tail.pending().to_vec();
-                p.durable.extend_from_slice(&pending);
-            }
-            p.written.clear();
-            if failed.is_some() {
-                return Err(StorageError::Io(std::io::Error::other(
-                    "injected: the disk failed this sync",
-                )));
-            }
+            let all = p.written.len();
+            p.land(all)?;
         }
         self.tail.mark_synced();
         Ok(())
+    }
+
+    /// On a disk with latency, the sync's bytes are in flight until its wait ends.
+    fn start_sync(&mut self) -> Result<SyncWait, StorageError> {
+        let delay = {
+            let mut p = self.live()?;
+            let delay = (p.latency.as_mut()).map(|(l, rng)| l.draw(rng));
+            if delay.is_some() {
+                p.in_flight = p.written.len();
+            }
+            delay
+        };
+        let Some(delay) = delay else {
+            self.sync()?;
+            return Ok(SyncWait::done(self.last_lsn()));
+        };
+        let landing = Landing {
+            disk: self.disk.clone(),
+            generation: self.generation,
+            delay,
+        };
+        Ok(SyncWait::landing(landing, self.tail.mark_written()))
     }
 
     fn save_snapshot(&mut self, lsn: Lsn, state: &[u8]) -> Result<(), StorageError> {

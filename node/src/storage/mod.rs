@@ -30,7 +30,7 @@ pub mod snapshot;
 pub mod tail;
 pub mod wait;
 
-pub use disk::{Disk, DiskStorage};
+pub use disk::{Disk, DiskStorage, Landing, Latency};
 pub use error::StorageError;
 pub use file::{FileStorage, PREALLOCATE};
 pub use memory::MemoryStorage;

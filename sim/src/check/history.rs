@@ -114,7 +114,9 @@ fn translate_with(n: &mut Numbering, calls: &[Call], dir: &Directory) -> Vec<lin
                             (
                                 n.mtg.of(e.meeting.as_str()),
                                 slot,
-                                e.status == BusyStatus::Hold,
+                                // In doubt: a hold, or an entry of a meeting an
+                                // undecided transaction is changing.
+                                e.status == BusyStatus::Hold || e.txn.is_some(),
                             )
                         })
                         .collect(),

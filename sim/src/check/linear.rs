@@ -18,7 +18,11 @@
 //! - a cancellation takes effect at the organizer's office at one point, and at every
 //!   other office at a later point of its own (the outbox delivers it asynchronously):
 //!   each such delivery is a call of its own, invoked with the cancellation, that must
-//!   be placed before the history ends if the cancellation was acknowledged;
+//!   be placed before the history ends if the cancellation was acknowledged, and before
+//!   the quiet point when the history has one (every fault healed and every outbox
+//!   drained: the final reads must see it);
+//! - from the quiet point on nothing is undecided: an entry still held then is judged
+//!   as a plain entry (so a hold a refused booking left behind is caught);
 //! - an answer takes effect at the attendee's office (declining frees the time;
 //!   accepting over a conflict is the attendee's recorded override);
 //! - a read of a resource at its office returns every entry there: an entry *held* by
@@ -162,14 +166,20 @@ pub const MAX_STATES: usize = 500_000;
 
 /// Checks a history; `Ok(n)` gives the number of parts searched.
 pub fn check(history: &[Call]) -> Result<usize, Violation> {
-    check_from(&[], history)
+    check_from(&[], history, None)
 }
 
 /// The same, from calendars that already hold `initial` (meetings booked before the
 /// history began, each before any of its calls): each part starts with those on its
-/// resources.
-pub fn check_from(initial: &[Version], history: &[Call]) -> Result<usize, Violation> {
-    let calls = with_deliveries(history);
+/// resources. `quiet`, if given, is the instant from which the system was quiet (the
+/// final reads are invoked after it): acknowledged cancellations have reached every
+/// office by then.
+pub fn check_from(
+    initial: &[Version],
+    history: &[Call],
+    quiet: Option<u64>,
+) -> Result<usize, Violation> {
+    let calls = with_deliveries(history, quiet);
     let parts = split(&calls);
     for part in &parts {
         let sub: Vec<Call> = part.iter().map(|&i| calls[i].clone()).collect();
@@ -188,8 +198,10 @@ pub fn check_from(initial: &[Version], history: &[Call]) -> Result<usize, Violat
     Ok(parts.len())
 }
 
-/// The history with one `Deliver` per other office of every cancelled meeting.
-fn with_deliveries(history: &[Call]) -> Vec<Call> {
+/// The history with one `Deliver` per other office of every cancelled meeting; those of
+/// an acknowledged cancellation return by `quiet` (if given), the others may never
+/// happen. Reads from `quiet` on have nothing in doubt.
+fn with_deliveries(history: &[Call], quiet: Option<u64>) -> Vec<Call> {
     let mut offices: BTreeMap<Mtg, BTreeSet<Office>> = BTreeMap::new();
     for c in history {
         if let Action::Book(v) | Action::Update(v) = &c.action {
@@ -198,6 +210,15 @@ fn with_deliveries(history: &[Call]) -> Vec<Call> {
         }
     }
     let mut out = history.to_vec();
+    // Nothing is undecided once the system is quiet: no entry read then is in doubt.
+    for c in out
+        .iter_mut()
+        .filter(|c| quiet.is_some_and(|q| c.invoked >= q))
+    {
+        if let Action::Read { entries, .. } = &mut c.action {
+            entries.iter_mut().for_each(|e| e.2 = false);
+        }
+    }
     for c in history {
         let Action::Cancel { id, home } = c.action else {
             continue;
@@ -211,7 +232,7 @@ fn with_deliveries(history: &[Call]) -> Vec<Call> {
                     action: Action::Deliver { id, office },
                     answer: c.answer.clone(),
                     invoked: c.invoked,
-                    returned: None,
+                    returned: (quiet.filter(|_| c.answer == Answer::Ok)).map(|q| q.max(c.invoked)),
                 });
             }
         }

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 pub use node::drive::checks::{settle, SETTLE_BOUND};
 
+/// How the probe meetings' names begin.
+pub const PROBE: &str = "probe-";
+
 /// Books `m` (people in several offices, at a time the workload leaves free): it must
 /// succeed within [`SETTLE_BOUND`] (a connection stuck in TCP's retransmission backoff
 /// may fail the first tries, which are refused and have no effect). Every try joins the

@@ -3,11 +3,14 @@
 //!   the calendars (Wing & Gong with Lowe's memoization), and [`history`], which turns
 //!   the recorded calls into its terms, and [`model`], the sequential model;
 //! - [`invariants`]: safety at every quiescent point (atomicity, durability, no double
-//!   booking but recorded overrides, answers in every copy);
+//!   booking but recorded overrides, answers in every copy, calendars that are exactly
+//!   their meetings);
 //! - [`notifications`]: every notification effect exactly once;
 //! - [`liveness`]: after healing, everything resolves within a bound and new bookings
-//!   succeed.
+//!   succeed;
+//! - [`availability`]: a call no fault came near gets an answer.
 
+pub mod availability;
 pub mod history;
 pub mod invariants;
 pub mod linear;
@@ -133,7 +136,7 @@ pub async fn at_quiescence(
     let broken = invariants::check(addrs, dir, &all, scope).await;
     v.extend(broken.into_iter().map(|s| format!("safety: {s}")));
     crate::scenario::phase("invariants");
-    let mut present: BTreeMap<MeetingId, bool> = BTreeMap::new();
+    let mut present: BTreeMap<MeetingId, Option<MeetingSpec>> = BTreeMap::new();
     let mut fresh = Fresh::new(addrs);
     for c in &all {
         let Some(m) = c.op.meeting() else { continue };
@@ -143,15 +146,14 @@ pub async fn at_quiescence(
         let clients = fresh.clients().await;
         let home = dir.home(&m.organizer).ok().and_then(|h| clients.get(h));
         let here = match home {
-            Some(h) => matches!(
-                h.meeting(tarpc::context::current(), m.id.clone()).await,
-                Ok(Some(_))
-            ),
-            None => false,
+            Some(h) => (h.meeting(tarpc::context::current(), m.id.clone()).await)
+                .ok()
+                .flatten(),
+            None => None,
         };
         present.insert(m.id.clone(), here);
     }
-    let is_present = |id: &MeetingId| present.get(id).copied().unwrap_or(false);
+    let is_present = |id: &MeetingId| present.get(id).cloned().flatten();
     let broken = notifications::check(sinks, &all, &is_present);
     v.extend(broken.into_iter().map(|s| format!("notifications: {s}")));
     (probe, v, line)

@@ -7,11 +7,15 @@
 //! - each invitee of a meeting whose cancellation was acknowledged is told exactly once;
 //!   one still booked, never;
 //! - a person is told of changes at least once per acknowledged change and at most once
-//!   per change tried; an organizer of answers at most once per answer given.
+//!   per change tried; an organizer of answers at most once per answer given;
+//! - where changes added or took off people, each person's invitations less the
+//!   cancellations they were told of come to one if they are in the meeting as it ends,
+//!   and to none otherwise (each change that adds them invites them, each that takes
+//!   them off tells them it is cancelled for them).
 
 use crate::workload::{Call, Op, Seen};
 use engine::ids::{MeetingId, OfficeId, ResourceId};
-use engine::state::{NoticeKind, Notification};
+use engine::state::{MeetingSpec, NoticeKind, Notification};
 use node::notify::MemorySink;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,15 +30,34 @@ struct Allowed {
     maybe_cancelled: bool,
     changes: (usize, usize),
     answers: usize,
-    people: Vec<ResourceId>,
+    /// The invitees of every version the calls name (sorted, each once).
+    versions: Vec<Vec<ResourceId>>,
 }
 
-/// Checks the sinks against the calls; `present` says which meetings are booked at the
-/// end (at their organizer's office).
+impl Allowed {
+    /// The invitees, if every version has the same; none if changes tried others.
+    fn people(&self) -> Option<&[ResourceId]> {
+        match self.versions.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Everyone any version invites.
+    fn everyone(&self) -> Vec<ResourceId> {
+        let mut all: Vec<ResourceId> = self.versions.concat();
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+/// Checks the sinks against the calls; `end` gives each meeting as it is at the end
+/// (at its organizer's office), if it is booked.
 pub fn check(
     sinks: &BTreeMap<OfficeId, Arc<MemorySink>>,
     calls: &[Call],
-    present: &dyn Fn(&MeetingId) -> bool,
+    end: &dyn Fn(&MeetingId) -> Option<MeetingSpec>,
 ) -> Vec<String> {
     let mut v = Vec::new();
     let mut by_key: BTreeMap<String, Notification> = BTreeMap::new();
@@ -54,8 +77,10 @@ pub fn check(
     for c in calls {
         let Some(m) = c.op.meeting() else { continue };
         let a = allowed.entry(m.id.clone()).or_default();
-        if a.people.is_empty() {
-            a.people = m.attendees.iter().map(|x| x.resource.clone()).collect();
+        let mut people: Vec<ResourceId> = m.attendees.iter().map(|x| x.resource.clone()).collect();
+        people.sort();
+        if !a.versions.contains(&people) {
+            a.versions.push(people);
         }
         let ok = c.seen == Seen::Done;
         let maybe = ok || c.seen == Seen::Unknown;
@@ -92,8 +117,33 @@ pub fn check(
         count.get(&(m.clone(), p.clone(), k)).copied().unwrap_or(0)
     };
     for (id, a) in &allowed {
-        let here = present(id);
-        for p in &a.people {
+        let last = end(id);
+        let Some(people) = a.people() else {
+            let with = |p: &ResourceId| {
+                (last.as_ref()).is_some_and(|m| m.attendees.iter().any(|x| &x.resource == p))
+            };
+            for p in &a.everyone() {
+                let (invited, cancelled) = (got(id, p, "invited"), got(id, p, "cancelled"));
+                let want = usize::from(with(p));
+                if invited != cancelled + want {
+                    v.push(format!(
+                        "{p} invited to {id} {invited} times, told of its cancellation \
+                         {cancelled} times; in it at the end: {}",
+                        want == 1
+                    ));
+                }
+                let changed = got(id, p, "changed");
+                if changed > a.changes.1 {
+                    v.push(format!(
+                        "{p} told {id} changed {changed} times, {} changes tried",
+                        a.changes.1
+                    ));
+                }
+            }
+            continue;
+        };
+        let here = last.is_some();
+        for p in people {
             // Exactly once if it surely happened, at most once if it may have.
             let once = |sure: bool, maybe: bool| match (sure, maybe) {
                 (true, _) => 1..=1,

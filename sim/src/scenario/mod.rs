@@ -221,10 +221,11 @@ async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
     phase("final reads");
     let mut all = calls.clone();
     all.extend(probes);
+    let quiet = reads.iter().map(|c| c.invoked).min();
     all.extend(reads);
     violations.append(&mut early);
     let (initial, history) = history::translate_from(&standing, &all, &world.dir);
-    match linear::check_from(&initial, &history) {
+    match linear::check_from(&initial, &history, quiet) {
         Err(v) if v.gave_up => violations.push(format!(
             "linearizability inconclusive: gave up on a part of {} calls after {} states",
             v.calls,
