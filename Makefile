@@ -37,7 +37,7 @@ sim-capacity:
 	RUSTFLAGS="--cfg madsim" SIM_CAPACITY=1 cargo test --manifest-path sim/Cargo.toml --target-dir target/sim --test t40_capacity capacity -- --nocapture
 
 golden:
-	UPDATE_GOLDEN=1 cargo test -p dms-engine
+	UPDATE_GOLDEN=1 cargo test -p dms-engine -p dms-protocol
 
 # Needs cargo-fuzz (cargo install cargo-fuzz); RUSTC_BOOTSTRAP lets the stable toolchain
 # build the sanitizer flags cargo-fuzz passes.

@@ -121,6 +121,7 @@ fn a_cancellation_is_promised_to_the_other_offices_and_applied_once_per_key() {
     let cancel = Command::Cancel {
         meeting: MeetingId::new("m1"),
         scope: CancelScope::Series,
+        version: None,
     };
     let out = london.apply(&Command::Originate {
         key: "london:c1".into(),
@@ -171,6 +172,7 @@ fn a_delivery_meeting_a_change_in_progress_is_retried_not_spent() {
         command: Box::new(Command::Cancel {
             meeting: m.id.clone(),
             scope: CancelScope::Series,
+            version: None,
         }),
     };
     assert!(matches!(
@@ -311,6 +313,7 @@ fn a_cancellation_arriving_before_the_commit_waits_for_it() {
         command: Box::new(Command::Cancel {
             meeting: m.id.clone(),
             scope: CancelScope::Series,
+            version: None,
         }),
     };
     assert!(matches!(
@@ -373,6 +376,7 @@ fn the_outbox_counts_deliveries_and_notifications_also_after_a_snapshot() {
         command: Box::new(Command::Cancel {
             meeting: MeetingId::new("m1"),
             scope: CancelScope::Series,
+            version: None,
         }),
         forward: vec![OfficeId::new("london"), OfficeId::new("ny")],
     });
@@ -391,4 +395,60 @@ fn the_outbox_counts_deliveries_and_notifications_also_after_a_snapshot() {
     assert_eq!(counts(&london), (0, 2));
     clear(&mut london);
     assert_eq!(counts(&london), (0, 0));
+}
+
+/// A cancellation carries the version it was decided on (issue 21, bug 1): applied at
+/// the organizer's office to a version changed since, it is refused there and promised
+/// to no one (its offices were chosen from the old version); delivered to a copy at
+/// another version, it is refused there too. The current version's cancellation goes.
+#[test]
+fn a_cancellation_of_another_version_is_refused_as_stale_at_the_origin_and_everywhere() {
+    let mut london = office("london", &["olivia"]);
+    let mut ny = office("ny", &["alice"]);
+    let m = meeting(&["olivia", "alice"]);
+    book_everywhere(&mut [&mut london, &mut ny], "london-1", &m);
+    let cancel = |version: &str| Command::Cancel {
+        meeting: m.id.clone(),
+        scope: CancelScope::Series,
+        version: Some(TxnId::new(version)),
+    };
+    let mut moved = m.clone();
+    moved.duration_secs = 1800;
+    book_everywhere(&mut [&mut london, &mut ny], "london-2", &moved);
+    clear(&mut london);
+    let stale = london.apply(&Command::Originate {
+        key: "london:c1".into(),
+        command: Box::new(cancel("london-1")),
+        forward: vec![OfficeId::new("ny")],
+    });
+    assert!(
+        matches!(stale, Outcome::Rejected(Rejection::StaleCancel(_))),
+        "{stale:?}"
+    );
+    assert!(
+        sends(&london).is_empty(),
+        "a stale cancellation was promised"
+    );
+    let delivered = ny.apply(&Command::Deliver {
+        key: "london:c0".into(),
+        command: Box::new(cancel("london-1")),
+    });
+    assert!(
+        matches!(delivered, Outcome::Rejected(Rejection::StaleCancel(_))),
+        "{delivered:?}"
+    );
+    assert!(ny.meeting(&m.id).is_some());
+    let current = london.apply(&Command::Originate {
+        key: "london:c2".into(),
+        command: Box::new(cancel("london-2")),
+        forward: vec![OfficeId::new("ny")],
+    });
+    assert!(matches!(current, Outcome::Cancelled { .. }), "{current:?}");
+    let (_, _, key, command) = sends(&london).remove(0);
+    let there = ny.apply(&Command::Deliver {
+        key,
+        command: Box::new(command),
+    });
+    assert!(matches!(there, Outcome::Cancelled { .. }), "{there:?}");
+    assert!(ny.meeting(&m.id).is_none() && london.meeting(&m.id).is_none());
 }

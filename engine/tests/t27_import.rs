@@ -104,6 +104,7 @@ fn imported_meetings_cancel_and_answer_like_booked_ones() {
     let cancelled = s.apply(&Command::Cancel {
         meeting: MeetingId::new("a"),
         scope: CancelScope::Series,
+        version: None,
     });
     assert!(
         matches!(cancelled, Outcome::Cancelled { .. }),

@@ -46,10 +46,8 @@ impl<S: Storage> DurableOffice<S> {
     pub fn open(office: OfficeId, storage: S) -> Result<DurableOffice<S>, DurableError> {
         let (mut state, snapshot_lsn) = match storage.load_snapshot()? {
             Some((lsn, bytes)) => {
-                let state = serde_json::from_slice(&bytes).map_err(|e| DurableError::Decode {
-                    lsn: 0,
-                    why: e.to_string(),
-                })?;
+                let state = crate::encoding::decode(&bytes)
+                    .map_err(|why| DurableError::Decode { lsn: 0, why })?;
                 (state, lsn)
             }
             None => (OfficeState::new(office), 0),
@@ -57,10 +55,7 @@ impl<S: Storage> DurableOffice<S> {
         let mut applied = snapshot_lsn;
         for (lsn, bytes) in storage.read_from(applied + 1)? {
             let cmd: Command =
-                serde_json::from_slice(&bytes).map_err(|e| DurableError::Decode {
-                    lsn,
-                    why: e.to_string(),
-                })?;
+                crate::encoding::decode(&bytes).map_err(|why| DurableError::Decode { lsn, why })?;
             state.apply(&cmd);
             applied = lsn;
         }
@@ -110,9 +105,9 @@ impl<S: Storage> DurableOffice<S> {
         sync: bool,
     ) -> Result<Option<SyncWait>, DurableError> {
         for cmd in batch {
-            let bytes = serde_json::to_vec(cmd).map_err(|e| DurableError::Decode {
+            let bytes = crate::encoding::encode(cmd).map_err(|why| DurableError::Decode {
                 lsn: self.storage.last_lsn() + 1,
-                why: e.to_string(),
+                why,
             })?;
             self.storage.append(&bytes)?;
         }
@@ -244,9 +239,7 @@ impl<S: Storage> DurableOffice<S> {
 
 /// Serializes `state` into a begun snapshot (blocking: files are written and synced).
 pub fn write_snapshot(write: &mut SnapshotWrite, state: &OfficeState) -> Result<(), DurableError> {
-    let bytes = serde_json::to_vec(state).map_err(|e| DurableError::Decode {
-        lsn: 0,
-        why: e.to_string(),
-    })?;
+    let bytes =
+        crate::encoding::encode(state).map_err(|why| DurableError::Decode { lsn: 0, why })?;
     Ok(write.write(bytes)?)
 }

@@ -5,6 +5,7 @@
 //! - [`storage`]: the write-ahead log and snapshots behind the `Storage` trait, with the
 //!   conformance suite every backend passes.
 //! - [`durable`]: an office state machine behind its log: log, sync, then apply; replay on open.
+//! - [`encoding`]: the format of log records and snapshots (a format byte, then bincode).
 //! - [`rpc`]: the tarpc service between offices and its TCP transport.
 //! - [`wire`]: the format of requests on the tarpc port (bincode, with the check tarpc
 //!   lacks).
@@ -44,6 +45,7 @@ pub mod clock;
 pub mod config;
 pub mod drive;
 pub mod durable;
+pub mod encoding;
 #[cfg(not(madsim))]
 pub mod http;
 pub mod notify;

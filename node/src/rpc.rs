@@ -123,26 +123,23 @@ pub enum FreeBusyReply {
 /// The most meetings one `import` call takes.
 pub const MAX_IMPORT: usize = 5_000;
 
-/// An office node's calls: between offices (prepare, commit, abort, decision, deliver,
-/// free_busy) and for clients (the rest). Client calls for a meeting go to the office
+/// An office node's calls: between offices (prepare_many, decide_many, decision, fence,
+/// deliver, free_busy) and for clients (the rest). Client calls for a meeting go to the office
 /// that owns the acting person: the organizer's for book, update and cancel; the
 /// attendee's for respond.
 #[tarpc::service]
 pub trait OfficeRpc {
-    /// Phase one: hold this office's resources for the meeting, or vote no with conflicts.
-    async fn prepare(txn: TxnId, meeting: MeetingSpec, force: bool) -> Outcome;
-    /// Phase one for many transactions at once (one log sync), votes in order; first
+    /// Phase one: hold this office's resources for each meeting, or vote no with
+    /// conflicts, for many transactions at once (one log sync), votes in order; first
     /// applies `decisions`, phase two of earlier transactions (commit if `true`), carried
     /// along instead of sent in a message of their own.
     async fn prepare_many(
         decisions: Vec<(TxnId, bool)>,
         prepares: Vec<(TxnId, MeetingSpec, bool)>,
     ) -> Vec<Outcome>;
-    /// Phase two: make the holds bookings.
-    async fn commit(txn: TxnId) -> Outcome;
-    /// Phase two: release the holds (also for a transaction never seen: presumed abort).
-    async fn abort(txn: TxnId) -> Outcome;
-    /// Phase two for many transactions at once (commit if `true`), in order.
+    /// Phase two for many transactions at once, in order: commit if `true` (the holds
+    /// become bookings), else abort (the holds go; also for a transaction never seen:
+    /// presumed abort).
     async fn decide_many(decisions: Vec<(TxnId, bool)>) -> Vec<Outcome>;
     /// How a transaction this office coordinates ended: `Some(true)` committed,
     /// `Some(false)` aborted (also for one it never heard of: presumed abort), `None` not

@@ -12,9 +12,10 @@ use engine::ical::{parse_series, Series};
 use engine::ids::{MeetingId, OfficeId, ResourceId, TxnId};
 use engine::office::{Directory, Office, Person, Room};
 use engine::recurrence::RecurrenceSet;
-use engine::state::{Attendee, Command, MeetingSpec, OfficeState, Outcome, Response};
+use engine::state::{Attendee, Command, MeetingSpec, OfficeState, Response};
 use engine::suggest::BusySource;
 use engine::time::{Disambiguation, Instant, Wall, Zone};
+use protocol::{Action, Coordinator, Decision, Logged, Verdict, Vote};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -222,50 +223,63 @@ impl World {
         Ok(v)
     }
 
-    /// Books a meeting across its offices: prepare everywhere, then commit everywhere, or
-    /// abort everywhere and report every office's conflicts.
+    /// Books a meeting across its offices with the commit protocol (`protocol`'s
+    /// [`Coordinator`], the node's too), over an in-memory transport: every office's state
+    /// is here, and the organizer's office coordinates. Booked, or not booked with every
+    /// office's conflicts; an error if an office refused.
     pub fn book(&mut self, spec: &MeetingSpec, force: bool) -> Result<Booking> {
         self.next_txn += 1;
         let txn = TxnId::new(format!("local-{}", self.next_txn));
         let offices = self.offices_of(spec)?;
-        let mut conflicts = Vec::new();
-        let mut overridden = Vec::new();
-        for o in &offices {
-            let state = self.offices.get_mut(o).context("office")?;
-            match state.apply(&Command::Prepare {
-                txn: txn.clone(),
-                meeting: Box::new(spec.clone()),
-                force,
-            }) {
-                Outcome::Prepared { overridden: ov, .. } => overridden.extend(ov),
-                Outcome::Conflicts { conflicts: c } => conflicts.extend(c),
-                Outcome::Rejected(r) => {
-                    self.decide(&offices, &txn, false);
-                    bail!("office {o} refused: {r}");
+        let here = self.dir.home(&spec.organizer)?.clone();
+        let (mut machine, mut actions) = Coordinator::start(here.clone(), &offices);
+        let prepare = Command::Prepare {
+            txn: txn.clone(),
+            meeting: Box::new(spec.clone()),
+            force,
+        };
+        while !actions.is_empty() {
+            let mut next = Vec::new();
+            for action in actions {
+                match action {
+                    Action::Prepare { to } => {
+                        let outcome = self.state_of(&to)?.apply(&prepare);
+                        next.extend(machine.on_vote(&to, Vote::of(&to, Ok(outcome))));
+                    }
+                    Action::PrepareAndCommitHere => {
+                        let state = self.state_of(&here)?;
+                        let outcome = state.apply(&prepare);
+                        state.apply(&Decision::Commit.command(&txn));
+                        next.extend(machine.on_local(outcome));
+                    }
+                    Action::Log { decision, .. } => {
+                        let outcome = self.state_of(&here)?.apply(&decision.command(&txn));
+                        next.extend(machine.on_logged(Logged::of(&outcome)));
+                    }
+                    Action::Send { to, decision } => {
+                        self.state_of(&to)?.apply(&decision.command(&txn));
+                    }
+                    Action::Answer(verdict) => {
+                        return match verdict {
+                            Verdict::Booked { overridden } => Ok(Booking::Booked { overridden }),
+                            Verdict::Conflicts { conflicts } => Ok(Booking::Conflicts(conflicts)),
+                            Verdict::Refused { why }
+                            | Verdict::Unavailable { why, .. }
+                            | Verdict::Uncertain { why } => bail!("not booked: {why}"),
+                        }
+                    }
+                    Action::Fence { .. } | Action::Leave(_) => {}
                 }
-                other => bail!("office {o}: unexpected {other:?}"),
             }
+            actions = next;
         }
-        let commit = conflicts.is_empty();
-        self.decide(&offices, &txn, commit);
-        Ok(if commit {
-            Booking::Booked { overridden }
-        } else {
-            Booking::Conflicts(conflicts)
-        })
+        bail!("transaction {txn} stopped without an answer")
     }
 
-    fn decide(&mut self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
-        for o in offices {
-            if let Some(state) = self.offices.get_mut(o) {
-                let cmd = if commit {
-                    Command::Commit { txn: txn.clone() }
-                } else {
-                    Command::Abort { txn: txn.clone() }
-                };
-                state.apply(&cmd);
-            }
-        }
+    fn state_of(&mut self, office: &OfficeId) -> Result<&mut OfficeState> {
+        self.offices
+            .get_mut(office)
+            .with_context(|| format!("no office {office}"))
     }
 
     /// A meeting for people to read ([`MeetingSpec::label`]); the id alone if no office

@@ -212,3 +212,32 @@ fn the_log_is_snapshotted_and_truncated_as_it_grows() {
     let office = DurableOffice::open(OfficeId::new("ny"), storage).unwrap();
     assert_eq!(json(office.state()), want);
 }
+
+/// A log written before the format byte (every record JSON) still opens, and records
+/// logged after it (binary) replay with it: the two formats mix in one log.
+#[test]
+fn a_json_log_from_before_the_format_byte_opens_and_grows_in_binary() {
+    let mut storage = MemoryStorage::new();
+    let old: Vec<Command> = (PEOPLE.iter())
+        .map(|p| Command::Register {
+            resource: ResourceId::new(*p),
+        })
+        .chain(commands(0, &[0, 1], 9, true))
+        .collect();
+    for cmd in &old {
+        storage.append(&serde_json::to_vec(cmd).unwrap()).unwrap();
+    }
+    storage.sync().unwrap();
+    let mut office = DurableOffice::open(OfficeId::new("ny"), storage).unwrap();
+    assert!(office.state().meeting(&MeetingId::new("m0")).is_some());
+    office.submit(&commands(1, &[1, 2], 10, true)).unwrap();
+    let want = json(office.state());
+    let storage = office.into_storage();
+    let first_byte = |lsn: usize| storage.read_from(1).unwrap()[lsn].1[0];
+    assert_eq!(
+        (first_byte(0), first_byte(5)),
+        (b'{', node::encoding::FORMAT_BINARY_V1)
+    );
+    let reopened = DurableOffice::open(OfficeId::new("ny"), storage).unwrap();
+    assert_eq!(json(reopened.state()), want);
+}

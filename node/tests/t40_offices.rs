@@ -205,14 +205,14 @@ async fn a_participant_with_an_orphaned_hold_asks_and_the_coordinator_presumes_a
     let london = connect(c.addrs[&OfficeId::new("london")]).await.unwrap();
     let txn = engine::ids::TxnId::new("ny-1-orphan");
     let vote = london
-        .prepare(
+        .prepare_many(
             tarpc::context::current(),
-            txn,
-            meeting_at("o1", "alice", &["dev"], 15),
-            false,
+            vec![],
+            vec![(txn, meeting_at("o1", "alice", &["dev"], 15), false)],
         )
         .await
-        .unwrap();
+        .unwrap()
+        .remove(0);
     assert!(
         matches!(vote, engine::state::Outcome::Prepared { .. }),
         "{vote:?}"

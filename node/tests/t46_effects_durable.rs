@@ -40,10 +40,15 @@ async fn a_notification_is_sent_only_after_its_commit_is_durable() {
     let m = meeting("m-1", "alice", &["dev"], &[], 10);
     let txn = TxnId::new("ny-1");
     let ctx = tarpc::context::current;
-    let vote = server.clone().prepare(ctx(), txn.clone(), m, false).await;
-    assert!(matches!(vote, Outcome::Prepared { .. }), "{vote:?}");
-    let commit = server.clone().commit(ctx(), txn).await;
-    assert!(matches!(commit, Outcome::Committed { .. }), "{commit:?}");
+    let vote = (server.clone())
+        .prepare_many(ctx(), vec![], vec![(txn.clone(), m, false)])
+        .await;
+    assert!(matches!(vote[..], [Outcome::Prepared { .. }]), "{vote:?}");
+    let commit = server.clone().decide_many(ctx(), vec![(txn, true)]).await;
+    assert!(
+        matches!(commit[..], [Outcome::Committed { .. }]),
+        "{commit:?}"
+    );
     assert_eq!(server.outbox_once().await, 1, "dev's invitation went out");
     assert_eq!(sink.sent().len(), 1);
     // The node crashes: whatever was not synced is lost.

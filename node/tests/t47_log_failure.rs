@@ -17,23 +17,40 @@ use node::server::{run, OfficeServer};
 use node::storage::tail::Tail;
 use node::storage::{FileStorage, Storage, StorageError, SyncWait};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
-/// File storage whose syncs fail while `fail` is set (a disk error on `fdatasync`).
+/// How a [`Flaky`] disk behaves now.
+#[derive(Clone, Default)]
+struct Switch(Arc<AtomicU8>);
+
+const HEALTHY: u8 = 0;
+/// Syncs fail (a disk error on `fdatasync`).
+const FAILING: u8 = 1;
+/// A sync panics (a bug in the code under the group commit's leader).
+const PANICKING: u8 = 2;
+
+impl Switch {
+    fn set(&self, mode: u8) {
+        self.0.store(mode, Ordering::SeqCst);
+    }
+}
+
+/// File storage that fails or panics as its [`Switch`] says.
 struct Flaky {
     inner: FileStorage,
-    fail: Arc<AtomicBool>,
+    fail: Switch,
 }
 
 impl Flaky {
     fn check(&self) -> Result<(), StorageError> {
-        if self.fail.load(Ordering::SeqCst) {
-            return Err(StorageError::Io(std::io::Error::other(
+        match self.fail.0.load(Ordering::SeqCst) {
+            FAILING => Err(StorageError::Io(std::io::Error::other(
                 "injected: fdatasync failed",
-            )));
+            ))),
+            PANICKING => panic!("injected: a bug under the group commit"),
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -67,13 +84,13 @@ async fn start(
     root: &std::path::Path,
 ) -> (
     node::rpc::OfficeRpcClient,
-    Arc<AtomicBool>,
+    Switch,
     tokio::task::JoinHandle<()>,
 ) {
     let _ = std::fs::remove_dir_all(root);
     let dir = parse_directory(SAMPLE_OFFICES).unwrap();
     let ny = OfficeId::new("ny");
-    let fail = Arc::new(AtomicBool::new(false));
+    let fail = Switch::default();
     let storage = Flaky {
         inner: FileStorage::open(root).unwrap(),
         fail: fail.clone(),
@@ -95,6 +112,20 @@ async fn start(
     (connect(addr).await.unwrap(), fail, task)
 }
 
+/// Books a meeting of Alice's with Bob in the Hudson room (all New York's) at `hour`.
+async fn book_at_ny(client: &node::rpc::OfficeRpcClient, id: &str, hour: u32) -> BookReply {
+    let m = meeting(id, "alice", &["bob"], &["ny-hudson"], hour);
+    let ctx = tarpc::context::current();
+    client.book(ctx, m, false.into()).await.unwrap()
+}
+
+/// Asserts that the node's health says its changes stopped, for a reason naming `why`.
+async fn stopped_because(client: &node::rpc::OfficeRpcClient, why: &str) {
+    let health = client.health(tarpc::context::current()).await.unwrap();
+    let failed = health.failed.as_deref();
+    assert!(failed.is_some_and(|w| w.contains(why)), "{health:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
     let root = std::env::temp_dir().join(format!("dms-logfail-{}", std::process::id()));
@@ -102,23 +133,18 @@ async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
     let (client, fail, task) = start(&root).await;
     let ctx = tarpc::context::current;
     // Everyone in New York: one office, one sync per booking.
-    let book = |id: &str, hour: u32| {
-        let m = meeting(id, "alice", &["bob"], &["ny-hudson"], hour);
-        let client = client.clone();
-        async move { client.book(ctx(), m, false.into()).await.unwrap() }
-    };
-    let first = book("kept", 14).await;
+    let first = book_at_ny(&client, "kept", 14).await;
     assert!(matches!(first, BookReply::Booked { .. }), "{first:?}");
 
-    fail.store(true, Ordering::SeqCst);
-    let failed = book("in-doubt", 15).await;
+    fail.set(FAILING);
+    let failed = book_at_ny(&client, "in-doubt", 15).await;
     assert!(
         matches!(&failed, BookReply::Uncertain { why } if why.contains("log failed") && why.contains("may or may not")),
         "{failed:?}"
     );
     // The disk works again, but the node does not trust its log's tail any more.
-    fail.store(false, Ordering::SeqCst);
-    let after = book("after", 16).await;
+    fail.set(HEALTHY);
+    let after = book_at_ny(&client, "after", 16).await;
     assert!(
         matches!(&after, BookReply::Unavailable { office, why } if *office == ny && why.contains("takes no changes until it restarts")),
         "{after:?}"
@@ -127,14 +153,7 @@ async fn a_failed_sync_stops_changes_and_loses_nothing_acknowledged() {
     // answer needs: no answer (the asker asks again after the restart).
     let unknown = TxnId::new("ny-1.0-7");
     assert_eq!(client.decision(ctx(), unknown).await.unwrap(), None);
-    let health = client.health(ctx()).await.unwrap();
-    assert!(
-        health
-            .failed
-            .as_deref()
-            .is_some_and(|w| w.contains("fdatasync failed")),
-        "{health:?}"
-    );
+    stopped_because(&client, "fdatasync failed").await;
     // Reads go on: the acknowledged booking, and neither refused one, is on the calendar.
     let busy = common::busy_periods(&client, "bob", common::cluster::day()).await;
     assert_eq!(busy, 1);
@@ -162,7 +181,7 @@ async fn a_presumed_abort_the_log_fails_to_take_is_not_answered() {
     assert_eq!(seen, Some(false));
     // The sync of the next one fails: "aborted" would be a promise the disk may not
     // keep (the transaction could still commit), so there is no answer.
-    fail.store(true, Ordering::SeqCst);
+    fail.set(FAILING);
     let failed = client
         .decision(ctx(), TxnId::new("ny-1.0-2"))
         .await
@@ -170,6 +189,41 @@ async fn a_presumed_abort_the_log_fails_to_take_is_not_answered() {
     assert_eq!(failed, None);
     let health = client.health(ctx()).await.unwrap();
     assert!(health.failed.is_some(), "{health:?}");
+    task.abort();
+    let _ = task.await;
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A panic under the group commit's leader (in the log, the sync or `apply`) stops the
+/// node's changes, as a failed log does, instead of leaving the leader's flag set and
+/// every later command waiting forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_under_the_group_commit_stops_changes_and_hangs_nothing() {
+    let root = std::env::temp_dir().join(format!("dms-logpanic-{}", std::process::id()));
+    let (client, fail, task) = start(&root).await;
+    assert!(matches!(
+        book_at_ny(&client, "kept", 14).await,
+        BookReply::Booked { .. }
+    ));
+    fail.set(PANICKING);
+    let panicked = book_at_ny(&client, "in-doubt", 15).await;
+    assert!(
+        matches!(&panicked, BookReply::Uncertain { .. }),
+        "{panicked:?}"
+    );
+    fail.set(HEALTHY);
+    // Before the fix this waited forever: the bound only tells a hang from an answer.
+    let after = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        book_at_ny(&client, "after", 16),
+    )
+    .await
+    .expect("a command after the panic was never answered");
+    assert!(
+        matches!(&after, BookReply::Unavailable { why, .. } if why.contains("panicked")),
+        "{after:?}"
+    );
+    stopped_because(&client, "panicked").await;
     task.abort();
     let _ = task.await;
     let _ = std::fs::remove_dir_all(&root);

@@ -51,6 +51,13 @@ pub enum Command {
         meeting: MeetingId,
         /// Which instances.
         scope: CancelScope,
+        /// The version cancelled: the transaction that committed it, as the organizer's
+        /// office had it when it chose the offices to tell. A copy at another version
+        /// refuses the cancellation as stale (`Rejection::StaleCancel`), at the origin
+        /// too, so a cancellation never applies to a version whose offices it was not
+        /// sent to. `None`: no check (a meeting loaded by import).
+        #[serde(default)]
+        version: Option<TxnId>,
     },
     /// An attendee answers.
     Respond {
@@ -104,6 +111,10 @@ pub enum Command {
         /// Person to zone.
         zones: std::collections::BTreeMap<ResourceId, crate::time::Zone>,
     },
+    /// The node started: its boot number goes up by one. Logged (and synced) before the
+    /// node makes any id, so that ids made in different runs never repeat, whatever the
+    /// wall clock did across the restart.
+    Boot,
     /// The node carried out these outbox effects; they leave the outbox.
     Done {
         /// Outbox sequence numbers.

@@ -62,6 +62,9 @@ pub struct OfficeState {
     /// The zones of this office's people, for reminders.
     #[serde(default)]
     pub(super) zones: BTreeMap<ResourceId, crate::time::Zone>,
+    /// How many times the node started on this state (see [`Command::Boot`]).
+    #[serde(default)]
+    pub(super) boots: u64,
     /// A planted bug (test-only) the simulator's checkers must catch.
     #[cfg(feature = "planted-bugs")]
     #[serde(skip)]
@@ -93,6 +96,11 @@ impl OfficeState {
     /// The office.
     pub fn office(&self) -> &OfficeId {
         &self.office
+    }
+
+    /// How many times the node started on this state: the boot number of this run.
+    pub fn boots(&self) -> u64 {
+        self.boots
     }
 
     /// Whether `r`'s calendar is here.
@@ -219,6 +227,7 @@ impl OfficeState {
             Outcome::Rejected(_)
                 | Outcome::Duplicate { .. }
                 | Outcome::Done { .. }
+                | Outcome::Booted { .. }
                 | Outcome::Reminded { .. }
         ) || matches!(&outcome, Outcome::Imported { .. } if placed == 0);
         if !unchanged {
@@ -241,7 +250,11 @@ impl OfficeState {
             } => self.prepare(txn, meeting, *force),
             Command::Commit { txn } => self.commit(txn),
             Command::Abort { txn } => self.abort(txn),
-            Command::Cancel { meeting, scope } => self.cancel(meeting, *scope),
+            Command::Cancel {
+                meeting,
+                scope,
+                version,
+            } => self.cancel(meeting, *scope, version.as_ref()),
             Command::Respond {
                 meeting,
                 attendee,
@@ -258,6 +271,10 @@ impl OfficeState {
             Command::Remind { until, lead_secs } => self.remind(*until, *lead_secs),
             Command::SetZones { zones } => self.set_zones(zones),
             Command::Done { seqs } => self.done(seqs),
+            Command::Boot => {
+                self.boots += 1;
+                (Outcome::Booted { boot: self.boots }, vec![])
+            }
         }
     }
 
@@ -501,7 +518,12 @@ impl OfficeState {
         (Outcome::Aborted { txn: txn.clone() }, vec![])
     }
 
-    fn cancel(&mut self, id: &MeetingId, scope: CancelScope) -> (Outcome, Vec<MeetingId>) {
+    fn cancel(
+        &mut self,
+        id: &MeetingId,
+        scope: CancelScope,
+        version: Option<&TxnId>,
+    ) -> (Outcome, Vec<MeetingId>) {
         if self.cancelled.contains(id) {
             return (
                 Outcome::Cancelled {
@@ -527,6 +549,9 @@ impl OfficeState {
         let Some(m) = self.meetings.get(id).cloned() else {
             return reject(Rejection::UnknownMeeting(id.clone()));
         };
+        if version.is_some_and(|v| self.committed_by.get(id) != Some(v)) {
+            return reject(Rejection::StaleCancel(id.clone()));
+        }
         if let CancelScope::Instance(t) = scope {
             if m.cancelled.contains(&t) {
                 let meeting = id.clone();
@@ -627,6 +652,12 @@ impl OfficeState {
         if version.is_some_and(|v| self.committed_by.get(id) != Some(v)) {
             return reject(Rejection::StaleAnswer(id.clone()));
         }
+        if let Some(held_by) = self.held_in_the_way(id, who, response) {
+            return reject(Rejection::TimeHeld {
+                meeting: id.clone(),
+                held_by,
+            });
+        }
         let m = self.meetings.get_mut(id).expect("present");
         for a in m.attendees.iter_mut().filter(|a| &a.resource == who) {
             a.response = response;
@@ -683,6 +714,26 @@ impl OfficeState {
             },
             vec![id.clone()],
         )
+    }
+}
+
+impl OfficeState {
+    /// The meeting whose hold (a booking being decided) is in the way of `who` accepting
+    /// meeting `id` here, if any. Accepting over one's own booked meetings is allowed
+    /// (the attendee's override); over a hold it is not yet, since the hold's booking
+    /// may commit after a read that showed the time free.
+    fn held_in_the_way(&self, id: &MeetingId, who: &ResourceId, r: Response) -> Option<MeetingId> {
+        if r != Response::Accepted && r != Response::NeedsAction {
+            return None;
+        }
+        let cal = self.calendars.get(who)?;
+        let m = self.meetings.get(id)?;
+        let instances = m.instances().unwrap_or_default();
+        let slots: Vec<Interval> = instances.into_iter().map(|(_, i)| i).collect();
+        find_conflicts(cal, who, &slots, Some(id))
+            .into_iter()
+            .find(|c| c.with_status == BusyStatus::Hold)
+            .map(|c| c.with_meeting)
     }
 }
 

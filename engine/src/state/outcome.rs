@@ -60,6 +60,11 @@ pub enum Outcome {
         /// How many.
         count: usize,
     },
+    /// The boot number is now `boot`.
+    Booted {
+        /// This run's boot number (1 for the first).
+        boot: u64,
+    },
     /// Outbox effects removed.
     Done {
         /// How many were still there.
@@ -101,6 +106,23 @@ pub enum Rejection {
     /// An answer to a version of the meeting that has been changed since.
     #[error("an answer to an older version of meeting {0}")]
     StaleAnswer(MeetingId),
+    /// An acceptance that would confirm time another meeting holds while its booking is
+    /// being decided: accepted over it, it could end up booked over a booking made
+    /// meanwhile, unlike any order of the two. Answer again once it is decided.
+    #[error(
+        "cannot accept meeting {meeting} yet: the time is held by meeting {held_by}, whose \
+         booking is being decided; answer again in a moment"
+    )]
+    TimeHeld {
+        /// The meeting being accepted.
+        meeting: MeetingId,
+        /// The meeting holding the time.
+        held_by: MeetingId,
+    },
+    /// A cancellation of a version of the meeting that has been changed since (or that
+    /// this copy never had): the offices it was sent to are not this version's.
+    #[error("a cancellation of another version of meeting {0}")]
+    StaleCancel(MeetingId),
     /// The attendee is not invited.
     #[error("{0} is not invited")]
     NotInvited(ResourceId),

@@ -21,52 +21,32 @@
 //! the organizer gets the conflicts and the best alternatives. A meeting whose calendars
 //! are all here is prepared and committed in one log sync.
 
-use super::{bump, lock, Failpoint, OfficeServer, DECISION_ATTEMPTS, PREPARE_DEADLINE};
+use super::{bump, lock, Failpoint, OfficeServer};
 use crate::auth::Force;
-use crate::rpc::{BookReply, OfficeRpcClient};
+use crate::rpc::BookReply;
 use crate::storage::Storage;
 use engine::ids::{OfficeId, TxnId};
 use engine::state::{Command, MeetingSpec, Outcome, Rejection};
-use std::time::Duration;
+use protocol::{Action, Coordinator, Decision, Logged, Verdict, Vote};
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
-    /// Sends one command of the protocol to `office` (here, or over the network).
-    pub(super) async fn call(&self, office: &OfficeId, cmd: Command) -> Result<Outcome, String> {
+    /// `office`'s answer to a prepare (here: logged and synced like any other vote;
+    /// elsewhere: batched with other prepares for that office, see `prepares`).
+    async fn prepare_at_office(&self, office: &OfficeId, cmd: Command) -> Result<Outcome, String> {
         if office == &self.shared.office {
-            // The coordinator's own prepare is a yes vote like any other: durable first.
             #[cfg(feature = "planted-bugs")]
             if self.shared.options.planted == Some(super::Planted::AnswerBeforeDurable) {
                 return Ok(self.apply_lazy(cmd).await);
             }
             return Ok(self.apply(cmd).await);
         }
-        let ctx = || {
-            let mut ctx = tarpc::context::current();
-            ctx.deadline = std::time::Instant::now() + PREPARE_DEADLINE;
-            ctx
-        };
-        let peers = &self.shared.peers;
         match cmd {
             Command::Prepare {
                 txn,
                 meeting,
                 force,
             } => self.prepare_at(office, (txn, *meeting, force)).await,
-            Command::Commit { txn } => {
-                let call = |c: OfficeRpcClient| {
-                    let txn = txn.clone();
-                    async move { c.commit(ctx(), txn).await }
-                };
-                peers.call(office, call).await
-            }
-            Command::Abort { txn } => {
-                let call = |c: OfficeRpcClient| {
-                    let txn = txn.clone();
-                    async move { c.abort(ctx(), txn).await }
-                };
-                peers.call(office, call).await
-            }
-            other => Err(format!("not sent between offices: {other:?}")),
+            other => Err(format!("not a prepare: {other:?}")),
         }
     }
 
@@ -149,161 +129,75 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             meeting: Box::new(meeting.clone()),
             force: force.at(o),
         };
-        if offices == [self.shared.office.clone()] {
-            let here = prepare(&self.shared.office);
-            return self.book_here(&meeting, txn, here).await;
-        }
-        let vote = |o: OfficeId| {
-            let cmd = prepare(&o);
-            async move {
-                let vote = self.call(&o, cmd).await;
-                (o, vote)
-            }
-        };
-        // Every office at once, this one included. A participant that asks about the
-        // transaction before this office's own prepare is logged gets "never heard of
-        // it": a presumed abort, recorded here, which then makes the local prepare fail
-        // (already decided) and the booking abort: safe either way.
-        let votes = futures::future::join_all(offices.iter().cloned().map(vote)).await;
-        let mut conflicts = Vec::new();
-        let mut overridden = Vec::new();
-        let mut refusal = None;
-        let mut unavailable = None;
-        let mut own_unlogged = false;
-        for (o, vote) in votes {
-            own_unlogged |= o == self.shared.office
-                && matches!(vote, Ok(Outcome::Rejected(Rejection::Stopped(_))));
-            let refused = |why: String| Some(BookReply::Refused { why });
-            let away = |why: String| BookReply::Unavailable {
-                office: o.clone(),
-                why,
-            };
-            match vote {
-                Ok(Outcome::Prepared { overridden: ov, .. }) => overridden.extend(ov),
-                Ok(Outcome::Conflicts { conflicts: c }) => conflicts.extend(c),
-                Ok(Outcome::Rejected(Rejection::StorageFailed(w))) => {
-                    unavailable = Some(away(format!("office {o}: its log failed ({w})")))
+        let here = self.shared.office.clone();
+        let failpoint = self.shared.options.failpoint;
+        let (mut machine, mut actions) = Coordinator::start(here.clone(), &offices);
+        // The protocol's rules are the machine's (see `protocol::coordinator`); this
+        // carries out its actions and feeds it what came of them.
+        loop {
+            let mut prepares = Vec::new();
+            let mut next = Vec::new();
+            for action in std::mem::take(&mut actions) {
+                match action {
+                    Action::Prepare { to } => prepares.push(to),
+                    Action::PrepareAndCommitHere => {
+                        let cmds = vec![prepare(&here), Command::Commit { txn: txn.clone() }];
+                        let first = self.apply_all(cmds).await.into_iter().next();
+                        let outcome = first.unwrap_or(Outcome::Rejected(Rejection::StorageFailed(
+                            "no outcome".into(),
+                        )));
+                        next.extend(machine.on_local(outcome));
+                    }
+                    Action::Log { decision, sync } => {
+                        if decision.is_commit() && failpoint == Some(Failpoint::CrashAfterPrepare) {
+                            tracing::error!(txn = %txn, "failpoint crash-after-prepare");
+                            std::process::abort();
+                        }
+                        let logged = Logged::of(&self.log_decision(&txn, decision, sync).await);
+                        next.extend(machine.on_logged(logged));
+                        if committed(&next) && failpoint == Some(Failpoint::CrashAfterDecision) {
+                            tracing::error!(txn = %txn, "failpoint crash-after-decision");
+                            std::process::abort();
+                        }
+                    }
+                    Action::Send { to, decision } => self.post(&[to], &txn, decision),
+                    Action::Answer(verdict) => {
+                        return self.answer(&meeting, machine.offices(), txn, verdict).await
+                    }
+                    Action::Fence { .. } | Action::Leave(_) => {}
                 }
-                Ok(Outcome::Rejected(Rejection::Stopped(w))) => {
-                    unavailable = Some(away(format!("office {o}: {}", Rejection::Stopped(w))))
+            }
+            // Every office at once, this one included. A participant that asks about the
+            // transaction before this office's own prepare is logged gets "never heard of
+            // it": a presumed abort, recorded here, which then makes the local prepare
+            // fail (already decided) and the booking abort: safe either way.
+            let vote = |o: OfficeId| {
+                let cmd = prepare(&o);
+                async move {
+                    let vote = self.prepare_at_office(&o, cmd).await;
+                    (o, vote)
                 }
-                Ok(Outcome::Rejected(r)) => refusal = refused(format!("office {o}: {r}")),
-                Ok(other) => refusal = refused(format!("office {o}: unexpected {other:?}")),
-                Err(e) => unavailable = Some(away(e)),
-            }
-        }
-        // A refusal is final; an office that could not answer may later.
-        let refusal = refusal.or(unavailable);
-        let commit = conflicts.is_empty() && refusal.is_none();
-        if commit && self.shared.options.failpoint == Some(Failpoint::CrashAfterPrepare) {
-            tracing::error!(txn = %txn, "failpoint crash-after-prepare");
-            std::process::abort();
-        }
-        // Every yes vote is durable: committed. The other offices are told in the
-        // background, and ask if they miss it.
-        let sync = !commit && conflicts.is_empty();
-        let logged = self.log_decision(&txn, commit, sync).await;
-        // An abort that had to be durable is not (this office's log failed), and this
-        // office's own yes vote may be on its disk: every vote may have been yes, so the
-        // outcome is whatever the office settles when it restarts.
-        if let (true, false, Some(why)) = (sync, own_unlogged, log_failure(&logged)) {
-            return BookReply::Uncertain {
-                why: self.uncertain(why),
             };
-        }
-        // One case undoes a commit: an office that asked about the transaction while this
-        // office's own yes vote was queued, not yet applied, was told "never heard of it"
-        // and an abort was recorded here after the vote (see `fence_unknown`). The commit
-        // is then refused here, that office aborts, and so must every other.
-        let (commit, refusal) = match logged {
-            Outcome::Rejected(Rejection::AlreadyDecided(_)) if commit => (
-                false,
-                Some(BookReply::Refused {
-                    why: format!(
-                        "office {}: the booking was aborted meanwhile (an office asked \
-                         about it before this office's vote was in); nothing was booked",
-                        self.shared.office
-                    ),
-                }),
-            ),
-            _ => (commit, refusal),
-        };
-        if commit && self.shared.options.failpoint == Some(Failpoint::CrashAfterDecision) {
-            tracing::error!(txn = %txn, "failpoint crash-after-decision");
-            std::process::abort();
-        }
-        self.post(&offices, &txn, commit);
-        self.answer(
-            &meeting, &offices, txn, commit, refusal, conflicts, overridden,
-        )
-        .await
-    }
-
-    /// Prepare and commit in one sync: every calendar the meeting touches is here.
-    async fn book_here(&self, meeting: &MeetingSpec, txn: TxnId, prepare: Command) -> BookReply {
-        let commit = Command::Commit { txn: txn.clone() };
-        let outcomes = self.apply_all(vec![prepare, commit]).await;
-        let offices = [self.shared.office.clone()];
-        match outcomes.first() {
-            Some(Outcome::Prepared { overridden, .. }) => {
-                self.answer(
-                    meeting,
-                    &offices,
-                    txn,
-                    true,
-                    None,
-                    vec![],
-                    overridden.clone(),
-                )
-                .await
+            let votes = futures::future::join_all(prepares.into_iter().map(vote)).await;
+            for (o, vote) in votes {
+                next.extend(machine.on_vote(&o, Vote::of(&o, vote)));
             }
-            Some(Outcome::Conflicts { conflicts }) => {
-                self.answer(
-                    meeting,
-                    &offices,
-                    txn,
-                    false,
-                    None,
-                    conflicts.clone(),
-                    vec![],
-                )
-                .await
+            if next.is_empty() {
+                return BookReply::Refused {
+                    why: format!("transaction {txn} stopped without an answer"),
+                };
             }
-            Some(Outcome::Rejected(Rejection::StorageFailed(why))) => BookReply::Uncertain {
-                why: self.uncertain(why),
-            },
-            Some(Outcome::Rejected(r @ Rejection::Stopped(_))) => BookReply::Unavailable {
-                office: self.shared.office.clone(),
-                why: format!("office {}: {r}", self.shared.office),
-            },
-            Some(Outcome::Rejected(r)) => BookReply::Refused {
-                why: format!("office {}: {r}", self.shared.office),
-            },
-            other => BookReply::Refused {
-                why: format!("unexpected {other:?}"),
-            },
+            actions = next;
         }
     }
 
-    /// Why a booking is uncertain: this office's log failed with `why`.
-    fn uncertain(&self, why: &str) -> String {
-        format!(
-            "office {}: its log failed ({why}), so the booking may or may not have taken \
-             effect; the office settles it when it restarts",
-            self.shared.office
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
+    /// The organizer's answer, with alternatives to a time that conflicts.
     async fn answer(
         &self,
         meeting: &MeetingSpec,
         offices: &[OfficeId],
         txn: TxnId,
-        commit: bool,
-        refusal: Option<BookReply>,
-        conflicts: Vec<engine::calendar::Conflict>,
-        overridden: Vec<engine::calendar::Conflict>,
+        verdict: Verdict,
     ) -> BookReply {
         // Whatever came of it, the cached free/busy of these offices is suspect now.
         {
@@ -312,63 +206,36 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 cache.invalidate(o);
             }
         }
-        match (commit, refusal) {
-            (true, _) => BookReply::Booked { txn, overridden },
-            (false, Some(not_booked)) => not_booked,
-            (false, None) => BookReply::Conflicts {
+        match verdict {
+            Verdict::Booked { overridden } => BookReply::Booked { txn, overridden },
+            Verdict::Conflicts { conflicts } => BookReply::Conflicts {
                 conflicts,
                 alternatives: self.alternatives(meeting).await.ok(),
             },
+            Verdict::Refused { why } => BookReply::Refused { why },
+            Verdict::Unavailable { office, why } => BookReply::Unavailable { office, why },
+            Verdict::Uncertain { why } => BookReply::Uncertain { why },
         }
-    }
-
-    /// Logs the decision here first, then tells every other office, retrying; an office
-    /// that stays unreachable asks later (see `resolve`).
-    pub(super) async fn decide(&self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
-        self.log_decision(txn, commit, false).await;
-        self.tell(offices, txn, commit).await;
     }
 
     /// Logs a decision, synced only if asked: a lost commit is found again from the
     /// durable yes votes, a lost abort for conflicts from the no vote (see the module).
-    async fn log_decision(&self, txn: &TxnId, commit: bool, sync: bool) -> Outcome {
+    pub(super) async fn log_decision(&self, txn: &TxnId, d: Decision, sync: bool) -> Outcome {
         if sync {
-            self.apply(decision(txn, commit)).await
+            self.apply(d.command(txn)).await
         } else {
-            self.apply_lazy(decision(txn, commit)).await
+            self.apply_lazy(d.command(txn)).await
         }
     }
-
-    /// Sends a logged decision to every other office, retrying a few times.
-    async fn tell(&self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
-        let others = offices.iter().filter(|o| **o != self.shared.office);
-        futures::future::join_all(others.map(|o| async move {
-            for attempt in 0..DECISION_ATTEMPTS {
-                if self.call(o, decision(txn, commit)).await.is_ok() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
-            }
-        }))
-        .await;
-    }
 }
 
-/// Why the log failed, if `logged` says it did.
-fn log_failure(logged: &Outcome) -> Option<&str> {
-    match logged {
-        Outcome::Rejected(Rejection::StorageFailed(why) | Rejection::Stopped(why)) => Some(why),
-        _ => None,
-    }
-}
-
-/// The command of a decision: commit if `commit`, else abort.
-pub(super) fn decision(txn: &TxnId, commit: bool) -> Command {
-    if commit {
-        Command::Commit { txn: txn.clone() }
-    } else {
-        Command::Abort { txn: txn.clone() }
-    }
+/// Whether the actions that followed a logged decision carry out a commit.
+fn committed(actions: &[Action]) -> bool {
+    actions.iter().any(|a| match a {
+        Action::Answer(v) => matches!(v, Verdict::Booked { .. }),
+        Action::Send { decision, .. } => decision.is_commit(),
+        _ => false,
+    })
 }
 
 /// Marks a transaction as being coordinated for as long as it lives (a dropped request

@@ -10,6 +10,7 @@
 use super::{lock, OfficeServer, DECISION_ATTEMPTS};
 use crate::storage::Storage;
 use engine::ids::{OfficeId, TxnId};
+use protocol::Decision;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -28,7 +29,8 @@ pub(super) struct Mailboxes(BTreeMap<OfficeId, Mailbox>);
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// Queues a logged decision for every office in `offices` but this one.
-    pub(super) fn post(&self, offices: &[OfficeId], txn: &TxnId, commit: bool) {
+    pub(super) fn post(&self, offices: &[OfficeId], txn: &TxnId, decision: Decision) {
+        let commit = decision.is_commit();
         for office in offices.iter().filter(|o| **o != self.shared.office) {
             let start = {
                 // Lock order: mailboxes, then prepares (a prepare sender never holds its

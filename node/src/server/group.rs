@@ -80,6 +80,10 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     }
 
     async fn lead(self) {
+        // A panic below (a bug) must not leave `leading` set with no leader: every later
+        // command would wait forever. The guard stops changes instead, as a failed log
+        // does (`dms-node` then exits, and recovers from its log when restarted).
+        let _guard = Leading(self.clone());
         loop {
             // Requests already runnable (decoded, on their way here) join this batch
             // instead of waiting for the next sync.
@@ -185,6 +189,29 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     fn stop_changes(&self, why: &str) {
         tracing::error!(error = %why, "the log failed: no more changes until a restart");
         *lock(&self.shared.failed) = Some(why.to_string());
+    }
+}
+
+/// Held by the group commit's leader while it runs; see [`OfficeServer::lead`].
+struct Leading<S: Storage + Send + 'static>(OfficeServer<S>);
+
+impl<S: Storage + Send + 'static> Drop for Leading<S> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        self.0.stop_changes(
+            "a command panicked under the group commit (a bug): the state in memory may be \
+             half-changed",
+        );
+        // The waiting callers' senders go with the queue: each hears "the committer went
+        // away" (may or may not have taken effect); later ones lead again and are refused.
+        let waiting = {
+            let mut q = lock(&self.0.shared.queue);
+            q.leading = false;
+            std::mem::take(&mut q.waiting)
+        };
+        drop(waiting);
     }
 }
 

@@ -50,10 +50,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             Ok(())
         };
         match req {
-            Req::Prepare { txn, .. }
-            | Req::Commit { txn }
-            | Req::Abort { txn }
-            | Req::Fence { txn } => own(txn.as_str(), "transaction"),
+            Req::Fence { txn } => own(txn.as_str(), "transaction"),
             Req::PrepareMany {
                 decisions,
                 prepares,
@@ -79,10 +76,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             }
         };
         match req {
-            Req::Prepare { .. }
-            | Req::PrepareMany { .. }
-            | Req::Commit { .. }
-            | Req::Abort { .. }
+            Req::PrepareMany { .. }
             | Req::DecideMany { .. }
             | Req::Decision { .. }
             | Req::Fence { .. }

@@ -1,6 +1,5 @@
 //! The [`OfficeRpc`] calls of an office node.
 
-use super::commit::decision;
 use super::{lock, OfficeServer};
 use crate::auth::Force;
 use crate::rpc::{BookReply, FreeBusyReply, Health, OfficeRpc, MAX_IMPORT};
@@ -10,32 +9,35 @@ use engine::ids::{MeetingId, ResourceId, TxnId};
 use engine::office::Directory;
 use engine::state::{CancelScope, Command, MeetingSpec, Outcome, Rejection, Response};
 use engine::suggest::{SuggestRequest, Suggestions};
+use protocol::termination::participant::{self, Known, Query, Reply};
+use protocol::{Decision, Logged};
 use tarpc::context::Context;
 
 /// The widest window `meetings_of` and `entries` answer for.
 pub const MAX_LIST_WINDOW_SECS: i64 = 3 * 366 * 86_400;
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
-    /// What this office knows of `txn`: `Some(Some(d))` decided, `Some(None)` prepared and
-    /// undecided, `None` never seen.
-    fn status(&self, txn: &TxnId) -> Option<Option<bool>> {
+    /// What this office knows of `txn`.
+    pub(super) fn known(&self, txn: &TxnId) -> Known {
         let state = lock(&self.shared.state);
         let st = state.state();
         match st.decision(txn) {
-            Some(d) => Some(Some(d)),
-            None => st.pending_txns().any(|t| t == txn).then_some(None),
+            Some(d) => Known::Decided(Decision::of(d)),
+            None if st.pending_txns().any(|t| t == txn) => Known::Prepared,
+            None => Known::Unknown,
         }
     }
 
-    /// Records an abort of a transaction never seen here (a prepare that got in meanwhile
-    /// is aborted by it all the same): `Some(false)` once it is durable; `Some(true)` if
-    /// the transaction committed meanwhile; no answer if the log failed to take the abort
-    /// (the asker asks again, and the transaction may yet commit).
-    async fn fence_unknown(&self, txn: TxnId) -> Option<bool> {
-        match self.apply(Command::Abort { txn }).await {
-            Outcome::Aborted { .. } => Some(false),
-            Outcome::Rejected(Rejection::AlreadyDecided(_)) => Some(true),
-            _ => None,
+    /// The answer to `query` about `txn` (the rules are `protocol::termination`'s): a
+    /// transaction never seen here gets a presumed abort, durable before the answer (a
+    /// prepare that got in meanwhile is aborted by it all the same).
+    async fn answer_about(&self, query: Query, txn: TxnId) -> Option<bool> {
+        match participant::answer(query, self.known(&txn)) {
+            Reply::Now(answer) => answer,
+            Reply::PresumeAbort => {
+                let logged = Logged::of(&self.apply(Command::Abort { txn }).await);
+                participant::after_presumed_abort(&logged)
+            }
         }
     }
 
@@ -61,12 +63,26 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         })
     }
 
-    /// Applies `cmd` here and promises it to every other office of the meeting.
-    async fn originate(&self, meeting: &MeetingId, cmd: Command) -> Outcome {
-        // The offices to tell are the current version's: no change of the meeting may
-        // be under way here meanwhile (see `serial`).
+    /// Applies the command `make` returns for the meeting's current version here, and
+    /// promises it to every other office of that version. The command carries the
+    /// version (the transaction that committed it here), so that a copy at another
+    /// version, this one included, refuses it as stale: the offices told are always
+    /// those of the version it applies to (issue 21, bug 1).
+    async fn originate(
+        &self,
+        meeting: &MeetingId,
+        make: impl FnOnce(Option<TxnId>) -> Command,
+    ) -> Outcome {
+        // No change of the meeting is under way here meanwhile (see `serial`).
         let _turn = self.shared.turns.take(meeting).await;
-        let copy = lock(&self.shared.state).state().meeting(meeting).cloned();
+        let (copy, version) = {
+            let state = lock(&self.shared.state);
+            let st = state.state();
+            (
+                st.meeting(meeting).cloned(),
+                st.committed_by(meeting).cloned(),
+            )
+        };
         let Some(copy) = copy else {
             return Outcome::Rejected(Rejection::UnknownMeeting(meeting.clone()));
         };
@@ -77,7 +93,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         let key = self.new_id();
         self.apply(Command::Originate {
             key,
-            command: Box::new(cmd),
+            command: Box::new(make(version)),
             forward,
         })
         .await
@@ -95,26 +111,6 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
 }
 
 impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
-    async fn prepare(self, _: Context, txn: TxnId, meeting: MeetingSpec, force: bool) -> Outcome {
-        self.apply(Command::Prepare {
-            txn,
-            meeting: Box::new(meeting),
-            force,
-        })
-        .await
-    }
-
-    /// Logged without a sync of its own: if a crash loses it, the hold is still prepared
-    /// here and this office asks the coordinator, which keeps every decision.
-    async fn commit(self, _: Context, txn: TxnId) -> Outcome {
-        self.apply_lazy(Command::Commit { txn }).await
-    }
-
-    /// As `commit`: a lost abort leaves a hold this office asks about again.
-    async fn abort(self, _: Context, txn: TxnId) -> Outcome {
-        self.apply_lazy(Command::Abort { txn }).await
-    }
-
     /// The decisions and the prepares in one batch of the log (the decisions first, so a
     /// prepare finds the holds they release gone); the votes only are answered.
     async fn prepare_many(
@@ -126,7 +122,7 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         let carried = decisions.len();
         let cmds = decisions
             .iter()
-            .map(|(txn, commit)| decision(txn, *commit))
+            .map(|(txn, commit)| Decision::of(*commit).command(txn))
             .chain(
                 prepares
                     .into_iter()
@@ -141,31 +137,23 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         outcomes.split_off(carried.min(outcomes.len()))
     }
 
-    /// Logged as one group without a sync of its own, as `commit`.
+    /// Logged as one group without a sync of its own: if a crash loses it, the holds are
+    /// still prepared here and this office asks the coordinator, which keeps every
+    /// decision.
     async fn decide_many(self, _: Context, decisions: Vec<(TxnId, bool)>) -> Vec<Outcome> {
         let cmds = decisions
             .iter()
-            .map(|(txn, commit)| decision(txn, *commit))
+            .map(|(txn, commit)| Decision::of(*commit).command(txn))
             .collect();
         self.apply_all_lazy(cmds).await
     }
 
     async fn decision(self, _: Context, txn: TxnId) -> Option<bool> {
-        match self.status(&txn) {
-            Some(Some(d)) => Some(d),
-            // Undecided here: a restarted coordinator settles it first (see `resolve`).
-            Some(None) => None,
-            // Never heard of it: presumed abort, recorded so that it can never commit.
-            None => self.fence_unknown(txn).await,
-        }
+        self.answer_about(Query::Decision, txn).await
     }
 
     async fn fence(self, _: Context, txn: TxnId) -> Option<bool> {
-        match self.status(&txn) {
-            Some(Some(d)) => Some(d),
-            Some(None) => Some(true),
-            None => self.fence_unknown(txn).await,
-        }
+        self.answer_about(Query::Fence, txn).await
     }
 
     async fn deliver(self, _: Context, key: String, command: Command) -> Outcome {
@@ -230,11 +218,12 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
             }
             _ => {}
         }
-        let cmd = Command::Cancel {
+        let cancel = |version| Command::Cancel {
             meeting: meeting.clone(),
             scope,
+            version,
         };
-        self.originate(&meeting, cmd).await
+        self.originate(&meeting, cancel).await
     }
 
     async fn respond(
@@ -247,17 +236,13 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         if let Some(wrong) = self.wrong_office(&attendee, "answer") {
             return wrong;
         }
-        let version = lock(&self.shared.state)
-            .state()
-            .committed_by(&meeting)
-            .cloned();
-        let cmd = Command::Respond {
+        let respond = |version| Command::Respond {
             meeting: meeting.clone(),
             attendee,
             response,
             version,
         };
-        self.originate(&meeting, cmd).await
+        self.originate(&meeting, respond).await
     }
 
     async fn import(self, _: Context, mut meetings: Vec<MeetingSpec>) -> Outcome {

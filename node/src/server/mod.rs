@@ -41,9 +41,10 @@ use crate::storage::Storage;
 use cache::FreeBusyCache;
 use engine::ids::{OfficeId, ResourceId, TxnId};
 use engine::office::Directory;
-use engine::state::MeetingSpec;
+use engine::state::{Command, MeetingSpec};
 use group::Queue;
 use peers::Peers;
+use protocol::ids::IdMaker;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,7 +59,7 @@ pub const PREPARE_DEADLINE: Duration = Duration::from_secs(5);
 /// How often a decision is sent to an office before it is left for the office to ask.
 pub const DECISION_ATTEMPTS: u32 = 5;
 /// How long a participant holds a prepared transaction before asking its coordinator.
-pub const ASK_AFTER_MS: i64 = 3_000;
+pub use protocol::termination::participant::ASK_AFTER_MS;
 /// How often a node looks for prepared transactions to ask about.
 pub const RESOLVE_EVERY: Duration = Duration::from_millis(500);
 
@@ -161,7 +162,8 @@ struct Shared<S: Storage> {
     peers: Peers,
     hlc: Mutex<Hlc>,
     clock: Arc<dyn Clock>,
-    next: Mutex<u64>,
+    /// This run's ids (see `protocol::ids`).
+    ids: Mutex<IdMaker>,
     /// When this node first saw each undecided transaction it takes part in (monotonic ms).
     seen: Mutex<BTreeMap<TxnId, i64>>,
     /// Transactions this office is coordinating right now (not for the resolver).
@@ -254,6 +256,14 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             };
             state
         };
+        // A boot record, durable before any id is made: ids never repeat across runs.
+        let mut state = state;
+        let booted = state.submit(&[Command::Boot]);
+        let ids = IdMaker::new(office.clone(), state.state().boots());
+        let failed = match booted {
+            Ok(_) => None,
+            Err(e) => Some(format!("logging the boot record: {e}")),
+        };
         OfficeServer {
             shared: Arc::new(Shared {
                 office,
@@ -265,7 +275,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 peers: Peers::new(peers),
                 hlc: Mutex::new(Hlc::new(node_number)),
                 clock,
-                next: Mutex::new(0),
+                ids: Mutex::new(ids),
                 seen: Mutex::new(BTreeMap::new()),
                 coordinating: Mutex::new(Default::default()),
                 turns: Default::default(),
@@ -273,7 +283,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 options,
                 counters: Counters::default(),
                 wake: Default::default(),
-                failed: Mutex::new(None),
+                failed: Mutex::new(failed),
             }),
         }
     }
@@ -307,16 +317,11 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         Ok(offices)
     }
 
-    /// A new id, unique across the company and across restarts: office, hybrid logical
-    /// time, counter. Transactions and cancellation keys use it.
+    /// A new id, unique across the company and across restarts (see `protocol::ids`).
+    /// Transactions and cancellation keys use it.
     fn new_id(&self) -> String {
         let ts = lock(&self.shared.hlc).now(self.shared.clock.wall_ms());
-        let mut next = lock(&self.shared.next);
-        *next += 1;
-        format!(
-            "{}-{}.{}-{}",
-            self.shared.office, ts.wall_ms, ts.logical, *next
-        )
+        lock(&self.shared.ids).make(ts.wall_ms, ts.logical)
     }
 
     fn health(&self) -> Health {

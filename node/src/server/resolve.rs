@@ -1,15 +1,16 @@
 //! Ending what a crash, a partition or a dropped request left open. A coordinator settles
 //! the transactions it prepared and never decided (after a restart, all of them; later,
-//! those older than [`ASK_AFTER_MS`] that no request is coordinating) by asking every
+//! those older than [`ASK_AFTER_MS`](super::ASK_AFTER_MS) that no request is coordinating) by asking every
 //! office of the meeting to fence them: prepared everywhere means committed (the durable
 //! yes votes are the commit); anywhere not prepared, the fence records an abort there
 //! and the transaction aborts. A participant holding a transaction for longer than
-//! [`ASK_AFTER_MS`] asks its coordinator and applies the answer.
+//! [`ASK_AFTER_MS`](super::ASK_AFTER_MS) asks its coordinator and applies the answer.
 
-use super::{lock, OfficeServer, ASK_AFTER_MS, PREPARE_DEADLINE, RESOLVE_EVERY};
+use super::{lock, OfficeServer, PREPARE_DEADLINE, RESOLVE_EVERY};
 use crate::storage::Storage;
 use engine::ids::{OfficeId, TxnId};
-use engine::state::Command;
+use protocol::termination::participant::{self, Query, Reply};
+use protocol::{Action, Settle};
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// After a restart: settles every transaction this office coordinated and never
@@ -30,45 +31,60 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     }
 
     /// The offices of an undecided transaction's meeting: of the version it would book,
-    /// and of the version it would replace.
-    fn txn_offices(&self, txn: &TxnId) -> Vec<OfficeId> {
+    /// and of the version it would replace. `None` if they cannot be named (no longer
+    /// pending here, or a resource no office owns).
+    fn txn_offices(&self, txn: &TxnId) -> Option<Vec<OfficeId>> {
         let state = lock(&self.shared.state);
         let st = state.state();
-        let Some(m) = st.pending_meeting(txn) else {
-            return vec![];
-        };
-        let mut offices = self.offices_of(m).unwrap_or_default();
+        let m = st.pending_meeting(txn)?;
+        let mut offices = self.offices_of(m).ok()?;
         if let Some(old) = st.meeting(&m.id) {
-            offices.extend(self.offices_of(old).unwrap_or_default());
+            offices.extend(self.offices_of(old).ok()?);
         }
-        offices.sort();
-        offices.dedup();
-        offices
+        Some(offices)
     }
 
     /// Settles one undecided transaction this office coordinated, if every office of it
-    /// answers (see the module).
+    /// answers (the rules are `protocol::termination`'s).
     async fn settle(&self, txn: &TxnId) {
-        let offices = self.txn_offices(txn);
-        let fenced = futures::future::join_all(offices.iter().map(|o| self.fence_at(o, txn))).await;
-        let commit = if fenced.contains(&Some(false)) {
-            false
-        } else if fenced.iter().all(|f| *f == Some(true)) {
-            true
-        } else {
-            return;
-        };
-        tracing::warn!(txn = %txn, commit, "settling an undecided transaction");
-        self.decide(&offices, txn, commit).await;
+        let here = self.shared.office.clone();
+        let (mut machine, actions) = Settle::start(here, self.txn_offices(txn));
+        let fences = actions.iter().filter_map(|a| match a {
+            Action::Fence { to } => Some(to.clone()),
+            _ => None,
+        });
+        let fences: Vec<OfficeId> = fences.collect();
+        let answers = futures::future::join_all(fences.iter().map(|o| self.fence_at(o, txn))).await;
+        let mut actions = actions;
+        for (o, answer) in fences.iter().zip(answers) {
+            actions.extend(machine.on_fenced(o, answer));
+        }
+        for action in actions {
+            match action {
+                Action::Log { decision, sync } => {
+                    tracing::warn!(txn = %txn, %decision, "settling an undecided transaction");
+                    self.log_decision(txn, decision, sync).await;
+                }
+                Action::Send { to, decision } => self.post(&[to], txn, decision),
+                Action::Leave(why) => {
+                    tracing::debug!(txn = %txn, %why, "left undecided for now")
+                }
+                Action::Fence { .. }
+                | Action::Prepare { .. }
+                | Action::PrepareAndCommitHere
+                | Action::Answer(_) => {}
+            }
+        }
     }
 
     async fn fence_at(&self, office: &OfficeId, txn: &TxnId) -> Option<bool> {
         if office == &self.shared.office {
-            // Still undecided here, so prepared here.
-            return lock(&self.shared.state)
-                .state()
-                .decision(txn)
-                .or(Some(true));
+            return match participant::answer(Query::Fence, self.known(txn)) {
+                Reply::Now(answer) => answer,
+                // Pending here a moment ago; gone since: decided meanwhile, or never
+                // logged. Not settled by this pass.
+                Reply::PresumeAbort => None,
+            };
         }
         let answer = self
             .shared
@@ -105,8 +121,10 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             let coordinating = lock(&self.shared.coordinating);
             pending
                 .into_iter()
-                .filter(|t| now - *seen.entry(t.clone()).or_insert(now) >= ASK_AFTER_MS)
-                .filter(|t| !coordinating.contains(t))
+                .filter(|t| {
+                    let first = *seen.entry((*t).clone()).or_insert(now);
+                    participant::ask_due(first, now, coordinating.contains(t))
+                })
                 .collect()
         };
         for txn in old {
@@ -125,10 +143,8 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                     async move { c.decision(tarpc::context::current(), txn).await }
                 })
                 .await;
-            match answer {
-                Ok(Some(true)) => drop(self.apply(Command::Commit { txn }).await),
-                Ok(Some(false)) => drop(self.apply(Command::Abort { txn }).await),
-                _ => {}
+            if let Some(d) = participant::on_coordinator_answer(answer.ok().flatten()) {
+                drop(self.apply(d.command(&txn)).await);
             }
         }
     }

@@ -27,7 +27,7 @@ pub type Window = (u64, u64, Vec<OfficeId>);
 
 /// Whether a refusal is about the meeting's own state, not about reaching an office.
 fn about_the_meeting(why: &str) -> bool {
-    const WORDS: [&str; 8] = [
+    const WORDS: [&str; 10] = [
         "InProgress",
         "is being changed",
         "UnknownMeeting",
@@ -38,6 +38,9 @@ fn about_the_meeting(why: &str) -> bool {
         // change replaced.
         "NotInvited",
         "StaleAnswer",
+        "StaleCancel",
+        // An acceptance over a hold whose booking is being decided.
+        "TimeHeld",
     ];
     WORDS.iter().any(|w| why.contains(w))
 }
