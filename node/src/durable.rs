@@ -214,10 +214,11 @@ impl<S: Storage> DurableOffice<S> {
         &self.state
     }
 
-    /// The state, to switch a planted bug on (test-only).
+    /// Switches a planted bug of the state machine on (test-only).
     #[cfg(feature = "planted-bugs")]
-    pub fn state_mut_for_planted_bugs(&mut self) -> &mut OfficeState {
-        &mut self.state
+    #[doc(hidden)]
+    pub fn plant(&mut self, bug: Option<engine::state::Bug>) {
+        self.state.plant(bug);
     }
 
     /// Whether every command applied is also synced (none waits for a later sync), so

@@ -59,6 +59,17 @@ pub struct OpStats {
     pub latency: Latency,
 }
 
+/// One group of bookings (by kind, farthest link and answer) against its floor.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FloorStats {
+    /// Calls in the group.
+    pub calls: u64,
+    /// The least time one could take, milliseconds (see `node::drive::floor`).
+    pub floor_ms: u32,
+    /// Their latency.
+    pub latency: Latency,
+}
+
 impl OpStats {
     /// Calls that ended `o`.
     pub fn count(&self, o: Outcome) -> u64 {
@@ -158,6 +169,9 @@ pub struct RunRecord {
     pub load: BTreeMap<String, u64>,
     /// The checkers' verdicts.
     pub checkers: Vec<Verdict>,
+    /// Bookings and changes by group, against their floor (simulator runs only).
+    #[serde(default)]
+    pub floors: BTreeMap<String, FloorStats>,
     /// What this run did not do as the file asks (a mode's limits), in words.
     #[serde(default)]
     pub notes: Vec<String>,
@@ -196,6 +210,22 @@ impl RunRecord {
     }
 }
 
+/// The latency figures of a histogram of microseconds.
+fn latency_of(h: &Histogram<u64>) -> Latency {
+    let ms = |us: u64| us as f64 / 1_000.0;
+    Latency {
+        p50_ms: ms(h.value_at_quantile(0.5)),
+        p99_ms: ms(h.value_at_quantile(0.99)),
+        p999_ms: ms(h.value_at_quantile(0.999)),
+        max_ms: ms(h.max()),
+        mean_ms: h.mean() / 1_000.0,
+        quantiles: QUANTILES
+            .iter()
+            .map(|q| (*q, ms(h.value_at_quantile(*q))))
+            .collect(),
+    }
+}
+
 /// Builds a [`RunRecord`] from calls as they complete.
 pub struct Recorder {
     hist: BTreeMap<String, Histogram<u64>>,
@@ -206,6 +236,7 @@ pub struct Recorder {
     faults: Vec<FaultMark>,
     load: BTreeMap<String, u64>,
     run_ns: u64,
+    floors: BTreeMap<String, (u32, Histogram<u64>)>,
 }
 
 impl Recorder {
@@ -221,7 +252,19 @@ impl Recorder {
             faults: Vec::new(),
             load: BTreeMap::new(),
             run_ns: 0,
+            floors: BTreeMap::new(),
         }
+    }
+
+    /// One booking or change of group `kind`, whose floor is `floor_ms`, invoked and
+    /// returned at nanoseconds from the run's start.
+    pub fn against_floor(&mut self, kind: &str, floor_ms: u32, invoked: u64, returned: u64) {
+        let (_, h) = self.floors.entry(kind.to_string()).or_insert_with(|| {
+            let h = Histogram::new_with_max(MAX_LATENCY_US, 3).expect("bounds");
+            (floor_ms, h)
+        });
+        let us = (returned.saturating_sub(invoked) / 1_000).clamp(1, MAX_LATENCY_US);
+        h.saturating_record(us);
     }
 
     /// One call of `op` served by `office`, invoked and returned at nanoseconds from
@@ -267,20 +310,18 @@ impl Recorder {
     /// The record, with the rest of what a run knows.
     pub fn finish(mut self, mut base: RunRecord) -> RunRecord {
         for (op, h) in &self.hist {
-            let ms = |us: u64| us as f64 / 1_000.0;
-            let s = self.ops.entry(op.clone()).or_default();
-            s.latency = Latency {
-                p50_ms: ms(h.value_at_quantile(0.5)),
-                p99_ms: ms(h.value_at_quantile(0.99)),
-                p999_ms: ms(h.value_at_quantile(0.999)),
-                max_ms: ms(h.max()),
-                mean_ms: h.mean() / 1_000.0,
-                quantiles: QUANTILES
-                    .iter()
-                    .map(|q| (*q, ms(h.value_at_quantile(*q))))
-                    .collect(),
-            };
+            self.ops.entry(op.clone()).or_default().latency = latency_of(h);
         }
+        base.floors = (self.floors.iter())
+            .map(|(kind, (floor_ms, h))| {
+                let stats = FloorStats {
+                    calls: h.len(),
+                    floor_ms: *floor_ms,
+                    latency: latency_of(h),
+                };
+                (kind.clone(), stats)
+            })
+            .collect();
         let last = self.series.keys().next_back().copied().unwrap_or(0);
         let bucket_s = self.bucket_ns as f64 / 1e9;
         base.series = (0..=last)

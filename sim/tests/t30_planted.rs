@@ -11,7 +11,12 @@ const WITHIN: u64 = 60;
 
 /// The first seed at which the checker `by` flags `bug`.
 fn caught(bug: Planted, by: &str) {
-    for seed in 0..WITHIN {
+    caught_within(bug, by, WITHIN)
+}
+
+/// [`caught`] within `within` seeds.
+fn caught_within(bug: Planted, by: &str, within: u64) {
+    for seed in 0..within {
         let r = run(seed, Some(bug));
         let mut flagged: Vec<&str> = r
             .violations
@@ -26,7 +31,7 @@ fn caught(bug: Planted, by: &str) {
             return;
         }
     }
-    panic!("{bug:?} was not caught by {by} in {WITHIN} seeds");
+    panic!("{bug:?} was not caught by {by} in {within} seeds");
 }
 
 #[test]
@@ -62,4 +67,16 @@ fn an_abort_that_takes_a_changes_committed_entries_is_caught() {
 #[test]
 fn a_cancellation_that_ignores_a_transaction_in_flight_is_caught() {
     caught(Planted::CancelIgnoresInFlight, "safety");
+}
+
+#[test]
+fn a_coordinator_that_refuses_before_its_abort_is_durable_is_caught() {
+    caught_within(Planted::UnsyncedAbort, "linearizability", 3000);
+}
+
+/// The stale-forward race of issue 21 (bug 1) with both of its fixes taken out (the
+/// per-meeting turns and the cancellation's version): the simulator must fail on it.
+#[test]
+fn the_stale_forward_race_is_caught() {
+    caught(Planted::StaleForward, "safety");
 }

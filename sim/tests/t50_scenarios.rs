@@ -23,8 +23,9 @@ fn short(file: &str, text: &str) {
         .map(|k| run_seed(&s, s.file.seed + k, scale))
         .collect();
     let mut rec = Recorder::new((s.file.workload.duration_s / scale).max(1));
+    let world = scenarios::world::World::of(&s);
     for run in &runs {
-        run.record(&mut rec);
+        run.record(&mut rec, &world);
     }
     let record = rec.finish(RunRecord {
         scenario: s.file.name.clone(),

@@ -68,7 +68,7 @@ pub struct OfficeState {
     /// A planted bug (test-only) the simulator's checkers must catch.
     #[cfg(feature = "planted-bugs")]
     #[serde(skip)]
-    pub planted: Option<Bug>,
+    planted: Option<Bug>,
 }
 
 /// A deliberate bug of the state machine (test-only, feature `planted-bugs`).
@@ -96,6 +96,13 @@ impl OfficeState {
     /// The office.
     pub fn office(&self) -> &OfficeId {
         &self.office
+    }
+
+    /// Switches a planted bug on (test-only, feature `planted-bugs`; not part of the API).
+    #[cfg(feature = "planted-bugs")]
+    #[doc(hidden)]
+    pub fn plant(&mut self, bug: Option<Bug>) {
+        self.planted = bug;
     }
 
     /// How many times the node started on this state: the boot number of this run.

@@ -58,7 +58,10 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         update: bool,
     ) -> BookReply {
         // The meeting's turn until this is decided here (see `serial`).
-        let _turn = self.shared.turns.take(&meeting.id).await;
+        let _turn = match self.planted(super::Planted::StaleForward) {
+            false => Some(self.shared.turns.take(&meeting.id).await),
+            true => None,
+        };
         let reply = self.coordinate_inner(meeting, force, update).await;
         let c = &self.shared.counters;
         match &reply {
@@ -149,6 +152,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                         next.extend(machine.on_local(outcome));
                     }
                     Action::Log { decision, sync } => {
+                        let sync = sync && !self.planted(super::Planted::UnsyncedAbort);
                         if decision.is_commit() && failpoint == Some(Failpoint::CrashAfterPrepare) {
                             tracing::error!(txn = %txn, "failpoint crash-after-prepare");
                             std::process::abort();

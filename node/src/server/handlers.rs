@@ -74,14 +74,16 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         make: impl FnOnce(Option<TxnId>) -> Command,
     ) -> Outcome {
         // No change of the meeting is under way here meanwhile (see `serial`).
-        let _turn = self.shared.turns.take(meeting).await;
+        let racing = self.planted(super::Planted::StaleForward);
+        let _turn = match racing {
+            false => Some(self.shared.turns.take(meeting).await),
+            true => None,
+        };
         let (copy, version) = {
             let state = lock(&self.shared.state);
             let st = state.state();
-            (
-                st.meeting(meeting).cloned(),
-                st.committed_by(meeting).cloned(),
-            )
+            let version = st.committed_by(meeting).filter(|_| !racing).cloned();
+            (st.meeting(meeting).cloned(), version)
         };
         let Some(copy) = copy else {
             return Outcome::Rejected(Rejection::UnknownMeeting(meeting.clone()));

@@ -84,9 +84,8 @@ impl Failpoint {
     }
 }
 
-/// A deliberate bug (test-only, feature `planted-bugs`) the simulator's checkers must
-/// catch.
-#[cfg(feature = "planted-bugs")]
+/// A deliberate bug (test-only: planted only with the feature `planted-bugs`) the
+/// simulator's checkers must catch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Planted {
     /// Every prepare here votes yes without looking at the calendars.
@@ -100,6 +99,13 @@ pub enum Planted {
     AbortDropsCommitted,
     /// A cancellation does not wait for a transaction in flight on its meeting.
     CancelIgnoresInFlight,
+    /// The coordinator logs the abort of a refused booking (an office refused or did not
+    /// answer, so every vote may have been yes) without a sync before answering.
+    UnsyncedAbort,
+    /// Bookings, changes and cancellations of one meeting do not wait for each other's
+    /// turn at its organizer's office, and cancellations carry no version: the
+    /// stale-forward race of issue 21 (bug 1), with both of its fixes taken out.
+    StaleForward,
 }
 
 /// What a node is given besides its state: where notifications go, and crash points.
@@ -248,12 +254,12 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         let state = {
             let mut state = state;
             use engine::state::Bug;
-            state.state_mut_for_planted_bugs().planted = match options.planted {
+            state.plant(match options.planted {
                 Some(Planted::SkipHoldCheck) => Some(Bug::SkipHoldCheck),
                 Some(Planted::AbortDropsCommitted) => Some(Bug::AbortDropsCommitted),
                 Some(Planted::CancelIgnoresInFlight) => Some(Bug::CancelIgnoresInFlight),
                 _ => None,
-            };
+            });
             state
         };
         // A boot record, durable before any id is made: ids never repeat across runs.
@@ -294,6 +300,17 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// from what the disk holds, makes it whole again. `dms-node` stops when this is set.
     pub fn storage_failure(&self) -> Option<String> {
         lock(&self.shared.failed).clone()
+    }
+
+    /// Whether `bug` is planted here (always false outside test builds).
+    fn planted(&self, bug: Planted) -> bool {
+        #[cfg(feature = "planted-bugs")]
+        return self.shared.options.planted == Some(bug);
+        #[cfg(not(feature = "planted-bugs"))]
+        {
+            let _ = bug;
+            false
+        }
     }
 
     /// The office that coordinates `txn` (transaction ids start with it).

@@ -89,6 +89,7 @@ pub fn render(r: &RunRecord, rows: &[SloRow]) -> String {
             l.max_ms
         );
     }
+    floors(&mut o, r);
     let _ = writeln!(
         o,
         "\n![latency](latency.svg)\n\n![throughput](throughput.svg)\n\n![load](load.svg)\n"
@@ -124,4 +125,25 @@ pub fn render(r: &RunRecord, rows: &[SloRow]) -> String {
         r.replay, e.commit, e.machine, e.started, e.wall_secs
     );
     o
+}
+
+/// Bookings and changes against their floor (a call to the organizer's office, a sync,
+/// and a round trip of the farthest link; `node::drive::floor`), if the run measured it.
+fn floors(o: &mut String, r: &RunRecord) {
+    if r.floors.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n### Bookings against their floor\n\n| group | calls | floor ms | p50 ms | p99 ms | max ms | p99 / floor |\n|---|---:|---:|---:|---:|---:|---:|"
+    );
+    for (kind, f) in &r.floors {
+        let l = &f.latency;
+        let ratio = l.p99_ms / f64::from(f.floor_ms.max(1));
+        let _ = writeln!(
+            o,
+            "| {kind} | {} | {} | {:.1} | {:.1} | {:.1} | {ratio:.2} |",
+            f.calls, f.floor_ms, l.p50_ms, l.p99_ms, l.max_ms
+        );
+    }
 }

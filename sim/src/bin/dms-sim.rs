@@ -75,6 +75,7 @@ mod sim_main {
         let first = a.first.unwrap_or(s.file.seed);
         let duration = s.file.workload.duration_s / a.scale.max(1);
         let mut rec = Recorder::new(duration.max(1));
+        let world = scenarios::world::World::of(&s);
         let mut runs = Vec::new();
         for k in 0..a.seeds.max(1) {
             let seed = first + k;
@@ -93,7 +94,7 @@ mod sim_main {
             for v in &r.violations {
                 eprintln!("  {v}");
             }
-            r.record(&mut rec);
+            r.record(&mut rec, &world);
             runs.push(r);
         }
         let base = RunRecord {

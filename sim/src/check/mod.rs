@@ -107,6 +107,10 @@ impl Scope {
     }
 }
 
+/// How long after the faults heal a message sent into one may still arrive: madsim's
+/// longest retry backoff on a blocked link (10 s), and a round trip.
+pub const STRAGGLERS: std::time::Duration = std::time::Duration::from_secs(11);
+
 /// At a quiescent point: liveness (settled, then `probe` booked), then the safety
 /// invariants over `scope` and the notifications. Returns the probe's calls, the
 /// violations (each prefixed by its checker's name) and a line for the trace.
@@ -123,6 +127,12 @@ pub async fn at_quiescence(
         Err(v) => return (vec![], v, "offices unreachable".into()),
     };
     let mut v = Vec::new();
+    // A message sent into a partition is delivered once it heals (madsim retries a
+    // blocked link with a backoff of up to 10 s, as TCP retransmits): a prepare can
+    // arrive after its booking was refused and place a hold its office then asks about.
+    // The quiescent point is after every such straggler has arrived; what it leaves
+    // must still be settled (below) and gone by the checks.
+    madsim::time::sleep(STRAGGLERS).await;
     let settled = liveness::settle(&clients).await;
     crate::scenario::phase("settle");
     let (probe, broken) = liveness::probe(probe, target).await;

@@ -42,8 +42,9 @@ pub struct SeedRun {
 }
 
 impl SeedRun {
-    /// Adds this run to `rec` (its calls; its time series and faults if it is the first).
-    pub fn record(&self, rec: &mut Recorder) {
+    /// Adds this run to `rec` (its calls, bookings against their floor on `world`'s
+    /// network; its time series and faults if it is the first).
+    pub fn record(&self, rec: &mut Recorder, world: &World) {
         for c in &self.calls {
             let outcome = c.seen.outcome();
             rec.call(
@@ -53,6 +54,9 @@ impl SeedRun {
                 c.invoked,
                 c.returned,
             );
+            if let Some((kind, floor_ms)) = node::drive::floor::kind_of(world, c) {
+                rec.against_floor(&kind, floor_ms, c.invoked, c.returned);
+            }
         }
         for f in &self.faults {
             rec.fault(f.clone());
