@@ -5,7 +5,7 @@
 //! simulated [`Disk`] (syncs taking [`DISK`] time) that outlives it: [`SimCluster::crash`] kills a host, crashes its
 //! disk (unsynced writes lost, the last one maybe torn) and restarts it from the disk.
 //! Each office's notifications go to a [`MemorySink`] that outlives its crashes. Offices
-//! snapshot every [`SNAPSHOT_EVERY`] records.
+//! snapshot every [`SNAPSHOT_EVERY`] records (more in a large company: [`snapshot_every`]).
 
 use engine::ids::OfficeId;
 use engine::office::Directory;
@@ -30,6 +30,16 @@ pub const PORT: u16 = 7000;
 /// so that every run snapshots in the background several times amid its faults.
 pub const SNAPSHOT_EVERY: u64 = 16;
 
+/// How many records between snapshots for a company as large as `dir`: [`SNAPSHOT_EVERY`],
+/// or one per four people and rooms if that is more. A snapshot copies and writes the
+/// whole state, so taking one every 16 records of a 7,000-person company spent four
+/// fifths of a scenario's run on snapshots (perf, `global-company`); in proportion to
+/// the state, they cost the same per record as in the sample company, and still happen
+/// many times in every run.
+pub fn snapshot_every(dir: &Directory) -> u64 {
+    SNAPSHOT_EVERY.max((dir.people.len() + dir.rooms.len()) as u64 / 4)
+}
+
 /// The simulated cluster.
 pub struct SimCluster {
     /// Each office's address.
@@ -44,6 +54,8 @@ pub struct SimCluster {
     pub sinks: BTreeMap<OfficeId, Arc<MemorySink>>,
     /// Each office's clock skew right now, in ms (a clock-jump fault changes it).
     pub skews: BTreeMap<OfficeId, Arc<AtomicI64>>,
+    /// Which office last voted yes on another office's prepare (crashes aim at it).
+    pub votes: Arc<crate::faults::Acks>,
 }
 
 /// How long each office's disk takes to sync: 1-20 ms, and one sync in 5,000 stalls a
@@ -111,6 +123,8 @@ impl SimCluster {
         let mut clocks = BTreeMap::new();
         let mut sinks = BTreeMap::new();
         let mut skews = BTreeMap::new();
+        let every = snapshot_every(&dir);
+        let votes = Arc::new(crate::faults::Acks::default());
         for (n, (office, addr)) in addrs.iter().enumerate() {
             let disk = Disk::with_latency(DISK, thread_rng().gen());
             let error = (
@@ -127,6 +141,7 @@ impl SimCluster {
             let (office2, dir2, addrs2, addr2) =
                 (office.clone(), dir.clone(), addrs.clone(), *addr);
             let book = book.clone();
+            let votes = votes.clone();
             let node = handle
                 .create_node()
                 .name(office.as_str())
@@ -142,11 +157,13 @@ impl SimCluster {
                     };
                     let mut options = NodeOptions::new(sink.clone(), None);
                     options.planted = planted;
+                    let (voter, who) = (votes.clone(), office.clone());
+                    options.on_voted = Some(Arc::new(move || voter.answered(&who)));
                     let admission = Admission::ByAddress(book.clone());
                     async move {
                         let mut state = DurableOffice::open(office.clone(), storage)
                             .expect("the disk's log decodes");
-                        state.set_snapshot_every(SNAPSHOT_EVERY);
+                        state.set_snapshot_every(every);
                         state.register_directory(&dir).expect("registers");
                         let server = OfficeServer::with_options(
                             office,
@@ -175,6 +192,7 @@ impl SimCluster {
             clocks,
             sinks,
             skews,
+            votes,
         }
     }
 

@@ -5,7 +5,8 @@
 //! retransmits, so calls slow down and time out); a crash (the host killed, its disk
 //! losing unsynced writes and maybe tearing the last one, then restarted from the disk),
 //! half of them aimed at the office that just answered a booking, change or
-//! cancellation; and a disk failure (the office's disk fails its next `fdatasync`, the
+//! cancellation and a quarter at one that just voted yes on another office's prepare;
+//! and a disk failure (the office's disk fails its next `fdatasync`, the
 //! failed batch's bytes kept or lost at random, or a write a few records on, halfway
 //! through its record; the node stops taking changes, and a supervisor restarts it a
 //! little later, its page cache intact). Message delay and reordering across
@@ -196,12 +197,19 @@ async fn one(
             let down = ms(100, 5_000);
             let torn = thread_rng().gen_range(0..64);
             // Half the crashes hit the office that just answered a booking, change or
-            // cancellation.
+            // cancellation, a quarter one that just voted yes on another's prepare (a
+            // participant between its vote and the decision).
             let mut victim = offices[v].clone();
             let mut why = "";
-            if thread_rng().gen_bool(0.5) {
-                if let Some(o) = acks.next(Duration::from_secs(3)).await {
-                    (victim, why) = (o, " right after answering");
+            let aim: f64 = thread_rng().gen_range(0.0..1.0);
+            let (next, said) = match aim {
+                a if a < 0.5 => (Some(&acks), " right after answering"),
+                a if a < 0.75 => (Some(&cluster.votes), " right after voting yes"),
+                _ => (None, ""),
+            };
+            if let Some(watch) = next {
+                if let Some(o) = watch.next(Duration::from_secs(3)).await {
+                    (victim, why) = (o, said);
                 }
             }
             let _alone = one_at_a_time[&victim].lock().await;

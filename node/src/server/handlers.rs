@@ -136,7 +136,12 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
             )
             .collect();
         let mut outcomes = self.apply_all(cmds).await;
-        outcomes.split_off(carried.min(outcomes.len()))
+        let votes = outcomes.split_off(carried.min(outcomes.len()));
+        let yes = votes.iter().any(|o| matches!(o, Outcome::Prepared { .. }));
+        if let (true, Some(hook)) = (yes, &self.shared.options.on_voted) {
+            hook();
+        }
+        votes
     }
 
     /// Logged as one group without a sync of its own: if a crash loses it, the holds are

@@ -116,6 +116,9 @@ pub struct NodeOptions {
     pub failpoint: Option<Failpoint>,
     /// How long before each instance its attendees are reminded (none: no reminders).
     pub reminder_lead: Option<std::time::Duration>,
+    /// Called each time this office has voted yes on another office's prepare (its
+    /// vote durable, the answer about to leave): the simulator aims crashes with it.
+    pub on_voted: Option<Arc<dyn Fn() + Send + Sync>>,
     /// A planted bug (tests only).
     #[cfg(feature = "planted-bugs")]
     pub planted: Option<Planted>,
@@ -128,6 +131,7 @@ impl NodeOptions {
             sink,
             failpoint,
             reminder_lead: None,
+            on_voted: None,
             #[cfg(feature = "planted-bugs")]
             planted: None,
         }

@@ -162,7 +162,7 @@ pub struct Violation {
 
 /// Configurations one part's search may explore before it gives up (histories with
 /// many calls that may or may not have happened can take exponential time).
-pub const MAX_STATES: usize = 500_000;
+pub const MAX_STATES: usize = 30_000_000;
 
 /// Checks a history; `Ok(n)` gives the number of parts searched.
 pub fn check(history: &[Call]) -> Result<usize, Violation> {
