@@ -7,13 +7,17 @@
 //! records an abort there (so a late prepare fails) and the transaction aborts; an
 //! office that does not answer leaves it undecided until the next try. A transaction
 //! whose offices cannot be named (its meeting gone, a resource no office owns) is left
-//! alone: deciding without fencing every office could contradict a vote.
+//! alone: deciding without fencing every office could contradict a vote. The decision
+//! is sent only once it is logged here: an office whose log failed cannot know what its
+//! disk holds (an abort it could not sync may be there), so what it decided from memory
+//! must not reach anyone (simulator, seed 7869: a coordinator whose synced abort failed
+//! then committed from memory, the others followed, and its disk had the abort).
 //!
 //! [`participant`] is the other side: what an office answers when asked, and when it
 //! asks its coordinator about a hold it has kept too long.
 
 use crate::action::Action;
-use crate::decision::Decision;
+use crate::decision::{Decision, Logged};
 use engine::ids::OfficeId;
 use std::collections::BTreeMap;
 
@@ -23,6 +27,8 @@ pub struct Settle {
     here: OfficeId,
     offices: Vec<OfficeId>,
     fenced: BTreeMap<OfficeId, Option<bool>>,
+    /// The decision being logged.
+    decision: Option<Decision>,
 }
 
 impl Settle {
@@ -45,13 +51,15 @@ impl Settle {
             here,
             offices,
             fenced: BTreeMap::new(),
+            decision: None,
         };
         (machine, actions)
     }
 
     /// `office`'s answer to the fence: `Some(true)` prepared (or committed) there,
     /// `Some(false)` aborted there, `None` no answer. Once every office has answered, the
-    /// decision is logged (no sync: the fences are durable evidence) and sent.
+    /// decision is logged (no sync: the fences are durable evidence); see
+    /// [`Settle::on_logged`].
     pub fn on_fenced(&mut self, office: &OfficeId, answer: Option<bool>) -> Vec<Action> {
         if !self.offices.contains(office) || self.fenced.contains_key(office) {
             return vec![];
@@ -73,19 +81,35 @@ impl Settle {
             let why = format!("no answer from {}", silent.join(","));
             return vec![Action::Leave(why)];
         };
-        let mut actions = vec![Action::Log {
+        self.decision = Some(decision);
+        vec![Action::Log {
             decision,
             sync: false,
-        }];
-        actions.extend(
-            (self.offices.iter())
+        }]
+    }
+
+    /// What became of the decision's record here: logged, it goes to every other office;
+    /// not logged (the log failed, or the transaction was decided here meanwhile), it
+    /// goes nowhere and the next pass looks again.
+    pub fn on_logged(&mut self, logged: Logged) -> Vec<Action> {
+        let Some(decision) = self.decision.take() else {
+            return vec![];
+        };
+        match logged {
+            Logged::Done => (self.offices.iter())
                 .filter(|o| **o != self.here)
                 .map(|o| Action::Send {
                     to: o.clone(),
                     decision,
-                }),
-        );
-        actions
+                })
+                .collect(),
+            Logged::AlreadyDecided => vec![Action::Leave(
+                "decided here meanwhile; the next pass sees it".to_string(),
+            )],
+            Logged::Failed(why) => vec![Action::Leave(format!(
+                "the log failed ({why}): nothing decided here is sent"
+            ))],
+        }
     }
 }
 
@@ -99,6 +123,8 @@ pub mod participant {
     //! - Asked to fence: as above, except that prepared here counts as a yes.
     //! - A presumed abort that finds the transaction committed meanwhile answers
     //!   "committed"; one the log fails to take has no answer (the asker asks again).
+    //! - An office whose log has failed answers nothing at all: its memory may not be
+    //!   what its disk holds.
     //! - A hold kept [`ASK_AFTER_MS`] without a decision, and not being coordinated by a
     //!   request here, is asked about: at its coordinator, or settled here if this office
     //!   coordinates it.
@@ -117,6 +143,10 @@ pub mod participant {
         Prepared,
         /// Never seen here.
         Unknown,
+        /// This office's log failed: what its memory shows may not be what its disk
+        /// holds (a record it could not sync may be there), so it answers nothing until
+        /// it restarts from the disk.
+        LogFailed,
     }
 
     /// What an office is asked.
@@ -142,6 +172,7 @@ pub mod participant {
     /// How to answer `query` about a transaction this office knows as `known`.
     pub fn answer(query: Query, known: Known) -> Reply {
         match (known, query) {
+            (Known::LogFailed, _) => Reply::Now(None),
             (Known::Decided(d), _) => Reply::Now(Some(d.is_commit())),
             (Known::Prepared, Query::Decision) => Reply::Now(None),
             (Known::Prepared, Query::Fence) => Reply::Now(Some(true)),

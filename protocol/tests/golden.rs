@@ -12,7 +12,9 @@
 //! - `logged done` | `already-decided` | `failed WHY`: what became of the decision's record.
 //! - `settle HERE: OFFICE...` (or `settle HERE: ?`, offices unknown): a new [`Settle`].
 //! - `fenced OFFICE yes|no|none`: an office's answer to a fence.
-//! - `ask decision|fence committed|aborted|prepared|unknown`: what an office answers.
+//! - `settle-logged done` | `already-decided` | `failed WHY`: what became of its record.
+//! - `ask decision|fence committed|aborted|prepared|unknown|log-failed`: what an office
+//!   answers.
 //! - `presumed-abort done|already-decided|failed WHY`: the answer after a presumed abort.
 //! - `due FIRST_SEEN NOW [coordinating]`: whether a participant asks about its hold.
 
@@ -107,6 +109,11 @@ impl Runner {
                 let logged = logged(what, rest(2));
                 self.coordinator().on_logged(logged)
             }
+            ["settle-logged", what @ ..] => {
+                let logged = logged(what, rest(2));
+                let settle = self.settle.as_mut().expect("no `settle` before this");
+                settle.on_logged(logged)
+            }
             ["settle", here, ..] => {
                 let (_, list) = line.split_once(':').expect("settle HERE: OFFICES");
                 let here = OfficeId::new(here.trim_end_matches(':'));
@@ -132,6 +139,7 @@ impl Runner {
                     "committed" => Known::Decided(Decision::Commit),
                     "aborted" => Known::Decided(Decision::Abort),
                     "prepared" => Known::Prepared,
+                    "log-failed" => Known::LogFailed,
                     _ => Known::Unknown,
                 };
                 return vec![match participant::answer(query, known) {

@@ -19,6 +19,9 @@ pub const MAX_LIST_WINDOW_SECS: i64 = 3 * 366 * 86_400;
 impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// What this office knows of `txn`.
     pub(super) fn known(&self, txn: &TxnId) -> Known {
+        if self.storage_failure().is_some() {
+            return Known::LogFailed;
+        }
         let state = lock(&self.shared.state);
         let st = state.state();
         match st.decision(txn) {

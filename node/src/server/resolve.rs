@@ -10,7 +10,7 @@ use super::{lock, OfficeServer, PREPARE_DEADLINE, RESOLVE_EVERY};
 use crate::storage::Storage;
 use engine::ids::{OfficeId, TxnId};
 use protocol::termination::participant::{self, Query, Reply};
-use protocol::{Action, Settle};
+use protocol::{Action, Logged, Settle};
 
 impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// After a restart: settles every transaction this office coordinated and never
@@ -59,21 +59,26 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         for (o, answer) in fences.iter().zip(answers) {
             actions.extend(machine.on_fenced(o, answer));
         }
-        for action in actions {
-            match action {
-                Action::Log { decision, sync } => {
-                    tracing::warn!(txn = %txn, %decision, "settling an undecided transaction");
-                    self.log_decision(txn, decision, sync).await;
+        while !actions.is_empty() {
+            let mut next = Vec::new();
+            for action in actions {
+                match action {
+                    Action::Log { decision, sync } => {
+                        tracing::warn!(txn = %txn, %decision, "settling an undecided transaction");
+                        let logged = self.log_decision(txn, decision, sync).await;
+                        next.extend(machine.on_logged(Logged::of(&logged)));
+                    }
+                    Action::Send { to, decision } => self.post(&[to], txn, decision),
+                    Action::Leave(why) => {
+                        tracing::debug!(txn = %txn, %why, "left undecided for now")
+                    }
+                    Action::Fence { .. }
+                    | Action::Prepare { .. }
+                    | Action::PrepareAndCommitHere
+                    | Action::Answer(_) => {}
                 }
-                Action::Send { to, decision } => self.post(&[to], txn, decision),
-                Action::Leave(why) => {
-                    tracing::debug!(txn = %txn, %why, "left undecided for now")
-                }
-                Action::Fence { .. }
-                | Action::Prepare { .. }
-                | Action::PrepareAndCommitHere
-                | Action::Answer(_) => {}
             }
+            actions = next;
         }
     }
 
