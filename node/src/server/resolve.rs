@@ -48,14 +48,18 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// answers (the rules are `protocol::termination`'s).
     async fn settle(&self, txn: &TxnId) {
         let here = self.shared.office.clone();
-        let (mut machine, actions) = Settle::start(here, self.txn_offices(txn));
-        let fences = actions.iter().filter_map(|a| match a {
-            Action::Fence { to } => Some(to.clone()),
-            _ => None,
-        });
-        let fences: Vec<OfficeId> = fences.collect();
+        let (mut machine, first) = Settle::start(here, self.txn_offices(txn));
+        let mut fences: Vec<OfficeId> = Vec::new();
+        for action in first {
+            match action {
+                Action::Fence { to } => fences.push(to),
+                Action::Leave(why) => tracing::debug!(txn = %txn, %why, "left undecided"),
+                _ => {}
+            }
+        }
         let answers = futures::future::join_all(fences.iter().map(|o| self.fence_at(o, txn))).await;
-        let mut actions = actions;
+        // The fences are carried out; what the machine says after them is next.
+        let mut actions = Vec::new();
         for (o, answer) in fences.iter().zip(answers) {
             actions.extend(machine.on_fenced(o, answer));
         }
