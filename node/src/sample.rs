@@ -207,6 +207,7 @@ impl World {
             expansion: Default::default(),
             uid: None,
             sequence: 0,
+            overrides: Default::default(),
         }
         .named(s.uid.clone()))
     }

@@ -1,7 +1,7 @@
 //! What the simulated clients do: book seeded meetings across offices (contending for a
 //! few hours; some with a room, some daily series of two or three days), move some of
 //! them (now and then with people or rooms changed, so a change moves a meeting between
-//! offices), cancel some (through the organizer's office), have invitees answer (through
+//! offices; a series' one instance, or this and the following ones), cancel some (through the organizer's office), have invitees answer (through
 //! their own offices), and read people's calendars at their offices; every call recorded
 //! with the simulated instants it was invoked and returned. The meetings booked are one
 //! pool every client picks from, so calls on one meeting race.
@@ -11,7 +11,7 @@ use engine::calendar::Interval;
 use engine::ids::{OfficeId, ResourceId};
 use engine::office::Directory;
 use engine::recurrence::Rule;
-use engine::state::{MeetingSpec, Response};
+use engine::state::{EditScope, MeetingSpec, Response, Retime};
 use engine::time::{Disambiguation, Instant, Wall, Zone};
 use madsim::rand::{thread_rng, Rng};
 pub use node::drive::call::{perform, Call, Op, Seen, Target};
@@ -121,8 +121,13 @@ fn changed_people_and_rooms(old: &MeetingSpec) -> (Vec<ResourceId>, Vec<Resource
     (who, rooms)
 }
 
-/// A change of `old`: to another seeded slot, now and then with people or rooms changed.
+/// A change of `old`: to another seeded slot, now and then with people or rooms changed;
+/// a series' change is now and then one instance moved on its own, or this and the
+/// following instances (as calendar programs edit them: `MeetingSpec::retimed`).
 fn changed(old: &MeetingSpec) -> MeetingSpec {
+    if let Some(edit) = instance_edit(old) {
+        return edit;
+    }
     let (day, hour) = (thread_rng().gen_range(0..2), thread_rng().gen_range(9..13));
     let (who, rooms) = changed_people_and_rooms(old);
     let who: Vec<&str> = who.iter().map(|r| r.as_str()).collect();
@@ -131,6 +136,35 @@ fn changed(old: &MeetingSpec) -> MeetingSpec {
     let mut moved = meeting(name, &who, &rooms, day, hour, 1);
     moved.recurrence.rrules = old.recurrence.rrules.clone();
     moved
+}
+
+/// For a series, half the time: one instance, or an instance and the following ones,
+/// moved by a seeded number of hours and now and then made shorter. `None` for a single meeting, or when the edit cannot be made.
+fn instance_edit(old: &MeetingSpec) -> Option<MeetingSpec> {
+    let instances = old.instances().ok()?;
+    if instances.len() < 2 || !thread_rng().gen_bool(0.5) {
+        return None;
+    }
+    let (key, now) = pick(&instances);
+    let scope = if thread_rng().gen_bool(0.5) {
+        EditScope::Instance(key)
+    } else {
+        EditScope::ThisAndFollowing(key)
+    };
+    let hours = thread_rng().gen_range(-24..=24i64);
+    let change = Retime {
+        start: Some(now.start.plus_secs(hours * 3600)),
+        duration_secs: thread_rng().gen_bool(0.3).then_some(1800),
+    };
+    // Nothing is past in the workload's days: the time before them will do for now.
+    let edited = old.retimed(scope, change, Instant(0)).ok()?;
+    // Inside the days reads look at, and before the probes' day.
+    let days = window();
+    let probes = days.start.plus_secs(4 * 86_400);
+    let inside = |iv: &Interval| iv.start >= days.start && iv.end <= probes;
+    (edited.instances().ok()?.iter())
+        .all(|(_, iv)| inside(iv))
+        .then_some(edited)
 }
 
 /// Now and then (a share `share` of them) a change comes with a second call on the same

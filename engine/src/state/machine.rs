@@ -598,11 +598,9 @@ impl OfficeState {
                 self.cancelled.insert(id.clone());
             }
             CancelScope::Instance(t) => {
-                self.meetings
-                    .get_mut(id)
-                    .expect("present")
-                    .cancelled
-                    .insert(t);
+                let spec = self.meetings.get_mut(id).expect("present");
+                spec.cancelled.insert(t);
+                spec.overrides.remove(&t);
             }
             CancelScope::ThisAndFollowing(t) => {
                 let spec = self.meetings.get_mut(id).expect("present");
@@ -616,6 +614,7 @@ impl OfficeState {
                     });
                 }
                 spec.recurrence.rdates.retain(|&d| d < t);
+                spec.overrides.retain(|&k, _| k < t);
                 // The instances before `t` are those the cut series has: no new expansion.
                 spec.expansion.retain(|s| s < t);
                 if spec.recurrence.start() >= t {

@@ -1,5 +1,6 @@
 //! [`MeetingSpec`]: a meeting as booked: organizer, attendees with their responses, rooms,
-//! when it starts and how it repeats, which instances were cancelled, and the starts its
+//! when it starts and how it repeats, which instances were cancelled or moved on their
+//! own ([`Moved`], RFC 5545's RECURRENCE-ID overrides; edits in `edit.rs`), and the starts its
 //! recurrence expanded to ([`Expansion`]: computed once, where the meeting is admitted,
 //! then carried in prepares, the log and snapshots, so that neither the state machine
 //! under its lock, nor a replay, nor a read expands a rule again).
@@ -9,7 +10,7 @@ use crate::ids::{MeetingId, ResourceId};
 use crate::recurrence::{ExpandError, RecurrenceSet};
 use crate::time::Instant;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// How far ahead a recurring meeting is booked: instances starting within two years of
@@ -47,8 +48,23 @@ pub struct Attendee {
     pub response: Response,
 }
 
+/// Where one instance of a series went when it was changed on its own (an override,
+/// RFC 5545's RECURRENCE-ID): its start and length. Keyed in
+/// [`MeetingSpec::overrides`] by the start the recurrence gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moved {
+    /// When this instance starts.
+    pub start: Instant,
+    /// How long it lasts, in seconds.
+    pub duration_secs: i64,
+}
+
 /// A meeting as booked.
+///
+/// Serialized through [`legacy`]'s switch: records of binary format 1 (before
+/// `overrides`) are read in their own shape.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct MeetingSpec {
     /// Id.
     pub id: MeetingId,
@@ -78,6 +94,111 @@ pub struct MeetingSpec {
     /// higher one is a change of the meeting, a lower one is ignored.
     #[serde(default)]
     pub sequence: u32,
+    /// Instances changed on their own, by the start the recurrence gives them (their
+    /// RECURRENCE-ID): moved, or made longer or shorter. Every key is an instance of the
+    /// recurrence that is not cancelled.
+    #[serde(default)]
+    pub overrides: BTreeMap<Instant, Moved>,
+}
+
+impl Serialize for MeetingSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        MeetingSpec::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for MeetingSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<MeetingSpec, D::Error> {
+        if legacy::reading_v1() {
+            legacy::MeetingSpecV1::deserialize(d).map(MeetingSpec::from)
+        } else {
+            MeetingSpec::deserialize(d)
+        }
+    }
+}
+
+/// Meetings as records written before instance overrides existed (binary format 1)
+/// hold them: a field fewer. A decoder of such records reads them inside
+/// [`legacy::read_v1`]; a binary format has no field names to tell the shapes apart.
+pub mod legacy {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        static V1: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether meetings are being read in their format-1 shape on this thread.
+    pub fn reading_v1() -> bool {
+        V1.with(Cell::get)
+    }
+
+    /// Runs `read` with meetings read in their format-1 shape (restored afterwards, also
+    /// if `read` panics).
+    pub fn read_v1<T>(read: impl FnOnce() -> T) -> T {
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                V1.with(|c| c.set(self.0));
+            }
+        }
+        let _restore = Restore(V1.with(|c| c.replace(true)));
+        read()
+    }
+
+    /// A meeting as binary format 1 wrote it: [`MeetingSpec`] without `overrides`.
+    #[derive(Serialize, Deserialize)]
+    #[allow(missing_docs)]
+    pub struct MeetingSpecV1 {
+        pub id: MeetingId,
+        pub organizer: ResourceId,
+        pub title: String,
+        pub attendees: Vec<Attendee>,
+        pub rooms: Vec<ResourceId>,
+        pub duration_secs: i64,
+        pub recurrence: RecurrenceSet,
+        pub cancelled: BTreeSet<Instant>,
+        pub expansion: Expansion,
+        pub uid: Option<String>,
+        pub sequence: u32,
+    }
+
+    impl From<MeetingSpecV1> for MeetingSpec {
+        fn from(m: MeetingSpecV1) -> MeetingSpec {
+            MeetingSpec {
+                id: m.id,
+                organizer: m.organizer,
+                title: m.title,
+                attendees: m.attendees,
+                rooms: m.rooms,
+                duration_secs: m.duration_secs,
+                recurrence: m.recurrence,
+                cancelled: m.cancelled,
+                expansion: m.expansion,
+                uid: m.uid,
+                sequence: m.sequence,
+                overrides: BTreeMap::new(),
+            }
+        }
+    }
+
+    impl From<&MeetingSpec> for MeetingSpecV1 {
+        fn from(m: &MeetingSpec) -> MeetingSpecV1 {
+            MeetingSpecV1 {
+                id: m.id.clone(),
+                organizer: m.organizer.clone(),
+                title: m.title.clone(),
+                attendees: m.attendees.clone(),
+                rooms: m.rooms.clone(),
+                duration_secs: m.duration_secs,
+                recurrence: m.recurrence.clone(),
+                cancelled: m.cancelled.clone(),
+                expansion: m.expansion.clone(),
+                uid: m.uid.clone(),
+                sequence: m.sequence,
+            }
+        }
+    }
 }
 
 /// The instance starts of a meeting's recurrence within the booking horizon (cancelled
@@ -172,6 +293,7 @@ impl MeetingSpec {
             expansion: Expansion::default(),
             uid: None,
             sequence: 0,
+            overrides: BTreeMap::new(),
         }
     }
 
@@ -239,8 +361,10 @@ impl MeetingSpec {
     }
 
     /// The instances placed on calendars: within the booking horizon, minus cancelled
-    /// ones. From the [`Expansion`] when it is known; else the rule is expanded (a meeting
-    /// from before expansions were kept, or one not admitted yet).
+    /// ones, each as its key (the start the recurrence gives it, what cancellations and
+    /// overrides name) and its time (moved, if [`Self::overrides`] says so). From the
+    /// [`Expansion`] when it is known; else the rule is expanded (a meeting from before
+    /// expansions were kept, or one not admitted yet).
     pub fn instances(&self) -> Result<Vec<(Instant, Interval)>, ExpandError> {
         let fresh;
         let starts: &[Instant] = match &self.expansion.0 {
@@ -252,8 +376,27 @@ impl MeetingSpec {
         };
         Ok((starts.iter())
             .filter(|s| !self.cancelled.contains(s))
-            .map(|&s| (s, Interval::from_len(s, self.duration_secs)))
+            .map(|&s| (s, self.time_of(s)))
             .collect())
+    }
+
+    /// The time of the instance keyed `key`: where an override moved it, else `key` for
+    /// the meeting's length.
+    pub fn time_of(&self, key: Instant) -> Interval {
+        match self.overrides.get(&key) {
+            Some(m) => Interval::from_len(m.start, m.duration_secs),
+            None => Interval::from_len(key, self.duration_secs),
+        }
+    }
+
+    /// The key of the instance a person means by `at`: the instance that starts at `at`
+    /// now (moved there or not), else the one the recurrence puts at `at` (its
+    /// RECURRENCE-ID, wherever it was moved). `None` if neither is a booked instance.
+    pub fn instance_key(&self, at: Instant) -> Option<Instant> {
+        let instances = self.instances().ok()?;
+        (instances.iter().find(|(_, iv)| iv.start == at))
+            .or_else(|| instances.iter().find(|(k, _)| *k == at))
+            .map(|(k, _)| *k)
     }
 
     fn expand_starts(&self) -> Result<Vec<Instant>, ExpandError> {
@@ -273,6 +416,62 @@ impl MeetingSpec {
         Ok(())
     }
 
+    /// Takes `existing`'s identity if this meeting, read from a file, is `existing` as
+    /// an export wrote it: a meeting with no UID of its own goes out with its id as
+    /// UID. Only a meeting of the same organizer: a file cannot name someone else's.
+    /// Whether it did.
+    pub fn adopt_exported(&mut self, existing: &MeetingSpec) -> bool {
+        let ours = existing.uid.is_none()
+            && existing.organizer == self.organizer
+            && self.uid.as_deref() == Some(existing.id.as_str());
+        if ours {
+            self.id = existing.id.clone();
+            self.uid = None;
+        }
+        ours
+    }
+
+    /// Whether `other` describes this meeting (answers given since aside): the same
+    /// organizer, title, people with their roles, rooms, and instances at the same times
+    /// (however the recurrence writes them: an EXDATE or a cancelled instance, an RDATE
+    /// or a moved one). How a repeated request or a re-imported file is recognized.
+    pub fn same_as(&self, other: &MeetingSpec) -> bool {
+        let people = |m: &MeetingSpec| -> Vec<(ResourceId, bool)> {
+            (m.attendees.iter())
+                .map(|a| (a.resource.clone(), a.required))
+                .collect()
+        };
+        let times = |m: &MeetingSpec| -> Option<Vec<Interval>> {
+            let mut t: Vec<Interval> = (m.instances().ok()?.into_iter())
+                .map(|(_, iv)| iv)
+                .collect();
+            t.sort();
+            Some(t)
+        };
+        self.organizer == other.organizer
+            && self.title == other.title
+            && people(self) == people(other)
+            && self.rooms == other.rooms
+            && times(self).is_some_and(|t| Some(t) == times(other))
+    }
+
+    /// Keeps `old`'s cancelled instances and overrides whose keys this version's
+    /// recurrence still has (a new version written in full, as `PUT` sends it, does not
+    /// bring back what was cancelled, nor put back what was moved).
+    pub fn carry_edits(&mut self, old: &MeetingSpec) {
+        let Ok(keys) = self.expand_starts() else {
+            return;
+        };
+        let has = |k: &Instant| keys.binary_search(k).is_ok();
+        self.cancelled
+            .extend(old.cancelled.iter().copied().filter(|k| has(k)));
+        for (k, m) in &old.overrides {
+            if has(k) && !self.cancelled.contains(k) {
+                self.overrides.entry(*k).or_insert(*m);
+            }
+        }
+    }
+
     /// Checks the limits; the error says which.
     pub fn validate(&self) -> Result<(), String> {
         if self.duration_secs <= 0 || self.duration_secs > MAX_DURATION_SECS {
@@ -287,6 +486,19 @@ impl MeetingSpec {
         }
         if self.title.len() > 1_000 {
             return Err("title longer than 1000 bytes".into());
+        }
+        if self.overrides.len() > MAX_BOOKED_INSTANCES {
+            return Err(format!(
+                "more than {MAX_BOOKED_INSTANCES} instances changed on their own"
+            ));
+        }
+        if let Some(m) = (self.overrides.values())
+            .find(|m| m.duration_secs <= 0 || m.duration_secs > MAX_DURATION_SECS)
+        {
+            return Err(format!(
+                "the instance moved to {} lasts {} seconds; 1 to {MAX_DURATION_SECS} only",
+                m.start, m.duration_secs
+            ));
         }
         Ok(())
     }
@@ -324,6 +536,25 @@ impl MeetingSpec {
             return Err(format!(
                 "the meeting starts in year {first}; dates from {MIN_YEAR} to {MAX_BOOKING_YEAR} only"
             ));
+        }
+        if !self.overrides.is_empty() {
+            let starts = match &self.expansion.0 {
+                Some(s) => s.clone(),
+                None => Arc::new(self.expand_starts().map_err(|e| e.to_string())?),
+            };
+            for (key, moved) in &self.overrides {
+                if self.cancelled.contains(key) || starts.binary_search(key).is_err() {
+                    return Err(format!(
+                        "{key} is not an instance of the meeting: no override can name it"
+                    ));
+                }
+                let (year, _, _) = moved.start.utc_wall().ymd();
+                if !(MIN_YEAR..=MAX_BOOKING_YEAR).contains(&year) {
+                    return Err(format!(
+                        "an instance moved to year {year}; dates from {MIN_YEAR} to {MAX_BOOKING_YEAR} only"
+                    ));
+                }
+            }
         }
         Ok(())
     }

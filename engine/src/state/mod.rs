@@ -4,10 +4,13 @@
 //!
 //! Read in this order:
 //! - [`meeting`]: [`MeetingSpec`] (who, when, how it repeats) and attendee responses.
+//! - [`edit`]: retiming one instance, this and the following ones, or the series
+//!   ([`MeetingSpec::retimed`]): the next version a change books.
 //! - [`command`]: [`Command`], every change an office can be asked for.
 //! - [`outcome`]: [`Outcome`], what each command did, and [`Rejection`]s.
 //! - [`machine`]: [`OfficeState`] and `apply`.
 //! - [`import`]: `Import`, bringing existing single-office calendars in.
+//! - [`ics`]: meetings as iCalendar VEVENTs (overrides as RECURRENCE-IDs) and back.
 //! - [`invariant`]: the check run after every change: no resource double-booked unless
 //!   the organizer overrode, and then it is recorded.
 //! - [`outbox`]: [`Effect`]s a command leaves for the node (deliveries to other offices,
@@ -20,6 +23,8 @@
 //! removes them. Every command is idempotent by transaction or meeting id.
 
 pub mod command;
+pub mod edit;
+pub mod ics;
 pub mod import;
 pub mod invariant;
 pub mod machine;
@@ -30,9 +35,10 @@ pub mod outcome;
 pub mod remind;
 
 pub use command::{CancelScope, Command};
+pub use edit::{EditError, EditScope, Retime};
 #[cfg(feature = "planted-bugs")]
 pub use machine::Bug;
 pub use machine::OfficeState;
-pub use meeting::{Attendee, MeetingSpec, Response};
+pub use meeting::{Attendee, MeetingSpec, Moved, Response};
 pub use outbox::{Effect, NoticeKind, Notification, Outbox};
 pub use outcome::{Outcome, Rejection};

@@ -107,6 +107,7 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
         expansion: Default::default(),
         uid: None,
         sequence: 0,
+        overrides: Default::default(),
     }
     .named(uid))
 }
@@ -122,9 +123,7 @@ pub fn book(remote: &Remote, meeting: &MeetingSpec, force: bool) -> Result<BookR
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let remote = Remote::new(&args.cluster)?;
     let meeting = meeting_of(args, &remote)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = super::world::now().0;
     for note in super::timearg::start_notes(args.start, meeting.recurrence.zone, now) {
         writeln!(out, "warning: {note}")?;
     }
@@ -146,10 +145,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let reply = book(&remote, &meeting, args.force);
     // The same command again after an answer was lost (a crash, a cut link): if the
     // meeting as asked is there, it is booked; say so instead of "exists" or the error.
-    let booked_before = || {
-        (remote.meeting(meeting.id.as_str()).ok())
-            .is_some_and(|m| crate::http::meetings::same_meeting(&m, &meeting))
-    };
+    let booked_before =
+        || (remote.meeting(meeting.id.as_str()).ok()).is_some_and(|m| m.same_as(&meeting));
     match reply {
         Ok(BookReply::Refused { .. }) | Err(_) if booked_before() => {
             writeln!(

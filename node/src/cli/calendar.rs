@@ -11,13 +11,11 @@ use super::world::short;
 use anyhow::{Context, Result};
 use engine::calendar::Interval;
 use engine::ical::{export_events_at, Event};
-use engine::ids::{MeetingId, ResourceId};
-use engine::state::{Attendee, MeetingSpec, Response};
+use engine::ids::ResourceId;
+use engine::state::ics::events_of;
+use engine::state::MeetingSpec;
 use std::io::Write;
 use std::path::PathBuf;
-
-/// The domain of the addresses in exported files.
-pub const MAIL_DOMAIN: &str = "dms.example";
 
 /// Arguments of `dms calendar`.
 #[derive(clap::Args, Debug)]
@@ -55,37 +53,6 @@ pub struct ImportArgs {
     pub cluster: ClusterOpts,
 }
 
-/// A meeting as a VEVENT.
-pub fn event_of(m: &MeetingSpec) -> Event {
-    let addr = |r: &ResourceId| format!("mailto:{r}@{MAIL_DOMAIN}");
-    let mut recurrence = m.recurrence.clone();
-    recurrence.exdates.extend(m.cancelled.iter().copied());
-    Event {
-        uid: m.uid.clone().unwrap_or_else(|| m.id.to_string()),
-        summary: Some(m.title.clone()),
-        description: None,
-        location: m.rooms.first().map(|r| r.to_string()),
-        organizer: Some(addr(&m.organizer)),
-        // Roles and answers go out as ROLE and PARTSTAT; rooms as required attendees.
-        attendees: (m.attendees.iter())
-            .map(|a| engine::ical::Invitee {
-                address: addr(&a.resource),
-                optional: !a.required,
-                partstat: Some(partstat(a.response).into()),
-            })
-            .chain(m.rooms.iter().map(|r| engine::ical::Invitee::new(addr(r))))
-            .collect(),
-        status: Some("CONFIRMED".into()),
-        sequence: m.sequence,
-        all_day: false,
-        transparent: false,
-        duration_secs: m.duration_secs,
-        recurrence,
-        recurrence_id: None,
-        line: 0,
-    }
-}
-
 /// Runs `dms calendar`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let remote = Remote::new(&args.cluster)?;
@@ -105,15 +72,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         .block_on(home.meetings_of(tarpc::context::current(), who.clone(), window))?
         .map_err(anyhow::Error::msg)?;
     if args.ics {
-        let events: Vec<Event> = meetings.iter().map(event_of).collect();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        write!(
-            out,
-            "{}",
-            export_events_at(&events, engine::time::Instant(now))
-        )?;
+        let events: Vec<Event> = meetings.iter().flat_map(events_of).collect();
+        write!(out, "{}", export_events_at(&events, super::world::now()))?;
         return Ok(());
     }
     let mut t = Table::new(&[
@@ -147,116 +107,17 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// An answer as iCalendar's PARTSTAT.
-fn partstat(r: Response) -> &'static str {
-    match r {
-        Response::NeedsAction => "NEEDS-ACTION",
-        Response::Accepted => "ACCEPTED",
-        Response::Declined => "DECLINED",
-        Response::Tentative => "TENTATIVE",
-    }
-}
-
-/// A PARTSTAT as an answer (anything else, or none: not answered yet).
-fn response_of(partstat: Option<&str>) -> Response {
-    match partstat {
-        Some("ACCEPTED") => Response::Accepted,
-        Some("DECLINED") => Response::Declined,
-        Some("TENTATIVE") => Response::Tentative,
-        _ => Response::NeedsAction,
-    }
-}
-
-/// The meetings an iCalendar text describes, each organized by `organizer`: one per
-/// series that is not cancelled (named by its UID, [`MeetingSpec::name`];
-/// floating times in the organizer's zone); attendees the directory knows become
-/// attendees or rooms, the others are left off with a note each.
+/// The meetings an iCalendar text describes, each organized by `organizer`
+/// ([`engine::state::ics::meetings_of_ics`] in the organizer's zone).
 pub fn specs_of_ics(
     dir: &engine::office::Directory,
     organizer: &ResourceId,
     text: &str,
 ) -> Result<(Vec<MeetingSpec>, Vec<String>)> {
-    // One event that does not read is reported, and the file's others are still booked.
-    let (series, mut bad) = engine::ical::parse_series_each(text)?;
-    if series.is_empty() && !bad.is_empty() {
-        return Err(bad.remove(0).into());
-    }
     let zone = dir.zone_of(organizer)?;
-    let (mut specs, mut notes) = (Vec::new(), Vec::new());
-    for e in bad {
-        notes.push(format!("{e}; that event was left out"));
-    }
-    for s in &series {
-        let Some(master) = &s.master else {
-            continue;
-        };
-        if master.is_cancelled() {
-            continue;
-        }
-        // A transparent event takes no one's time (a birthday, a holiday marker): it is
-        // not booked, and the note says so.
-        if master.transparent {
-            notes.push(format!(
-                "{}: TRANSP:TRANSPARENT takes no time; not booked",
-                s.uid
-            ));
-            continue;
-        }
-        let mut recurrence = master.recurrence.clone();
-        if recurrence.zone == engine::time::Zone::Floating {
-            recurrence.zone = zone;
-        }
-        // Overrides (RECURRENCE-ID): a moved instance leaves its original start (EXDATE)
-        // for its new one (RDATE); a cancelled one is left out. (A moved instance keeps
-        // the series' length and people.)
-        for ov in &s.overrides {
-            let Some(original) = ov.recurrence_id else {
-                continue;
-            };
-            let moved_to = ov.recurrence.start();
-            if ov.is_cancelled() {
-                recurrence.exdates.push(original);
-            } else if moved_to != original {
-                recurrence.exdates.push(original);
-                recurrence.rdates.push(moved_to);
-            }
-        }
-        let mut attendees = Vec::new();
-        let mut rooms = Vec::new();
-        for a in &master.attendees {
-            let address = &a.address;
-            let local = address.rsplit(':').next().unwrap_or(address);
-            let id = ResourceId::new(local.split('@').next().unwrap_or(local));
-            if dir.rooms.contains_key(&id) {
-                rooms.push(id);
-            } else if dir.people.contains_key(&id) && id != *organizer {
-                attendees.push(Attendee {
-                    resource: id,
-                    required: !a.optional,
-                    response: response_of(a.partstat.as_deref()),
-                });
-            } else if id != *organizer {
-                notes.push(format!(
-                    "{address} is not in the company; left off {}",
-                    s.uid
-                ));
-            }
-        }
-        specs.push(MeetingSpec {
-            id: MeetingId::made(organizer, &s.uid),
-            organizer: organizer.clone(),
-            title: master.summary.clone().unwrap_or_default(),
-            attendees,
-            rooms,
-            duration_secs: master.duration_secs,
-            recurrence,
-            cancelled: Default::default(),
-            expansion: Default::default(),
-            uid: Some(s.uid.clone()),
-            sequence: master.sequence,
-        });
-    }
-    Ok((specs, notes))
+    Ok(engine::state::ics::meetings_of_ics(
+        dir, organizer, zone, text,
+    )?)
 }
 
 /// Runs `dms import`: one booking per event; fails (after trying all) if any was not booked.
@@ -271,13 +132,18 @@ pub fn import(args: &ImportArgs, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "note: {n}")?;
     }
     let (mut booked, mut ignored, total) = (0, 0, specs.len());
-    for meeting in &specs {
+    for mut meeting in specs {
+        let meeting = &mut meeting;
         // Sync by UID and SEQUENCE, as the HTTP import: the same event again is booked
-        // already, a newer one changes the meeting, an older one is left alone.
-        let existing = remote.meeting(meeting.id.as_str()).ok();
+        // already, a newer one changes the meeting, an older one is left alone. A file
+        // this cluster exported names a meeting that had no UID by its id.
+        let existing = remote.meeting(meeting.id.as_str()).ok().or_else(|| {
+            let by_uid = remote.meeting(meeting.uid.as_deref()?).ok()?;
+            meeting.adopt_exported(&by_uid).then_some(by_uid)
+        });
         let uid = meeting.uid.as_deref().unwrap_or_default();
         let reply = match existing {
-            Some(e) if crate::http::meetings::same_meeting(&e, meeting) => {
+            Some(e) if e.same_as(meeting) => {
                 writeln!(out, "already booked {} (UID {uid})", meeting.id)?;
                 booked += 1;
                 continue;

@@ -219,6 +219,7 @@ fn design_review(ny: Zone, start: Instant, id: &str) -> MeetingSpec {
         expansion: Default::default(),
         uid: None,
         sequence: 0,
+        overrides: Default::default(),
     }
     .named(id)
 }
@@ -415,6 +416,8 @@ fn cluster_report(base_port: u16) -> Result<String> {
         update::run(
             &update::Args {
                 id: review.into(),
+                instance: None,
+                following: None,
                 start: None,
                 duration: None,
                 add: "priya".into(),

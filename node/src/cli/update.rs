@@ -1,14 +1,20 @@
-//! `dms update --id M [--start T] [--duration MIN] [--add a,b] [--remove c] [--room R]`:
-//! changes a booked meeting (moves it, changes attendees or rooms) through its organizer's
-//! office, atomically at every office of the old and the new version; conflicts are
-//! answered as for a booking, and `--override` books over them.
+//! `dms update --id M [--instance T | --following T] [--start T] [--duration MIN]
+//! [--add a,b] [--remove c] [--room R]`: changes a booked meeting through its
+//! organizer's office, atomically at every office of the old and the new version;
+//! conflicts are answered as for a booking, and `--override` books over them.
+//!
+//! Times change as in calendar programs (`engine::state::edit`): `--instance T` moves
+//! or resizes one instance (T is its start as shown, or as the series first gave it);
+//! `--following T` that instance and every later one; neither, the series from its next
+//! instance on (instances already past stay where they were). Cancelled instances and
+//! instances moved on their own move with the series. People and rooms change for the
+//! whole series.
 
 use super::book::{ids, invitee, print_reply};
 use super::remote::{ClusterOpts, Remote};
 use super::timearg::{parse_time_arg, TimeArg};
 use anyhow::{bail, Result};
-use engine::recurrence::RecurrenceSet;
-use engine::state::Response;
+use engine::state::{EditError, EditScope, Response, Retime};
 use std::io::Write;
 
 /// Arguments of `dms update`.
@@ -17,7 +23,14 @@ pub struct Args {
     /// The meeting: its id, or `ORGANIZER/NAME`.
     #[arg(long)]
     pub id: String,
-    /// The new first start (the recurrence moves with it).
+    /// Change only the instance starting at this time.
+    #[arg(long, value_parser = parse_time_arg, conflicts_with = "following")]
+    pub instance: Option<TimeArg>,
+    /// Change the instance starting at this time and every later one.
+    #[arg(long, value_parser = parse_time_arg)]
+    pub following: Option<TimeArg>,
+    /// The new start of the instance changed (of the next one, for the series); later
+    /// instances move by as much.
     #[arg(long, value_parser = parse_time_arg)]
     pub start: Option<TimeArg>,
     /// The new length in minutes.
@@ -44,18 +57,28 @@ pub struct Args {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let remote = Remote::new(&args.cluster)?;
     let old = remote.meeting(&args.id)?;
-    let mut m = old.clone();
-    if let Some(t) = args.start {
-        let zone = m.recurrence.zone;
-        let mut rec = RecurrenceSet::single(zone.to_wall(t.resolve(zone)), zone);
-        rec.rrules = m.recurrence.rrules.clone();
-        rec.exrules = m.recurrence.exrules.clone();
-        m.recurrence = rec;
-        m.cancelled.clear();
+    let zone = old.recurrence.zone;
+    let scope = match (args.instance, args.following) {
+        (Some(t), _) => EditScope::Instance(t.resolve(zone)),
+        (None, Some(t)) => EditScope::ThisAndFollowing(t.resolve(zone)),
+        (None, None) => EditScope::Series,
+    };
+    let people_change = !args.add.is_empty() || !args.remove.is_empty() || !args.room.is_empty();
+    if people_change && scope != EditScope::Series {
+        bail!("people and rooms change for the whole series: leave out --instance and --following");
     }
-    if let Some(d) = args.duration {
-        m.duration_secs = d * 60;
-    }
+    let retime = Retime {
+        start: args.start.map(|t| t.resolve(zone)),
+        duration_secs: args.duration.map(|d| d * 60),
+    };
+    let mut m = if retime == Retime::default() && scope == EditScope::Series {
+        old.clone()
+    } else {
+        match old.retimed(scope, retime, super::world::now()) {
+            Err(EditError::Unchanged) if people_change => old.clone(),
+            other => other?,
+        }
+    };
     for r in ids(&remote, &args.remove)? {
         if r == m.organizer {
             bail!("the organizer cannot be taken off; cancel the meeting instead");
@@ -77,7 +100,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         bail!("nothing to change");
     }
     // A moved meeting asks everyone again.
-    if m.recurrence != old.recurrence || m.duration_secs != old.duration_secs {
+    let moved = m.recurrence != old.recurrence
+        || m.duration_secs != old.duration_secs
+        || m.overrides != old.overrides;
+    if moved {
         for a in &mut m.attendees {
             a.response = Response::NeedsAction;
         }

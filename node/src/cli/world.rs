@@ -39,12 +39,18 @@ pub struct Common {
 /// The sample week: Monday 2026-12-07.
 pub const SAMPLE_WEEK: &str = "2026-12-07";
 
+/// Now, by the clock of the machine the command runs on.
+pub fn now() -> Instant {
+    Instant(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    )
+}
+
 /// The start of today in `zone` (the clock of the machine the command runs on).
 pub fn today(zone: Zone) -> Result<Instant> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let (y, m, d) = zone.to_wall(Instant(now)).ymd();
+    let (y, m, d) = zone.to_wall(now()).ymd();
     Ok(parse_time_arg(&format!("{y:04}-{m:02}-{d:02}"))
         .map_err(anyhow::Error::msg)?
         .resolve(zone))

@@ -6,7 +6,6 @@
 
 use super::keys::Scope;
 use super::limits::MAX_IMPORT_EVENTS;
-use super::meetings::same_meeting;
 use super::problem::Problem;
 use super::Shared;
 use crate::rpc::BookReply;
@@ -14,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::Json;
-use engine::ids::ResourceId;
+use engine::ids::{MeetingId, ResourceId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -66,8 +65,9 @@ pub fn read_calendar(
 ) -> Result<(Vec<engine::state::MeetingSpec>, Vec<String>), Problem> {
     let text = std::str::from_utf8(body)
         .map_err(|e| Problem::bad_input("body", format!("not UTF-8: {e}")))?;
-    let (specs, notes) = crate::cli::calendar::specs_of_ics(dir, organizer, text)
-        .map_err(|e| Problem::invalid_value("body", format!("{e:#}")))?;
+    let zone = (dir.zone_of(organizer)).map_err(|e| Problem::invalid_value("id", e.to_string()))?;
+    let (specs, notes) = engine::state::ics::meetings_of_ics(dir, organizer, zone, text)
+        .map_err(|e| Problem::invalid_value("body", e.to_string()))?;
     if specs.len() > MAX_IMPORT_EVENTS {
         return Err(Problem::invalid_value(
             "body",
@@ -123,7 +123,19 @@ pub async fn import(
         notes,
         ..ImportOut::default()
     };
-    for spec in specs {
+    for mut spec in specs {
+        let mut found = client
+            .meeting(tarpc::context::current(), spec.id.clone())
+            .await;
+        if let (Ok(None), Some(uid)) = (&found, spec.uid.clone()) {
+            // A file this server exported names a meeting that had no UID by its id.
+            let ctx = tarpc::context::current();
+            if let Ok(Some(e)) = client.meeting(ctx, MeetingId::new(&uid)).await {
+                if spec.adopt_exported(&e) {
+                    found = Ok(Some(e));
+                }
+            }
+        }
         let id = spec.id.to_string();
         let uid = spec.uid.clone().unwrap_or_default();
         let not = |why: String| NotBooked {
@@ -145,11 +157,8 @@ pub async fn import(
         // Sync by UID and SEQUENCE: the same event again changes nothing, a newer one
         // changes the meeting, an older one is ignored.
         let mut change = false;
-        match client
-            .meeting(tarpc::context::current(), spec.id.clone())
-            .await
-        {
-            Ok(Some(existing)) if same_meeting(&existing, &spec) => {
+        match found {
+            Ok(Some(existing)) if existing.same_as(&spec) => {
                 out.already.push(done());
                 continue;
             }

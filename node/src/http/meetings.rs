@@ -33,7 +33,7 @@ pub struct TzQuery {
     pub tz: Option<String>,
 }
 
-fn tz(q: &Option<String>) -> Result<Option<Zone>, Problem> {
+pub(super) fn tz(q: &Option<String>) -> Result<Option<Zone>, Problem> {
     q.as_deref().map(|z| model::zone("tz", z)).transpose()
 }
 
@@ -114,6 +114,7 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         expansion: Default::default(),
         uid: None,
         sequence: 0,
+        overrides: Default::default(),
     };
     let mut spec = spec;
     spec.admissible()
@@ -145,7 +146,7 @@ pub fn may_act_for(api: &Api, key: &KeyRecord, who: &ResourceId) -> Result<(), P
 
 /// How far a request asking to override (`asked`) may: forbidden without the override
 /// scope; its own office's resources only unless the key is an admin's.
-fn force_of(key: &KeyRecord, asked: bool) -> Result<crate::auth::Force, Problem> {
+pub(super) fn force_of(key: &KeyRecord, asked: bool) -> Result<crate::auth::Force, Problem> {
     if asked && !key.has(Scope::Override) {
         return Err(
             Problem::forbidden("booking over conflicts needs the override scope")
@@ -155,22 +156,6 @@ fn force_of(key: &KeyRecord, asked: bool) -> Result<crate::auth::Force, Problem>
     Ok(key.grant().force(asked))
 }
 
-/// Whether `existing` is the meeting `wanted` describes (answers given since aside).
-pub fn same_meeting(existing: &MeetingSpec, wanted: &MeetingSpec) -> bool {
-    let people = |m: &MeetingSpec| -> Vec<(ResourceId, bool)> {
-        m.attendees
-            .iter()
-            .map(|a| (a.resource.clone(), a.required))
-            .collect()
-    };
-    existing.organizer == wanted.organizer
-        && existing.title == wanted.title
-        && people(existing) == people(wanted)
-        && existing.rooms == wanted.rooms
-        && existing.duration_secs == wanted.duration_secs
-        && existing.recurrence == wanted.recurrence
-}
-
 /// The id of the meeting a key's idempotency key creates.
 fn meeting_id(key: &KeyRecord, idempotency: &str) -> MeetingId {
     MeetingId::of_request(&key.id, idempotency)
@@ -178,7 +163,11 @@ fn meeting_id(key: &KeyRecord, idempotency: &str) -> MeetingId {
 
 /// Finds a meeting: at the caller's office first, then at every office; the
 /// organizer's copy when there is one.
-async fn find(api: &Api, key: &KeyRecord, id: &MeetingId) -> Result<MeetingSpec, Problem> {
+pub(super) async fn find(
+    api: &Api,
+    key: &KeyRecord,
+    id: &MeetingId,
+) -> Result<MeetingSpec, Problem> {
     let mut order = vec![key.office.clone()];
     order.extend(api.peers.keys().filter(|o| **o != key.office).cloned());
     for office in order {
@@ -345,7 +334,7 @@ pub async fn create(
     let home = api.home(&spec.organizer)?;
     let client = api.office(&home).await?;
     let replay = |existing: MeetingSpec| {
-        if same_meeting(&existing, &spec) {
+        if existing.same_as(&spec) {
             Ok(with_location(
                 StatusCode::OK,
                 meeting_out(&existing, tz, vec![]),
@@ -455,6 +444,21 @@ pub async fn update(
             format!("the meeting's organizer is {}", existing.organizer),
         ));
     }
+    // Instances cancelled or moved on their own stay so while the rule still has them.
+    let mut spec = spec;
+    spec.carry_edits(&existing);
+    send_change(&api, spec, force, tz, crowded).await
+}
+
+/// Sends a meeting's next version to its organizer's office: the new version (200), or
+/// the conflicts with alternatives (409), or why not.
+pub(super) async fn send_change(
+    api: &Api,
+    spec: MeetingSpec,
+    force: crate::auth::Force,
+    tz: Option<Zone>,
+    notes: Vec<String>,
+) -> Result<Response, Problem> {
     let home = api.home(&spec.organizer)?;
     let client = api.office(&home).await?;
     let z = tz.unwrap_or(spec.recurrence.zone);
@@ -464,7 +468,7 @@ pub async fn update(
     {
         Ok(BookReply::Booked { overridden, .. }) => {
             let mut warnings = warnings(&overridden);
-            warnings.extend(crowded);
+            warnings.extend(notes);
             Ok(Json(meeting_out(&spec, tz, warnings)).into_response())
         }
         Ok(BookReply::Conflicts {

@@ -7,12 +7,14 @@
 //! - [`limits`]: request limits and the per-key rate limiter.
 //! - [`model`]: request and response JSON, times in and out.
 //! - [`meetings`]: create, read, change, cancel, answer (idempotency keys on creates).
+//! - [`edits`]: new times for one instance, this and the following ones, or the series.
 //! - [`import`]: an `.ics` file booked into a person's calendar.
 //! - [`reads`]: directory, free/busy, suggestions, a person's meetings, `.ics` feeds.
 //! - [`serve`]: the port: connection caps, timeouts, the caller's address.
 //! - [`openapi`]: the OpenAPI document, generated from the handlers, at
 //!   `/v1/openapi.json`.
 
+pub mod edits;
 pub mod import;
 pub mod keys;
 pub mod limits;

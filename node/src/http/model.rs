@@ -123,6 +123,10 @@ pub struct InstanceOut {
     pub start: String,
     /// End, RFC 3339.
     pub end: String,
+    /// Where the series put it, if it was moved on its own (its RECURRENCE-ID): the
+    /// time that names it, as `at`, besides `start`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }
 
 /// Instances returned with a meeting, at most.
@@ -198,8 +202,8 @@ impl From<Answer> for Response {
     }
 }
 
-/// Which part of a meeting a cancellation takes.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+/// Which part of a meeting a cancellation or a change takes.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CancelWhat {
     /// Every instance.
@@ -209,6 +213,32 @@ pub enum CancelWhat {
     Instance,
     /// The instance at `at` and every later one.
     Following,
+}
+
+/// New times for part of a meeting: one instance, this and the following ones, or the
+/// series from its next instance on (instances already past stay where they were).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"scope": "instance", "at": "2027-03-16T09:00", "start": "2027-03-17T14:00"}))]
+pub struct RetimeIn {
+    /// `series` (default), `instance` or `following`.
+    #[serde(default)]
+    pub scope: CancelWhat,
+    /// For `instance` and `following`: the instance's start (as it is now, or as the
+    /// series put it).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// The new start of the instance named (for `series`, of the next one); later
+    /// instances move by as much, in the meeting's local time.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// The new length in minutes of the instances changed.
+    #[serde(default, deserialize_with = "whole_opt")]
+    #[schema(minimum = 1, maximum = 10080)]
+    pub duration_minutes: Option<i64>,
+    /// Book over conflicts (recorded, and answered as warnings).
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Which part of a meeting to cancel.
@@ -446,11 +476,14 @@ pub fn response_word(r: Response) -> &'static str {
 }
 
 fn instances(m: &MeetingSpec, z: Zone) -> Vec<InstanceOut> {
-    (m.instances().unwrap_or_default().into_iter())
+    let mut all = m.instances().unwrap_or_default();
+    all.sort_by_key(|(key, iv)| (iv.start, *key));
+    (all.into_iter())
         .take(MAX_INSTANCES_SHOWN)
-        .map(|(_, iv)| InstanceOut {
+        .map(|(key, iv)| InstanceOut {
             start: rfc3339_in(iv.start, z),
             end: rfc3339_in(iv.end, z),
+            moved_from: m.overrides.contains_key(&key).then(|| rfc3339_in(key, z)),
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 //! also keeps a copy checked in (`docs/openapi.json`) in step.
 
 use super::problem::PROBLEM_JSON;
-use super::{import, meetings, reads, Shared};
+use super::{edits, import, meetings, reads, Shared};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
@@ -51,6 +51,7 @@ pub fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(meetings::create))
         .routes(routes!(meetings::get, meetings::update, meetings::cancel))
         .routes(routes!(meetings::respond))
+        .routes(routes!(edits::retime))
         .routes(routes!(import::import))
 }
 

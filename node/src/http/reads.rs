@@ -90,7 +90,7 @@ pub async fn rooms(
 }
 
 /// The machine's clock, as an instant.
-fn now() -> Instant {
+pub(super) fn now() -> Instant {
     Instant(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -413,15 +413,19 @@ pub async fn ics(
     let events: Vec<Event> = meetings_of(&api, &r, window)
         .await?
         .iter()
-        .map(|m| {
-            let mut e = crate::cli::calendar::event_of(m);
-            if !sees_details(&api, &key, m) {
-                e.summary = Some("busy".into());
-                e.location = None;
-                e.organizer = None;
-                e.attendees.clear();
-            }
-            e
+        .flat_map(|m| {
+            let details = sees_details(&api, &key, m);
+            engine::state::ics::events_of(m)
+                .into_iter()
+                .map(move |mut e| {
+                    if !details {
+                        e.summary = Some("busy".into());
+                        e.location = None;
+                        e.organizer = None;
+                        e.attendees.clear();
+                    }
+                    e
+                })
         })
         .collect();
     let mut resp = export_events_at(&events, now()).into_response();

@@ -208,8 +208,16 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
             return wrong;
         }
         // Checked where the cancellation enters, outside the lock: one instance must be
-        // one (or one cancelled before: nothing to do again); "this and the following"
+        // one (or one cancelled before: nothing to do again), named by its start now or
+        // its RECURRENCE-ID (the scope carries the latter); "this and the following"
         // with none left from there changes nothing and tells nobody.
+        let scope = match scope {
+            CancelScope::Instance(t) => CancelScope::Instance(m.instance_key(t).unwrap_or(t)),
+            CancelScope::ThisAndFollowing(t) => {
+                CancelScope::ThisAndFollowing(m.instance_key(t).unwrap_or(t))
+            }
+            CancelScope::Series => CancelScope::Series,
+        };
         let starts: Vec<_> = m
             .instances()
             .unwrap_or_default()

@@ -65,6 +65,15 @@ fn expectations(calls: &[Call]) -> BTreeMap<MeetingId, Expect> {
     expect
 }
 
+/// Whether two offices' copies of a meeting are the same version in time: the same
+/// recurrence, length, cancelled instances and instances moved on their own.
+fn same_version(a: &MeetingSpec, b: &MeetingSpec) -> bool {
+    a.recurrence == b.recurrence
+        && a.duration_secs == b.duration_secs
+        && a.cancelled == b.cancelled
+        && a.overrides == b.overrides
+}
+
 /// Checks the state of every office against the calls so far; broken invariants come
 /// back as sentences.
 pub async fn check(
@@ -111,7 +120,7 @@ pub async fn check(
                     "{id} is half-made: at {have:?}, belongs at {want:?}"
                 ));
             }
-            if copies.values().any(|c| c.recurrence != m.recurrence) {
+            if copies.values().any(|c| !same_version(c, m)) {
                 v.push(format!("{id}: offices hold different versions"));
             }
             for a in &m.attendees {
@@ -195,5 +204,40 @@ fn answers_in_copies(
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::state::{EditScope, Retime};
+    use engine::time::{Instant, Wall, Zone};
+
+    /// Copies that differ only in one instance moved on its own, or one cancelled, are
+    /// different versions (the check compared the rule alone before instance edits).
+    #[test]
+    fn copies_that_differ_in_one_instance_are_different_versions() {
+        let start = Wall::from_ymd_hms(2027, 1, 11, 9, 0, 0);
+        let mut m = MeetingSpec::single("m", "alice", &["dev"], &[], start, Zone::Utc, 3600);
+        m.recurrence
+            .rrules
+            .push(engine::recurrence::Rule::parse("FREQ=DAILY;COUNT=3").unwrap());
+        let second = Instant(m.recurrence.start().0 + 86_400);
+        let moved = m
+            .retimed(
+                EditScope::Instance(second),
+                Retime {
+                    start: Some(Instant(second.0 + 3600)),
+                    duration_secs: None,
+                },
+                Instant(0),
+            )
+            .unwrap();
+        assert_eq!(moved.recurrence, m.recurrence);
+        assert!(same_version(&m, &m));
+        assert!(!same_version(&m, &moved));
+        let mut cancelled = m.clone();
+        cancelled.cancelled.insert(second);
+        assert!(!same_version(&m, &cancelled));
     }
 }
