@@ -118,6 +118,82 @@ fn windows_and_other_zone_names_resolve() {
     assert_eq!(e.recurrence.zone.name(), "Europe/London");
 }
 
+/// Outlook's custom zones: a TZID no registry knows, with the VTIMEZONE's rules (from
+/// 1601, as Outlook writes them) evaluated and matched to the zone that keeps them;
+/// rules no zone keeps are named as such.
+#[test]
+fn a_vtimezone_s_own_rules_name_its_zone() {
+    let outlook =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\n\
+BEGIN:STANDARD\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\n\
+RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\n\
+DTSTART:16010101T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n\
+RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n\
+BEGIN:VEVENT\r\nUID:weekly\r\nDTSTART;TZID=Customized Time Zone:20270302T090000\r\n\
+DURATION:PT30M\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let e = &parse_events(outlook).unwrap()[0];
+    // 09:00 local on both sides of 14 March 2027 (New York's clock change).
+    let got: Vec<i64> = e
+        .recurrence
+        .first_n(None, 3)
+        .unwrap()
+        .iter()
+        .map(|o| o.start.0)
+        .collect();
+    let at = |d: u32, h: u32| engine::time::Wall::from_ymd_hms(2027, 3, d, h, 0, 0).0;
+    assert_eq!(
+        got,
+        vec![at(2, 14), at(9, 14), at(16, 13)],
+        "{}",
+        e.recurrence.zone.name()
+    );
+    let odd = outlook.replace("BYMONTH=3", "BYMONTH=4");
+    let err = parse_events(&odd).unwrap_err().to_string();
+    assert!(
+        err.contains("Customized Time Zone") && err.contains("rules match no zone"),
+        "{err}"
+    );
+}
+
+/// Exported VTIMEZONEs go on as yearly rules after the years written out, so a program
+/// that evaluates them (and not the name) reads later years right; a zone no yearly rule
+/// describes has its changes written out; one without changes, its one offset.
+#[test]
+fn exported_zones_carry_their_rules_onwards() {
+    let ny = GOOD_NY.to_string();
+    let text = export_events(&parse_events(&ny).unwrap());
+    assert!(
+        text.contains("RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU"),
+        "{text}"
+    );
+    // Read back by its rules alone (the name and location removed), 2035 is right.
+    let anonymous = text
+        .replace("X-LIC-LOCATION:America/New_York\r\n", "")
+        .replace("America/New_York", "Exported Zone");
+    let e = &parse_events(&anonymous).unwrap()[0];
+    let july_2035 = Instant(engine::time::Wall::from_ymd_hms(2035, 7, 1, 12, 0, 0).0);
+    assert_eq!(e.recurrence.zone.offset_at(july_2035), -4 * 3600);
+    let changes = |zone: &str| {
+        let text = export_events(&parse_events(&ny.replace("America/New_York", zone)).unwrap());
+        (
+            text.matches("RRULE:FREQ=YEARLY").count(),
+            text.matches("BEGIN:STANDARD").count() + text.matches("BEGIN:DAYLIGHT").count(),
+        )
+    };
+    let (rules, observances) = changes("Africa/Casablanca");
+    assert_eq!(rules, 0, "Ramadan moves: no yearly rule");
+    assert!(observances > 20, "{observances}");
+    assert_eq!(changes("Asia/Kolkata"), (0, 1));
+}
+
+const GOOD_NY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:w\r\n\
+DTSTART;TZID=America/New_York:20270302T090000\r\nDURATION:PT30M\r\n\
+RRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 

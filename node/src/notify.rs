@@ -6,7 +6,7 @@
 
 use engine::ids::ResourceId;
 use engine::office::Directory;
-use engine::state::{NoticeKind, Notification, Response};
+use engine::state::{CancelScope, NoticeKind, Notification, Response};
 use engine::time::format::rfc3339_in;
 use engine::time::Zone;
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,10 +77,21 @@ pub fn render(n: &Notification, zone: Zone) -> (String, String) {
                 n.title, n.meeting
             ),
         ),
-        NoticeKind::Cancelled(scope) => (
-            format!("Cancelled: {}", n.title),
-            format!("{:?} ({}) is cancelled ({scope:?}).", n.title, n.meeting),
-        ),
+        NoticeKind::Cancelled(scope) => {
+            let what = match scope {
+                CancelScope::Series => "is cancelled".to_string(),
+                CancelScope::Instance(t) => {
+                    format!("is cancelled on {}", rfc3339_in(*t, zone))
+                }
+                CancelScope::ThisAndFollowing(t) => {
+                    format!("is cancelled from {} on", rfc3339_in(*t, zone))
+                }
+            };
+            (
+                format!("Cancelled: {}", n.title),
+                format!("{:?} ({}) {what}.", n.title, n.meeting),
+            )
+        }
         NoticeKind::Reminder {
             local_start,
             minutes_before,
@@ -235,5 +246,52 @@ impl NotificationSink for FanOut {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::ids::MeetingId;
+    use engine::time::{Instant, Wall};
+
+    /// Times are the recipient's own, and a cancellation says which instances.
+    #[test]
+    fn a_notification_reads_in_the_recipient_s_time() {
+        let ny = Zone::parse("America/New_York").unwrap();
+        let nine = ny
+            .to_instant(
+                Wall::from_ymd_hms(2027, 3, 16, 9, 0, 0),
+                engine::time::Disambiguation::Compatible,
+            )
+            .unwrap();
+        let n = |kind| Notification {
+            key: "ny#1".into(),
+            to: ResourceId::new("alice"),
+            meeting: MeetingId::new("m-1"),
+            title: "Weekly sync".into(),
+            // Two weeks before, across New York's clock change: 08:00 then.
+            start: Instant(nine.0 - 14 * 86_400),
+            kind,
+        };
+        let (subject, text) = render(&n(NoticeKind::Cancelled(CancelScope::Instance(nine))), ny);
+        assert_eq!(subject, "Cancelled: Weekly sync");
+        assert_eq!(
+            text,
+            "\"Weekly sync\" (m-1) is cancelled on 2027-03-16T09:00:00-04:00."
+        );
+        let (_, text) = render(
+            &n(NoticeKind::Cancelled(CancelScope::ThisAndFollowing(nine))),
+            Zone::parse("Europe/London").unwrap(),
+        );
+        assert!(
+            text.ends_with("is cancelled from 2027-03-16T13:00:00+00:00 on."),
+            "{text}"
+        );
+        let (_, text) = render(&n(NoticeKind::Invited), ny);
+        assert!(
+            text.contains("first at 2027-03-02T08:00:00-05:00"),
+            "{text}"
+        );
     }
 }

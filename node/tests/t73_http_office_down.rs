@@ -1,6 +1,8 @@
 //! A booking over HTTP that needs an office which is down: 503 `office-unreachable`
 //! naming that office and saying the booking did not take effect (not 422 `refused`:
 //! the same request may succeed once the office is back), and nothing is booked.
+//! Free/busy across offices answers for the offices that answer and names the one that
+//! did not.
 
 mod common;
 
@@ -39,4 +41,22 @@ fn a_booking_that_needs_a_stopped_office_is_unavailable_not_refused() {
     let after = call(NY, "GET", ALICE, k, &[], None);
     assert_eq!(after.status, 200, "{after:?}");
     assert_eq!(after.body, before.body, "nothing booked for Alice");
+
+    // Free/busy of alice (New York) and dev (London): alice's answer, dev's office named.
+    let fb = "/v1/freebusy?who=alice,dev&from=2027-04-07T00:00:00Z&to=2027-04-08T00:00:00Z";
+    let reply = call(NY, "GET", fb, k, &[], None);
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let body = reply.json();
+    assert_eq!(body[0]["id"], "alice", "{body}");
+    assert!(body[0].get("unavailable").is_none(), "{body}");
+    assert_eq!(body[1]["id"], "dev", "{body}");
+    let why = body[1]["unavailable"].as_str().unwrap_or_default();
+    assert!(why.contains("office london did not answer"), "{body}");
+    // Only London asked: nothing answered, so the whole call is unavailable.
+    let only = "/v1/freebusy?who=dev&from=2027-04-07T00:00:00Z&to=2027-04-08T00:00:00Z";
+    let reply = call(NY, "GET", only, k, &[], None);
+    assert_eq!(
+        (reply.status, reply.problem()),
+        (503, "office-unreachable".to_string())
+    );
 }

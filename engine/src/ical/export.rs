@@ -156,16 +156,49 @@ fn write_event(out: &mut Lines, e: &Event, stamp: Instant) {
     out.push("END:VEVENT".into());
 }
 
-/// A VTIMEZONE with the zone's transitions from January `from` to December `to`.
+/// A VTIMEZONE with the zone's transitions from January `from` to December `to`, then
+/// its rule from then on as yearly RRULEs, so that a program evaluating the VTIMEZONE
+/// (rather than looking its name up) reads every later year of a series right too.
 fn write_vtimezone(out: &mut Lines, zone: Zone, from: i32, to: i32) {
     out.push("BEGIN:VTIMEZONE".into());
     out.push(format!("TZID:{}", zone.name()));
     out.push(format!("X-LIC-LOCATION:{}", zone.name()));
+    let changes = transitions(zone, from, to);
+    for &(at, before, after) in &changes {
+        write_observance(out, at, before, after, None);
+    }
+    match yearly_rules(zone, to + 1) {
+        Some(rules) => {
+            for (at, before, after, rule) in rules {
+                write_observance(out, at, before, after, Some(&rule));
+            }
+        }
+        // A zone whose changes no yearly rule describes: each change, written out.
+        None => {
+            for (at, before, after) in transitions(zone, to + 1, to + RULE_YEARS) {
+                write_observance(out, at, before, after, None);
+            }
+        }
+    }
+    if changes.is_empty() && transitions(zone, to + 1, to + RULE_YEARS).is_empty() {
+        let offset = zone.offset_at(Instant(Wall::from_ymd_hms(from, 1, 1, 0, 0, 0).0));
+        write_observance(out, Instant(0), offset, offset, None);
+    }
+    out.push("END:VTIMEZONE".into());
+}
+
+/// How many years a zone's yearly rule is checked against its real changes (and written
+/// out change by change when none fits).
+const RULE_YEARS: i32 = 20;
+
+/// The zone's offset changes from January `from` to December `to`: (instant, offset
+/// before, offset after).
+fn transitions(zone: Zone, from: i32, to: i32) -> Vec<(Instant, i32, i32)> {
+    let mut out = Vec::new();
     let start = Wall::from_ymd_hms(from, 1, 1, 0, 0, 0).0;
-    let end = Wall::from_ymd_hms(to, 12, 31, 0, 0, 0).0;
+    let end = Wall::from_ymd_hms(to, 12, 31, 0, 0, 0).0 + 86_400;
     let mut t = start;
     let mut prev = zone.offset_at(Instant(t));
-    let mut any = false;
     while t < end {
         let next = t + 86_400;
         let off = zone.offset_at(Instant(next));
@@ -180,16 +213,45 @@ fn write_vtimezone(out: &mut Lines, zone: Zone, from: i32, to: i32) {
                     hi = mid;
                 }
             }
-            write_observance(out, Instant(hi), prev, off);
-            any = true;
+            out.push((Instant(hi), prev, off));
             prev = off;
         }
         t = next;
     }
-    if !any {
-        write_observance(out, Instant(0), prev, prev);
+    out
+}
+
+/// The zone's changes in `year` as yearly rules (`BYMONTH=3;BYDAY=2SU`, or `-1SU` for
+/// the last one of the month) with their first change, if those rules give exactly the
+/// zone's changes for [`RULE_YEARS`] years; `None` otherwise (or with no changes).
+fn yearly_rules(zone: Zone, year: i32) -> Option<Vec<(Instant, i32, i32, String)>> {
+    use crate::recurrence::{RecurrenceSet, Rule};
+    let first = transitions(zone, year, year);
+    if first.is_empty() {
+        return None;
     }
-    out.push("END:VTIMEZONE".into());
+    let later = transitions(zone, year, year + RULE_YEARS - 1);
+    let mut out = Vec::new();
+    let mut predicted = Vec::new();
+    for &(at, before, after) in &first {
+        let local = Wall(at.0 + i64::from(before));
+        let (_, month, day) = local.ymd();
+        let last = day + 7 > crate::time::civil::days_in_month(year, month);
+        let nth = if last { -1 } else { (day as i32 - 1) / 7 + 1 };
+        let text = format!(
+            "FREQ=YEARLY;BYMONTH={month};BYDAY={nth}{}",
+            local.weekday().code()
+        );
+        let rule = Rule::parse(&text).ok()?;
+        let set = RecurrenceSet::with_rule(local, Zone::Floating, rule);
+        let end = Instant(Wall::from_ymd_hms(year + RULE_YEARS, 1, 1, 0, 0, 0).0);
+        for o in set.between(Instant(local.0), end, 1_000).ok()? {
+            predicted.push((Instant(o.start.0 - i64::from(before)), before, after));
+        }
+        out.push((at, before, after, text));
+    }
+    predicted.sort();
+    (predicted == later).then_some(out)
 }
 
 /// An RFC 5545 UTC-OFFSET value: `+0530`, `-0330`, `+001115` for offsets with seconds.
@@ -199,7 +261,7 @@ fn utc_offset(secs: i32) -> String {
     s.replace(':', "")
 }
 
-fn write_observance(out: &mut Lines, at: Instant, from: i32, to: i32) {
+fn write_observance(out: &mut Lines, at: Instant, from: i32, to: i32, rule: Option<&str>) {
     let kind = if to > from { "DAYLIGHT" } else { "STANDARD" };
     out.push(format!("BEGIN:{kind}"));
     out.push(format!(
@@ -208,6 +270,9 @@ fn write_observance(out: &mut Lines, at: Instant, from: i32, to: i32) {
     ));
     out.push(format!("TZOFFSETFROM:{}", utc_offset(from)));
     out.push(format!("TZOFFSETTO:{}", utc_offset(to)));
+    if let Some(r) = rule {
+        out.push(format!("RRULE:{r}"));
+    }
     out.push(format!("END:{kind}"));
 }
 

@@ -6,8 +6,10 @@ use super::error::IcalError;
 use super::event::{Event, Invitee, Series};
 use super::lines::Unfolded;
 use super::value::{parse_date_list, parse_duration, TimeValue};
+use super::vtimezone::{parse_offset, Observance, Rules};
 use super::zones::ZoneResolver;
 use super::{MAX_DATES_PER_EVENT, MAX_EVENTS, MAX_ICS_BYTES};
+use crate::recurrence::rule::parse_ical_datetime;
 use crate::recurrence::{RecurrenceSet, Rule};
 use crate::time::{Disambiguation, Instant, Wall, Zone};
 use icalendar::parser::{read_calendar_simple, Component, Property};
@@ -222,12 +224,54 @@ fn collect<'a>(c: &'a Component<'a>, out: &mut Vec<&'a Component<'a>>, zones: &m
             let loc = c
                 .find_prop("X-LIC-LOCATION")
                 .map(|p| p.val.as_str().to_string());
-            if let (Some(t), Some(l)) = (tzid, loc) {
-                zones.add_location(&t, &l);
+            if let (Some(t), Some(l)) = (&tzid, loc) {
+                zones.add_location(t, &l);
+            }
+            if let Some(t) = tzid {
+                if let Some(rules) = observances(c) {
+                    zones.add_rules(&t, rules);
+                }
             }
         }
         _ => {}
     }
+}
+
+/// A VTIMEZONE's STANDARD and DAYLIGHT observances, or `None` if one does not read
+/// (the TZID then stays unknown, and the events using it say so).
+fn observances(c: &Component<'_>) -> Option<Rules> {
+    let mut out = Vec::new();
+    for o in &c.components {
+        let kind = o.name.as_str().to_ascii_uppercase();
+        if kind != "STANDARD" && kind != "DAYLIGHT" {
+            continue;
+        }
+        let prop = |name: &str| o.find_prop(name).map(|p| p.val.as_str().trim().to_string());
+        let wall = |v: &str| parse_ical_datetime(v).map(|(w, _, _)| w);
+        let start = wall(&prop("DTSTART")?)?;
+        let rule = match prop("RRULE") {
+            Some(r) => Some(Rule::parse(&r).ok()?),
+            None => None,
+        };
+        let mut rdates = Vec::new();
+        for p in o
+            .properties
+            .iter()
+            .filter(|p| p.name.as_str().eq_ignore_ascii_case("RDATE"))
+        {
+            for v in p.val.as_str().split(',') {
+                rdates.push(wall(v.trim())?);
+            }
+        }
+        out.push(Observance {
+            start,
+            from: parse_offset(&prop("TZOFFSETFROM")?).ok()?,
+            to: parse_offset(&prop("TZOFFSETTO")?).ok()?,
+            rule,
+            rdates,
+        });
+    }
+    (!out.is_empty()).then_some(Rules(out))
 }
 
 struct Reader<'u> {

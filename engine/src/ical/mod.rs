@@ -5,7 +5,8 @@
 //! - [`lines`]: unfolding with a map back to the physical lines of the input.
 //! - [`value`]: DATE, DATE-TIME, DURATION and date-list values with their TZID.
 //! - [`zones`]: TZID to zone: IANA names, prefixed IANA names, VTIMEZONE's
-//!   X-LIC-LOCATION, and the common Windows zone names.
+//!   X-LIC-LOCATION, the common Windows zone names, and VTIMEZONE rules
+//!   ([`vtimezone`]: evaluated, matched to the IANA zone that keeps them).
 //! - [`event`]: [`Event`] and [`Series`] (a master plus its RECURRENCE-ID overrides).
 //! - [`import`]: text to events, through the `icalendar` crate's parser.
 //! - [`export`]: events to text, with VTIMEZONE components and folded lines.
@@ -16,6 +17,7 @@ pub mod export;
 pub mod import;
 pub mod lines;
 pub mod value;
+pub mod vtimezone;
 pub mod zones;
 
 pub use error::IcalError;

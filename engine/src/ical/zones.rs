@@ -2,10 +2,13 @@
 //! an IANA name (`Europe/London`), an IANA name behind a vendor prefix
 //! (`/citadel.org/20190914_1/Europe/London`), a VTIMEZONE whose `X-LIC-LOCATION` is an IANA
 //! name, and the Windows names Outlook and Exchange write (`W. Europe Standard Time`).
-//! A TZID that none of these explain is an error that names it; guessing an offset from a
-//! VTIMEZONE's rules is not attempted.
+//! Failing those, a VTIMEZONE's own rules are evaluated and the IANA zone that keeps
+//! them is used (`vtimezone.rs`: Outlook's `Customized Time Zone`). A TZID that none of
+//! these explain is an error that names it.
 
+use super::vtimezone::Rules;
 use crate::time::Zone;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// Windows zone names to IANA names: the zones most offices sit in (CLDR's mapping).
@@ -41,13 +44,25 @@ const WINDOWS: &[(&str, &str)] = &[
 #[derive(Default)]
 pub struct ZoneResolver {
     locations: BTreeMap<String, String>,
+    rules: BTreeMap<String, Rules>,
+    /// The zones VTIMEZONE rules were matched to (each evaluated once).
+    matched: RefCell<BTreeMap<String, Option<Zone>>>,
 }
+
+/// The most VTIMEZONEs whose rules one file may have evaluated (about 0.1 ms each): a
+/// bound on the work a file of made-up zones can cause.
+pub const MAX_EVALUATED_ZONES: usize = 100;
 
 impl ZoneResolver {
     /// Records that the VTIMEZONE `tzid` says it is the IANA zone `location`.
     pub fn add_location(&mut self, tzid: &str, location: &str) {
         self.locations
             .insert(tzid.to_string(), location.to_string());
+    }
+
+    /// Records the observances of the VTIMEZONE `tzid`.
+    pub fn add_rules(&mut self, tzid: &str, rules: Rules) {
+        self.rules.insert(tzid.to_string(), rules);
     }
 
     /// The zone a TZID names.
@@ -73,9 +88,23 @@ impl ZoneResolver {
                 }
             }
         }
+        let name = tzid.chars().take(60).collect::<String>();
+        if let Some(rules) = self.rules.get(tzid) {
+            let mut matched = self.matched.borrow_mut();
+            if !matched.contains_key(tzid) && matched.len() >= MAX_EVALUATED_ZONES {
+                return Err(format!(
+                    "time zone {name:?}: more than {MAX_EVALUATED_ZONES} VTIMEZONEs with rules to evaluate in one file"
+                ));
+            }
+            let zone = *(matched.entry(tzid.to_string())).or_insert_with(|| rules.matching_zone());
+            return zone.ok_or_else(|| {
+                format!(
+                    "time zone {name:?}: its VTIMEZONE's rules match no zone of the tz database"
+                )
+            });
+        }
         Err(format!(
-            "unknown time zone {:?} (not an IANA name, a known Windows name, or a VTIMEZONE with X-LIC-LOCATION)",
-            tzid.chars().take(60).collect::<String>()
+            "unknown time zone {name:?} (not an IANA name, a known Windows name, or a VTIMEZONE with X-LIC-LOCATION or rules)"
         ))
     }
 }
@@ -104,5 +133,32 @@ mod tests {
             .resolve("Mars Standard Time")
             .unwrap_err()
             .contains("Mars Standard Time"));
+    }
+
+    /// A file of made-up zones: the rules of at most [`MAX_EVALUATED_ZONES`] are
+    /// evaluated; the next is refused with the reason, the ones matched stay matched.
+    #[test]
+    fn the_zones_evaluated_per_file_are_bounded() {
+        use super::super::vtimezone::Observance;
+        use crate::time::Wall;
+        let fixed = Rules(vec![Observance {
+            start: Wall::from_ymd_hms(1970, 1, 1, 0, 0, 0),
+            from: 3600,
+            to: 3600,
+            rule: None,
+            rdates: vec![],
+        }]);
+        let mut r = ZoneResolver::default();
+        for i in 0..=MAX_EVALUATED_ZONES {
+            r.add_rules(&format!("Zone {i}"), fixed.clone());
+        }
+        for i in 0..MAX_EVALUATED_ZONES {
+            assert!(r.resolve(&format!("Zone {i}")).is_ok(), "{i}");
+        }
+        let err = r
+            .resolve(&format!("Zone {MAX_EVALUATED_ZONES}"))
+            .unwrap_err();
+        assert!(err.contains("more than 100 VTIMEZONEs"), "{err}");
+        assert!(r.resolve("Zone 0").is_ok());
     }
 }

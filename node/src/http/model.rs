@@ -297,6 +297,10 @@ pub struct FreeBusyOut {
     pub id: String,
     /// Busy periods.
     pub busy: Vec<PeriodOut>,
+    /// Set when their office did not answer (then `busy` is empty and says nothing):
+    /// which office, and why. The others' answers stand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
 }
 
 /// A request for suggested times.

@@ -201,17 +201,38 @@ pub async fn free_busy(
         by_office.entry(api.home(&r)?).or_default().push(r);
     }
     let mut answers: BTreeMap<ResourceId, FreeBusyOut> = BTreeMap::new();
+    let (mut answered, mut unanswered) = (0, 0);
+    let offices = by_office.len();
     for (office, list) in by_office {
-        let client = api.office(&office).await?;
-        let reply = client
-            .free_busy(tarpc::context::current(), list, window, None)
-            .await;
+        // An office that does not answer is named in its people's entries; the other
+        // offices' answers stand (503 only when none answers).
+        let reply = match api.office(&office).await {
+            Ok(client) => (client.free_busy(tarpc::context::current(), list.clone(), window, None))
+                .await
+                .map_err(|e| e.to_string()),
+            Err(p) => Err(p.detail),
+        };
         let fresh = match reply {
             Ok(Ok(crate::rpc::FreeBusyReply::Fresh { answer, .. })) => answer,
             Ok(Ok(other)) => return Err(Problem::internal(format!("unexpected {other:?}"))),
             Ok(Err(why)) => return Err(Problem::refused(why)),
-            Err(e) => return Err(Problem::unreachable(office.as_str(), false, e.to_string())),
+            Err(e) if unanswered + 1 == offices && answered == 0 => {
+                return Err(Problem::unreachable(office.as_str(), false, e))
+            }
+            Err(e) => {
+                unanswered += 1;
+                for r in list {
+                    let entry = FreeBusyOut {
+                        id: r.to_string(),
+                        busy: vec![],
+                        unavailable: Some(format!("office {office} did not answer: {e}")),
+                    };
+                    answers.insert(r, entry);
+                }
+                continue;
+            }
         };
+        answered += 1;
         for fb in fresh {
             let busy = (fb.busy.iter())
                 .map(|p| PeriodOut {
@@ -225,6 +246,7 @@ pub async fn free_busy(
                 FreeBusyOut {
                     id: fb.resource.to_string(),
                     busy,
+                    unavailable: None,
                 },
             );
         }
