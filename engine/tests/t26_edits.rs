@@ -402,3 +402,64 @@ fn overrides_go_out_as_recurrence_ids_and_come_back() {
     let (back, _) = meetings_of_ics(&dir, &alice, ny(), &extra).unwrap();
     assert_eq!(back[0].instances().unwrap().len(), 5 + 1);
 }
+
+/// A counter-proposal books nothing: the organizer's office queues a notice for the
+/// organizer, a decline one for the invitee; strangers and non-instances are refused.
+#[test]
+fn a_counter_proposal_tells_the_organizer_and_a_decline_the_invitee() {
+    let mut s = office();
+    let m = weekly();
+    assert!(matches!(book(&mut s, "t1", &m), Outcome::Committed { .. }));
+    let before = busy(&s, "bob");
+    let counter = |who: &str, instance: Option<Instant>, declined: bool| Command::Counter {
+        meeting: m.id.clone(),
+        attendee: ResourceId::new(who),
+        instance,
+        start: march(16, 11, 0),
+        duration_secs: 1800,
+        declined,
+    };
+    let notices = |s: &OfficeState| -> Vec<(String, String)> {
+        s.outbox()
+            .filter_map(|(_, e)| match e {
+                engine::state::Effect::Notify(n) => {
+                    Some((n.to.to_string(), format!("{:?}", n.kind)))
+                }
+                _ => None,
+            })
+            .filter(|(_, k)| k.contains("Propos"))
+            .collect()
+    };
+    let out = s.apply(&counter("carol", None, false));
+    assert!(
+        matches!(
+            out,
+            Outcome::Rejected(engine::state::Rejection::NotInvited(_))
+        ),
+        "{out:?}"
+    );
+    let out = s.apply(&counter("bob", Some(march(17, 9, 0)), false));
+    assert!(
+        matches!(
+            out,
+            Outcome::Rejected(engine::state::Rejection::NoSuchInstance { .. })
+        ),
+        "{out:?}"
+    );
+    assert!(notices(&s).is_empty());
+    let out = s.apply(&counter("bob", Some(march(16, 9, 0)), false));
+    assert!(matches!(out, Outcome::Countered { .. }), "{out:?}");
+    let out = s.apply(&counter("bob", Some(march(16, 9, 0)), true));
+    assert!(matches!(out, Outcome::Countered { .. }), "{out:?}");
+    let told = notices(&s);
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(
+        told[0].0 == "alice" && told[0].1.starts_with("Proposed"),
+        "{told:?}"
+    );
+    assert!(
+        told[1].0 == "bob" && told[1].1.starts_with("ProposalDeclined"),
+        "{told:?}"
+    );
+    assert_eq!(busy(&s, "bob"), before, "nothing booked");
+}

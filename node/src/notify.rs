@@ -102,6 +102,42 @@ pub fn render(n: &Notification, zone: Zone) -> (String, String) {
                 n.title, n.meeting
             ),
         ),
+        NoticeKind::Proposed {
+            attendee,
+            instance,
+            start,
+            duration_secs,
+        } => {
+            let which = match instance {
+                Some(t) => format!("the instance of {}", rfc3339_in(*t, zone)),
+                None => "the series".to_string(),
+            };
+            let at = rfc3339_in(*start, zone);
+            (
+                format!("{attendee} proposes a new time: {}", n.title),
+                format!(
+                    "{attendee} proposes {at} for {} minutes for {which} of {:?} ({}).",
+                    duration_secs / 60,
+                    n.title,
+                    n.meeting
+                ),
+            )
+        }
+        NoticeKind::ProposalDeclined { instance, start } => {
+            let which = match instance {
+                Some(t) => format!(" for the instance of {}", rfc3339_in(*t, zone)),
+                None => String::new(),
+            };
+            (
+                format!("Proposal declined: {}", n.title),
+                format!(
+                    "Your proposal of {}{which} for {:?} ({}) was declined.",
+                    rfc3339_in(*start, zone),
+                    n.title,
+                    n.meeting
+                ),
+            )
+        }
         NoticeKind::Responded { attendee, response } => {
             let word = match response {
                 Response::Accepted => "accepted",

@@ -120,6 +120,23 @@ pub enum FreeBusyReply {
     },
 }
 
+/// A counter-proposal, as `counter` takes it (the fields of `Command::Counter`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counter {
+    /// Meeting.
+    pub meeting: MeetingId,
+    /// The invitee who proposes (or whose proposal is declined).
+    pub attendee: ResourceId,
+    /// The instance, by its start (as it is, or its RECURRENCE-ID); `None`: the series.
+    pub instance: Option<engine::time::Instant>,
+    /// The proposed start.
+    pub start: engine::time::Instant,
+    /// The proposed length, in seconds.
+    pub duration_secs: i64,
+    /// The organizer declines it.
+    pub declined: bool,
+}
+
 /// The most meetings one `import` call takes.
 pub const MAX_IMPORT: usize = 5_000;
 
@@ -168,6 +185,9 @@ pub trait OfficeRpc {
     async fn cancel(meeting: MeetingId, scope: CancelScope) -> Outcome;
     /// Records an answer of one of this office's people, and tells the other offices.
     async fn respond(meeting: MeetingId, attendee: ResourceId, response: Response) -> Outcome;
+    /// A counter-proposal (`Command::Counter`): made through the attendee's office (one of
+    /// its people proposes), declined through the organizer's; the other side is told.
+    async fn counter(proposal: Counter) -> Outcome;
     /// Books existing meetings that touch only this office's people and rooms, each on
     /// its own (`Command::Import`: booked if free, refused with the reason otherwise),
     /// at most [`MAX_IMPORT`] per call. How calendars are loaded.

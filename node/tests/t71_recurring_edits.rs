@@ -2,8 +2,10 @@
 //! HTTP, one instance moved (booked at its new time at the attendee's office, the
 //! attendee told, its new time checked for conflicts), the moved instance cancelled by
 //! the time it shows, a `PUT` of the series that keeps what was cancelled, this and the
-//! following instances moved; with the CLI, `dms update --instance` and `--following`,
-//! the `.ics` export with RECURRENCE-ID, and its re-import recognized as booked already.
+//! following instances moved, a counter-proposal told to the organizer and its decline
+//! to the invitee (each only through the right office); with the CLI, `dms update
+//! --instance` and `--following`, `dms counter`, the `.ics` export with RECURRENCE-ID,
+//! and its re-import recognized as booked already.
 
 mod common;
 
@@ -148,6 +150,62 @@ fn recurring_meetings_are_edited_as_calendar_programs_edit_them() {
     );
     assert_eq!(r.json()["instances"][4]["end"], "2027-04-06T10:45:00-04:00");
 
+    // dev (London) proposes another time for the 30th: alice is told; a key of New
+    // York's cannot propose for him. alice declines: dev is told.
+    let ldn_key = new_key(&root.join("api-keys.json"), "london", "book");
+    let counter = |key: &str, body: &str| {
+        let path = format!("/v1/meetings/{id}/counter");
+        call(NY, "POST", &path, Some(key), &[], Some(body))
+    };
+    let proposal = r#"{"attendee":"dev","at":"2027-03-30T10:00","start":"2027-03-30T12:00"}"#;
+    assert_eq!(
+        counter(&key, proposal).status,
+        404,
+        "only dev's office proposes for dev"
+    );
+    let r = counter(&ldn_key, proposal);
+    assert_eq!(
+        (r.status, r.json()["told"].as_str()),
+        (202, Some("alice")),
+        "{r:?}"
+    );
+    let notices = |office: &str, what: &str| {
+        let text = std::fs::read_to_string(root.join(office).join("notifications.jsonl"))
+            .unwrap_or_default();
+        (text.lines())
+            .filter(|l| l.contains(&id) && l.contains(what))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    eventually("alice told of dev's proposal", || {
+        !notices("ny", "Proposed").is_empty()
+    });
+    let told = notices("ny", "Proposed").remove(0);
+    assert!(
+        told.contains("dev proposes 2027-03-30T12:00:00-04:00"),
+        "{told}"
+    );
+    let decline = proposal.replace("}", r#","decline":true}"#);
+    assert_eq!(
+        counter(&ldn_key, &decline).status,
+        404,
+        "only alice's office declines"
+    );
+    let r = counter(&key, &decline);
+    assert_eq!(
+        (r.status, r.json()["told"].as_str()),
+        (202, Some("dev")),
+        "{r:?}"
+    );
+    eventually("dev told of the decline", || {
+        !notices("london", "ProposalDeclined").is_empty()
+    });
+    let r = counter(
+        &ldn_key,
+        r#"{"attendee":"dev","at":"2027-03-31T10:00","start":"2027-03-30T12:00"}"#,
+    );
+    assert_eq!(r.status, 422, "no instance on the 31st: {r:?}");
+
     // The CLI: one instance an hour earlier, then the 23rd and later ones an hour earlier
     // and shorter (alice's stand-up starts at 09:30).
     let port = BASE.to_string();
@@ -181,6 +239,32 @@ fn recurring_meetings_are_edited_as_calendar_programs_edit_them() {
         "30",
     ]);
     assert!(out.contains("changed"), "{out}");
+    // dev proposes a later time for 6 April with the CLI; alice accepts it as a change.
+    let out = cli(&[
+        "counter",
+        "--id",
+        &id,
+        "--as",
+        "dev",
+        "--instance",
+        "2027-04-06T09:00",
+        "--start",
+        "2027-04-06T08:30",
+    ]);
+    assert!(
+        out.contains("proposed") && out.contains("alice is told"),
+        "{out}"
+    );
+    let out = cli(&[
+        "update",
+        "--id",
+        &id,
+        "--instance",
+        "2027-04-06T09:00",
+        "--start",
+        "2027-04-06T08:30",
+    ]);
+    assert!(out.contains("changed"), "{out}");
     let got = call(
         NY,
         "GET",
@@ -196,7 +280,7 @@ fn recurring_meetings_are_edited_as_calendar_programs_edit_them() {
             "2027-03-09T08:00:00-05:00",
             "2027-03-23T08:00:00-04:00",
             "2027-03-30T09:00:00-04:00",
-            "2027-04-06T09:00:00-04:00"
+            "2027-04-06T08:30:00-04:00"
         ],
         "{name}"
     );

@@ -282,9 +282,20 @@ async fn a_person_bound_client_acts_and_reads_as_its_person_only() {
     );
     denied(
         alice
-            .respond(ctx(), theirs, "carmen".into(), Response::Declined)
+            .respond(ctx(), theirs.clone(), "carmen".into(), Response::Declined)
             .await,
     );
+    // Nor propose a time as Carmen, nor decline a proposal as Bob.
+    let proposal = |declined| node::rpc::Counter {
+        meeting: theirs.clone(),
+        attendee: "carmen".into(),
+        instance: None,
+        start: engine::time::Instant(1_900_000_000),
+        duration_secs: 1800,
+        declined,
+    };
+    denied(alice.counter(ctx(), proposal(false)).await);
+    denied(alice.counter(ctx(), proposal(true)).await);
     denied(alice.health(ctx()).await);
 }
 

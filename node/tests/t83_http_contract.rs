@@ -72,7 +72,7 @@ fn schemathesis_finds_nothing_against_the_openapi_document() {
     assert!(out.status.success(), "schemathesis found problems (above)");
     // It ran every operation and every phase, and generated cases.
     assert!(
-        text.contains("Tested: 14"),
+        text.contains("Tested: 15"),
         "not every operation was tested"
     );
     for phase in ["Examples", "Coverage", "Fuzzing", "Stateful"] {

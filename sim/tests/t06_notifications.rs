@@ -98,3 +98,26 @@ fn a_person_added_and_never_invited_is_caught() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_counter_proposal_nobody_made_is_caught() {
+    // Kinds the workload never asks for were counted and never judged before.
+    let (calls, end) = history();
+    let sinks = sent(&[
+        ("bob", NoticeKind::Invited),
+        ("bob", NoticeKind::Cancelled(CancelScope::Series)),
+        ("tom", NoticeKind::Invited),
+        (
+            "alice",
+            NoticeKind::Proposed {
+                attendee: ResourceId::new("tom"),
+                instance: None,
+                start: Instant(0),
+                duration_secs: 1800,
+            },
+        ),
+    ]);
+    let found = check(&sinks, &calls, &|_| Some(end.clone()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("nothing asked for"), "{found:?}");
+}

@@ -120,4 +120,22 @@ pub enum Command {
         /// Outbox sequence numbers.
         seqs: Vec<u64>,
     },
+    /// An invitee proposes another time for the meeting or one instance (iTIP COUNTER),
+    /// or the organizer declines such a proposal (DECLINECOUNTER). Nothing is booked:
+    /// the organizer is told of a proposal, the invitee of a decline; accepting one is a
+    /// change of the meeting like any other. Travels between offices as answers do.
+    Counter {
+        /// Meeting.
+        meeting: MeetingId,
+        /// The invitee who proposes (or whose proposal is declined).
+        attendee: ResourceId,
+        /// The instance, by its key; `None`: the whole series, from its next instance.
+        instance: Option<Instant>,
+        /// The proposed start.
+        start: Instant,
+        /// The proposed length, in seconds.
+        duration_secs: i64,
+        /// The organizer declines the proposal.
+        declined: bool,
+    },
 }

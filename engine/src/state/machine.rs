@@ -282,6 +282,20 @@ impl OfficeState {
                 self.boots += 1;
                 (Outcome::Booted { boot: self.boots }, vec![])
             }
+            Command::Counter {
+                meeting,
+                attendee,
+                instance,
+                start,
+                duration_secs,
+                declined,
+            } => self.counter(
+                meeting,
+                attendee,
+                *instance,
+                (*start, *duration_secs),
+                *declined,
+            ),
         }
     }
 

@@ -147,10 +147,15 @@ impl OfficeState {
 }
 
 fn forwardable(cmd: &Command) -> bool {
-    matches!(cmd, Command::Cancel { .. } | Command::Respond { .. })
+    matches!(
+        cmd,
+        Command::Cancel { .. } | Command::Respond { .. } | Command::Counter { .. }
+    )
 }
 
 fn not_forwardable(cmd: &Command) -> (Outcome, Vec<MeetingId>) {
-    let why = format!("only cancellations and answers travel between offices, not {cmd:?}");
+    let why = format!(
+        "only cancellations, answers and counter-proposals travel between offices, not {cmd:?}"
+    );
     (Outcome::Rejected(Rejection::NotForwardable(why)), vec![])
 }

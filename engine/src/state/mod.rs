@@ -17,12 +17,14 @@
 //!   [`Notification`]s), durable until done.
 //! - [`remind`]: reminders, each once (a watermark moved by `Remind`).
 //! - [`messaging`]: `Originate`, `Deliver` (once per key), `Done`, and who is notified.
+//! - [`counter`]: an invitee's counter-proposal and the organizer's decline.
 //!
 //! Two-phase commit lives in the node; here it is three commands: `Prepare` places holds
 //! (status `Hold`, which block like bookings), `Commit` turns them into bookings, `Abort`
 //! removes them. Every command is idempotent by transaction or meeting id.
 
 pub mod command;
+pub mod counter;
 pub mod edit;
 pub mod ics;
 pub mod import;

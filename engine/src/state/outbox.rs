@@ -125,6 +125,24 @@ pub enum NoticeKind {
         /// The answer.
         response: Response,
     },
+    /// An invitee proposes another time (sent to the organizer).
+    Proposed {
+        /// Who proposes.
+        attendee: ResourceId,
+        /// The instance, by its key; `None`: the series.
+        instance: Option<Instant>,
+        /// The proposed start.
+        start: Instant,
+        /// The proposed length, in seconds.
+        duration_secs: i64,
+    },
+    /// The organizer declined the invitee's proposal (sent to the invitee).
+    ProposalDeclined {
+        /// The instance, by its key; `None`: the series.
+        instance: Option<Instant>,
+        /// The start that was proposed.
+        start: Instant,
+    },
 }
 
 /// One notification for one person. The key is unique and stable across replays, so a

@@ -72,6 +72,11 @@ pub enum Outcome {
     },
     /// Nothing changed, for the reason given.
     Rejected(Rejection),
+    /// A counter-proposal (or its decline) is recorded and its notification queued.
+    Countered {
+        /// Meeting.
+        meeting: MeetingId,
+    },
 }
 
 /// Why a command was refused.

@@ -32,6 +32,8 @@ enum Command {
     Cancel(cli::cancel::Args),
     /// Answer an invitation (accept, decline, tentative).
     Respond(cli::respond::Args),
+    /// An invitee proposes another time; with --decline, the organizer declines it.
+    Counter(cli::counter::Args),
     /// Show a person's or room's meetings, or export them as .ics.
     Calendar(cli::calendar::Args),
     /// Book every event of an .ics file, with a person as organizer.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Update(a) => cli::update::run(a, &mut out),
         Command::Cancel(a) => cli::cancel::run(a, &mut out),
         Command::Respond(a) => cli::respond::run(a, &mut out),
+        Command::Counter(a) => cli::counter::run(a, &mut out),
         Command::Calendar(a) => cli::calendar::run(a, &mut out),
         Command::Import(a) => cli::calendar::import(a, &mut out),
         Command::Bench(a) => cli::bench::run(a, &mut out),

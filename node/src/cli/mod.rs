@@ -12,6 +12,7 @@
 //! - [`update`]: `dms update`, moving a meeting or changing its attendees or rooms.
 //! - [`cancel`]: `dms cancel`, a whole meeting, one instance, or this and the following.
 //! - [`respond`]: `dms respond`, an invitee's answer.
+//! - [`counter`]: `dms counter`, an invitee's proposal of another time, or its decline.
 //! - [`calendar`]: `dms calendar` (a person's meetings, or their .ics) and `dms import`.
 //! - [`cluster`]: `dms cluster up|down|status`, a local cluster of office nodes.
 //! - [`bench`]: `dms bench`, the load benchmark.
@@ -30,6 +31,7 @@ pub mod book;
 pub mod calendar;
 pub mod cancel;
 pub mod cluster;
+pub mod counter;
 pub mod demo;
 pub mod demo_http;
 pub mod expand;

@@ -241,6 +241,39 @@ pub struct RetimeIn {
     pub force: bool,
 }
 
+/// A counter-proposal: an invitee proposes another time for the meeting or one
+/// instance, or (with `decline`) the organizer declines that proposal. Accepting one is a
+/// `retime` of the meeting.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"attendee": "dev", "at": "2027-03-16T09:00", "start": "2027-03-16T11:00"}))]
+pub struct CounterIn {
+    /// The invitee who proposes (or whose proposal the organizer declines).
+    #[schema(max_length = 255)]
+    pub attendee: String,
+    /// The instance, by its start; absent: the series.
+    #[serde(default)]
+    pub at: Option<String>,
+    /// The proposed start.
+    pub start: String,
+    /// The proposed length in minutes (default: the meeting's).
+    #[serde(default, deserialize_with = "whole_opt")]
+    #[schema(minimum = 1, maximum = 10080)]
+    pub duration_minutes: Option<i64>,
+    /// The organizer declines the proposal.
+    #[serde(default)]
+    pub decline: bool,
+}
+
+/// Who a counter-proposal (or its decline) was sent to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CounterOut {
+    /// The meeting.
+    pub meeting: String,
+    /// Who is told: the organizer of a proposal, the invitee of a decline.
+    pub told: String,
+}
+
 /// Which part of a meeting to cancel.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

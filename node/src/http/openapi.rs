@@ -52,6 +52,7 @@ pub fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(meetings::get, meetings::update, meetings::cancel))
         .routes(routes!(meetings::respond))
         .routes(routes!(edits::retime))
+        .routes(routes!(edits::counter))
         .routes(routes!(import::import))
 }
 

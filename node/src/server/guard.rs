@@ -111,6 +111,22 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                 need(Scope::Book)?;
                 self.may_act_for(g, attendee)
             }
+            // The invitee proposes; the organizer declines.
+            Req::Counter { proposal } if proposal.declined => {
+                need(Scope::Book)?;
+                let organizer = lock(&self.shared.state)
+                    .state()
+                    .meeting(&proposal.meeting)
+                    .map(|m| m.organizer.clone());
+                match organizer {
+                    Some(o) => self.may_act_for(g, &o),
+                    None => Ok(()),
+                }
+            }
+            Req::Counter { proposal } => {
+                need(Scope::Book)?;
+                self.may_act_for(g, &proposal.attendee)
+            }
             Req::Import { meetings } => {
                 need(Scope::Book)?;
                 meetings.iter_mut().for_each(MeetingSpec::take_server_id);

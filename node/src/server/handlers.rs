@@ -263,6 +263,35 @@ impl<S: Storage + Send + 'static> OfficeRpc for OfficeServer<S> {
         self.originate(&meeting, respond).await
     }
 
+    async fn counter(self, _: Context, p: crate::rpc::Counter) -> Outcome {
+        let found = lock(&self.shared.state)
+            .state()
+            .meeting(&p.meeting)
+            .cloned();
+        let Some(m) = found else {
+            return Outcome::Rejected(Rejection::UnknownMeeting(p.meeting));
+        };
+        // A proposal leaves from the invitee's office, a decline from the organizer's.
+        let (who, what) = match p.declined {
+            true => (&m.organizer, "decline a proposal"),
+            false => (&p.attendee, "propose a time"),
+        };
+        if let Some(wrong) = self.wrong_office(who, what) {
+            return wrong;
+        }
+        // The instance as its key, named by its start now or its RECURRENCE-ID.
+        let instance = p.instance.map(|t| m.instance_key(t).unwrap_or(t));
+        let counter = |_| Command::Counter {
+            meeting: p.meeting.clone(),
+            attendee: p.attendee.clone(),
+            instance,
+            start: p.start,
+            duration_secs: p.duration_secs,
+            declined: p.declined,
+        };
+        self.originate(&p.meeting, counter).await
+    }
+
     async fn import(self, _: Context, mut meetings: Vec<MeetingSpec>) -> Outcome {
         if meetings.len() > MAX_IMPORT {
             return Outcome::Rejected(Rejection::BadMeeting(format!(

@@ -106,8 +106,11 @@ pub fn check(
             NoticeKind::Changed => "changed",
             NoticeKind::Cancelled(_) => "cancelled",
             NoticeKind::Responded { .. } => "responded",
-            // The simulated nodes run without reminders.
+            // The simulated nodes run without reminders, and the workload makes no
+            // counter-proposals: any of these is a notice nothing asked for.
             NoticeKind::Reminder { .. } => "reminder",
+            NoticeKind::Proposed { .. } => "proposed",
+            NoticeKind::ProposalDeclined { .. } => "proposal-declined",
         };
         *count
             .entry((n.meeting.clone(), n.to.clone(), kind))
@@ -179,6 +182,11 @@ pub fn check(
         }
     }
     for ((id, to, kind), n) in &count {
+        if ["reminder", "proposed", "proposal-declined"].contains(kind) {
+            v.push(format!(
+                "{to} told {n} time(s) of a {kind} notice for {id}, which nothing asked for"
+            ));
+        }
         let answers = allowed.get(id).map(|a| a.answers).unwrap_or(0);
         if *kind == "responded" && *n > answers {
             v.push(format!(
