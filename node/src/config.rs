@@ -204,11 +204,28 @@ impl NodeConfig {
     /// The default node of `office` in the sample cluster under `root` (over mutual TLS
     /// when `root/tls/` holds the office's certificate).
     pub fn sample(office: &str, root: &Path, base_port: u16) -> Result<NodeConfig> {
-        let dir = parse_directory(SAMPLE_OFFICES)?;
+        Self::local(office, root, base_port, None)
+    }
+
+    /// The node of `office` in a local cluster under `root` of the company in
+    /// `directory` (an `offices.toml`; `None`: the sample company), its offices on
+    /// consecutive ports from `base_port` in id order, as [`Self::sample`].
+    pub fn local(
+        office: &str,
+        root: &Path,
+        base_port: u16,
+        directory: Option<&Path>,
+    ) -> Result<NodeConfig> {
+        let dir = match directory {
+            Some(p) => parse_directory(
+                &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            )?,
+            None => parse_directory(SAMPLE_OFFICES)?,
+        };
         let peers = sample_peers(&dir, base_port);
         let office = OfficeId::new(office);
         let Some(listen) = peers.get(&office).copied() else {
-            bail!("office {office} is not in the sample company");
+            bail!("office {office} is not in the company");
         };
         let http = HttpConfig {
             listen: SocketAddr::new(listen.ip(), listen.port() + DEFAULT_HTTP_OFFSET),
@@ -232,7 +249,7 @@ impl NodeConfig {
             data_dir: root.join(office.as_str()),
             office,
             listen,
-            directory: None,
+            directory: directory.map(Path::to_path_buf),
             notifications: None,
             peers,
             http: Some(http),

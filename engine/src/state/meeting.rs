@@ -380,6 +380,16 @@ impl MeetingSpec {
             .collect())
     }
 
+    /// When the meeting first takes place: its earliest instance as it stands (moved or
+    /// not, cancelled ones left out), else its DTSTART. What people are shown as "first
+    /// at" (the rule's DTSTART may have moved on while earlier instances stayed).
+    pub fn first_start(&self) -> Instant {
+        (self.instances().ok().into_iter().flatten())
+            .map(|(_, iv)| iv.start)
+            .min()
+            .unwrap_or_else(|| self.recurrence.start())
+    }
+
     /// The time of the instance keyed `key`: where an override moved it, else `key` for
     /// the meeting's length.
     pub fn time_of(&self, key: Instant) -> Interval {

@@ -113,7 +113,7 @@ impl OfficeState {
                 to,
                 meeting: m.id.clone(),
                 title: m.title.clone(),
-                start: m.recurrence.start(),
+                start: m.first_start(),
                 kind: kind.clone(),
             }));
         }

@@ -33,6 +33,9 @@ struct Args {
     /// Without --config: the first port of the sample cluster.
     #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
     base_port: u16,
+    /// Without --config: the company's `offices.toml` instead of the sample company.
+    #[arg(long)]
+    directory: Option<PathBuf>,
     /// Serve plain tarpc (no TLS: every caller may make every call) on an address that is
     /// not loopback. Without a `[tls]` table and without this, such a node refuses to start.
     #[arg(long)]
@@ -51,7 +54,12 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let config = match &args.config {
         Some(p) => NodeConfig::load(p)?,
-        None => NodeConfig::sample(&args.office, &args.data_root, args.base_port)?,
+        None => NodeConfig::local(
+            &args.office,
+            &args.data_root,
+            args.base_port,
+            args.directory.as_deref(),
+        )?,
     };
     let tls = match &config.tls {
         Some(t) => Some((

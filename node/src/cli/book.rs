@@ -171,7 +171,7 @@ pub fn print_reply(
     out: &mut dyn Write,
 ) -> Result<()> {
     let zone: Zone = remote.dir.zone_of(&meeting.organizer)?;
-    let start = meeting.recurrence.start();
+    let start = meeting.first_start();
     match reply {
         BookReply::Booked { txn, overridden } => {
             writeln!(

@@ -88,7 +88,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         t.row(vec![
             m.label(),
             m.title.clone(),
-            short(m.recurrence.start(), zone),
+            short(m.first_start(), zone),
             m.recurrence
                 .rrules
                 .first()

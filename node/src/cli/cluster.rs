@@ -1,6 +1,8 @@
-//! `dms cluster up|down|status`: a local cluster of the sample company's office nodes on
-//! 127.0.0.1 (one `dms-node` process per office, consecutive ports from 7101), their data
-//! and logs under `--root` (default `dms-cluster/`).
+//! `dms cluster up|down|status`: a local cluster of office nodes on 127.0.0.1 (one
+//! `dms-node` process per office, consecutive ports from 7101 in office id order), their
+//! data and logs under `--root` (default `dms-cluster/`): the sample company, or with
+//! `--company DIR` a company of its own (`DIR/offices.toml`, copied to the root). The
+//! other `dms` commands learn the company from the nodes.
 
 use crate::config::{sample_peers, DEFAULT_BASE_PORT};
 use crate::rpc::connect;
@@ -33,6 +35,10 @@ pub struct Args {
     /// then make any call; for experiments only).
     #[arg(long)]
     pub plain: bool,
+    /// With `up`: the company of `DIR/offices.toml` (format: node/sample/offices.toml)
+    /// instead of the sample company, with empty calendars (`dms import` fills them).
+    #[arg(long)]
+    pub company: Option<PathBuf>,
 }
 
 /// How long `up` waits for every node to answer.
@@ -86,12 +92,28 @@ pub async fn wait_healthy(
 }
 
 fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
-    let dir = parse_directory(SAMPLE_OFFICES)?;
+    crate::pki::make_private_dir(&args.root)?;
+    // A company of its own: its directory copied under the root, for every node to read.
+    let company = match &args.company {
+        Some(dir) => {
+            let from = dir.join("offices.toml");
+            let text = std::fs::read_to_string(&from)
+                .with_context(|| format!("reading {}", from.display()))?;
+            parse_directory(&text).with_context(|| from.display().to_string())?;
+            let to = args.root.join("offices.toml");
+            std::fs::write(&to, text)?;
+            Some(to)
+        }
+        None => None,
+    };
+    let dir = match &company {
+        Some(p) => parse_directory(&std::fs::read_to_string(p)?)?,
+        None => parse_directory(SAMPLE_OFFICES)?,
+    };
     let offices: Vec<_> = dir.offices.keys().take(args.offices).cloned().collect();
     if offices.is_empty() {
         bail!("--offices must be at least 1");
     }
-    crate::pki::make_private_dir(&args.root)?;
     let binary = node_binary()?;
     let peers = sample_peers(&dir, args.base_port);
     let certs = args.root.join("tls");
@@ -111,7 +133,11 @@ fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
     }
     for office in &offices {
         let log = std::fs::File::create(args.root.join(format!("{office}.log")))?;
-        let child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        if let Some(p) = &company {
+            command.arg("--directory").arg(p);
+        }
+        let child = command
             .args(["--office", office.as_str(), "--data-root"])
             .arg(&args.root)
             .args(["--base-port", &args.base_port.to_string()])
@@ -137,7 +163,7 @@ fn up(args: &Args, out: &mut dyn Write) -> Result<()> {
         let log = args.root.join(format!("{office}.log"));
         rt.block_on(wait_healthy(office, peers[office], deadline, &log))?;
     }
-    if !args.empty && offices.len() == dir.offices.len() {
+    if !args.empty && company.is_none() && offices.len() == dir.offices.len() {
         let booked = rt.block_on(seed(&peers))?;
         writeln!(
             out,
@@ -213,9 +239,12 @@ fn status(args: &Args, out: &mut dyn Write) -> Result<()> {
     if operator.cert.exists() {
         super::remote::use_certificates(&operator)?;
     }
-    let dir = parse_directory(SAMPLE_OFFICES)?;
-    let peers = sample_peers(&dir, args.base_port);
     let rt = tokio::runtime::Runtime::new()?;
+    let dir = match rt.block_on(super::remote::learn_directory(args.base_port)) {
+        Some(dir) => dir,
+        None => parse_directory(SAMPLE_OFFICES)?,
+    };
+    let peers = sample_peers(&dir, args.base_port);
     for (office, addr) in peers.iter().take(args.offices) {
         let health = rt.block_on(async {
             let c = connect(*addr).await.ok()?;

@@ -342,6 +342,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
             base_port,
             empty: false,
             plain: false,
+            company: None,
         },
         &mut Vec::new(),
     );
@@ -354,6 +355,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
         base_port,
         empty: false,
         plain: false,
+        company: None,
     };
     cluster::run(&up, &mut buf)?;
     let result = (|| -> Result<()> {
@@ -469,6 +471,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
                 base_port,
                 empty: false,
                 plain: false,
+                company: None,
             },
             &mut buf,
         )?;
@@ -482,6 +485,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
             base_port,
             empty: false,
             plain: false,
+            company: None,
         },
         &mut buf,
     )?;

@@ -84,7 +84,25 @@ pub fn use_certificates(files: &crate::pki::CertFiles) -> Result<()> {
     Ok(())
 }
 
-/// A running cluster of the sample company.
+/// How many ports from the base port are tried for a node to tell the company.
+pub const MAX_OFFICES_TRIED: u16 = 32;
+
+/// The company a local cluster serves, asked of its nodes (consecutive ports from
+/// `base_port`; the first that answers tells). `None` if none answers.
+pub async fn learn_directory(base_port: u16) -> Option<Directory> {
+    for i in 0..MAX_OFFICES_TRIED {
+        let addr = SocketAddr::from(([127, 0, 0, 1], base_port.checked_add(i)?));
+        let Ok(client) = connect(addr).await else {
+            continue;
+        };
+        if let Ok(dir) = client.directory(tarpc::context::current()).await {
+            return Some(dir);
+        }
+    }
+    None
+}
+
+/// A running local cluster: the company its nodes serve, and where each office is.
 pub struct Remote {
     /// The company.
     pub dir: Directory,
@@ -93,16 +111,18 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// The sample cluster at `opts`.
+    /// The cluster at `opts`: the company is the one its nodes serve (any company,
+    /// `dms cluster up --company`), or the sample company if no node answers (the
+    /// commands then say which office is not running).
     pub fn new(opts: &ClusterOpts) -> Result<Remote> {
         opts.use_tls()?;
-        let dir = parse_directory(SAMPLE_OFFICES)?;
+        let rt = tokio::runtime::Runtime::new()?;
+        let dir = match rt.block_on(learn_directory(opts.base_port)) {
+            Some(dir) => dir,
+            None => parse_directory(SAMPLE_OFFICES)?,
+        };
         let peers = sample_peers(&dir, opts.base_port);
-        Ok(Remote {
-            dir,
-            peers,
-            rt: tokio::runtime::Runtime::new()?,
-        })
+        Ok(Remote { dir, peers, rt })
     }
 
     /// Runs a future on the client's runtime.
