@@ -495,6 +495,49 @@ async fn a_coordinator_killed_between_prepare_and_commit_ends_all_or_nothing() {
     for (office, who) in people {
         assert_eq!(busy(base, office, who).await, 2, "{who} lacks k1 or k2");
     }
+
+    // With the CLI: the organizer is told the outcome is unknown and how to learn it
+    // (not "the connection was shut down"); the same command again says it was booked
+    // (not "meeting exists").
+    // These nodes speak plain tarpc: no operator certificate (another test's may exist).
+    let plain = root.join("no-tls");
+    let k3 = move || {
+        let plain = plain.clone();
+        move || {
+            let o = Command::new(env!("CARGO_BIN_EXE_dms"))
+                .args(["book", "--organizer", "alice", "--with", "dev,priya"])
+                .args(["--start", "2027-03-02T13:00", "--uid", "k3"])
+                .args(["--base-port", &base.to_string()])
+                .env("DMS_TLS_DIR", &plain)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            (o.status.code(), text + &String::from_utf8_lossy(&o.stderr))
+        }
+    };
+    let child = nodes.children[ny_index].take().unwrap();
+    child_stop(child);
+    nodes.children[ny_index] = Some(spawn("ny", &root, base, Some("crash-after-decision")));
+    wait_up(addr(base, "ny")).await;
+    let (code, text) = tokio::task::spawn_blocking(k3()).await.unwrap();
+    assert_ne!(code, Some(0), "{text}");
+    assert!(text.contains("the outcome is unknown: office ny"), "{text}");
+    let mut child = nodes.children[ny_index].take().unwrap();
+    assert!(!child.wait().unwrap().success());
+    nodes.children[ny_index] = Some(spawn("ny", &root, base, None));
+    wait_up(addr(base, "ny")).await;
+    let (code, text) = tokio::task::spawn_blocking(k3()).await.unwrap();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("booked k3") && text.contains("before (the same meeting)"),
+        "{text}"
+    );
+}
+
+/// Stops a node process and waits for it.
+fn child_stop(mut child: std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// The README's main job: the demo with a real cluster, its report written.

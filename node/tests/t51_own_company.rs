@@ -83,6 +83,43 @@ fn a_company_of_its_own_books_edits_counters_and_cancels() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("alice"));
 
     let d = |args: &[&str]| dms(&up.0, args);
+    // A start in the past is refused unless asked for.
+    let o = Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args([
+            "book",
+            "--organizer",
+            "ana",
+            "--with",
+            "ben",
+            "--start",
+            "2021-03-02T08:00",
+        ])
+        .args(["--uid", "old", "--base-port", BASE])
+        .env("DMS_TLS_DIR", root.join("tls"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let why = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        why.contains("starts in the past") && why.contains("--past"),
+        "{why}"
+    );
+    let out = d(&[
+        "book",
+        "--organizer",
+        "ana",
+        "--with",
+        "ben",
+        "--start",
+        "2021-03-02T08:00",
+        "--uid",
+        "old",
+        "--past",
+    ]);
+    assert!(
+        out.contains("warning: the meeting starts in the past"),
+        "{out}"
+    );
     let out = d(&[
         "book",
         "--organizer",

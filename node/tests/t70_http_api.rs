@@ -520,7 +520,12 @@ BEGIN:VEVENT\r\nUID:birthday\r\nDTSTART;VALUE=DATE:20270707\r\nTRANSP:TRANSPAREN
         "{gap:?}"
     );
     assert!(gap.body.contains("2027-03-14T03:30:00-04:00"), "{gap:?}");
+    // A start in the past is refused unless asked for (issue 23), then a warning.
     let past = noted("past-1", "2020-01-06T10:00");
+    assert_eq!(past.status, 422, "{past:?}");
+    assert!(past.body.contains("starts in the past"), "{past:?}");
+    let body = r#"{"title":"Noted","organizer":"alice","start":"2020-01-06T10:00","duration_minutes":30,"allow_past":true}"#;
+    let past = create(ny, &ny_key, "past-2", body);
     assert_eq!(past.status, 201, "{past:?}");
     assert!(past.body.contains("starts in the past"), "{past:?}");
     // Suggestions take the CLI's options: a weekly series (candidates are first

@@ -40,6 +40,22 @@ fn recurring_meetings_are_edited_as_calendar_programs_edit_them() {
         let headers: Vec<(&str, &str)> = idem.map(|i| ("Idempotency-Key", i)).into_iter().collect();
         call(NY, "POST", path, Some(&key), &headers, Some(body))
     };
+    // A start in the past is refused unless asked for, and then a warning.
+    let past = WEEKLY.replace("2027-03-02T09:00", "2021-03-02T09:00");
+    let r = post("/v1/meetings", &past, Some("past-1"));
+    assert_eq!(r.status, 422, "{r:?}");
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("starts in the past"),
+        "{r:?}"
+    );
+    let past = past.replace("}", r#","allow_past":true}"#);
+    let r = post("/v1/meetings", &past, Some("past-2"));
+    assert_eq!(r.status, 201, "{r:?}");
+    assert!(r.body.contains("starts in the past"), "{r:?}");
+
     let created = post("/v1/meetings", WEEKLY, Some("weekly-1"));
     assert_eq!(created.status, 201, "{created:?}");
     let id = created.json()["id"].as_str().unwrap().to_string();

@@ -45,6 +45,9 @@ pub struct Args {
     /// Book over conflicts; they are recorded as warnings.
     #[arg(long = "override")]
     pub force: bool,
+    /// Book a meeting that starts in the past (refused otherwise).
+    #[arg(long)]
+    pub past: bool,
     /// Your name for the meeting, its UID (default: the organizer and the start); the
     /// node makes the meeting's id from it and the organizer, and the same name again is
     /// the same meeting.
@@ -124,7 +127,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let remote = Remote::new(&args.cluster)?;
     let meeting = meeting_of(args, &remote)?;
     let now = super::world::now().0;
-    for note in super::timearg::start_notes(args.start, meeting.recurrence.zone, now) {
+    let (notes, past) = super::timearg::start_notes(args.start, meeting.recurrence.zone, now);
+    if let Some(past) = past {
+        anyhow::ensure!(args.past, "not booked: {past} (--past books it anyway)");
+        writeln!(out, "warning: {past}")?;
+    }
+    for note in notes {
         writeln!(out, "warning: {note}")?;
     }
     // A room with fewer seats than people: refused unless --override, then a warning.
@@ -157,8 +165,25 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             Ok(())
         }
         Ok(reply) => print_reply(&remote, &meeting, reply, "booked", out),
-        Err(e) => Err(e),
+        Err(e) => Err(unknown_outcome(&remote, &meeting, "booked", &e)),
     }
+}
+
+/// What a person is told when the organizer's office did not answer a booking or a
+/// change (it crashed, or the link broke): the outcome is unknown, and how to learn it.
+pub fn unknown_outcome(
+    remote: &Remote,
+    meeting: &MeetingSpec,
+    done: &str,
+    e: &anyhow::Error,
+) -> anyhow::Error {
+    let who = &meeting.organizer;
+    let office = (remote.dir.home(who)).map_or_else(|_| "?".to_string(), |o| o.to_string());
+    anyhow::anyhow!(
+        "the outcome is unknown: office {office}, which acts for {who}, did not answer ({e:#}); \
+         the meeting may or may not be {done}. The same command again says which (the same \
+         --uid names the same meeting), as does `dms calendar --person {who}`"
+    )
 }
 
 /// Prints what a booking or a change came to (conflicts with the best alternatives);

@@ -376,6 +376,8 @@ fn cluster_report(base_port: u16) -> Result<String> {
             rrule: None,
             title: "Design review".into(),
             force,
+            // The demo's week is pinned (the sample week), past or not.
+            past: true,
             uid: Some(id.into()),
             cluster: cluster.clone(),
         };

@@ -129,7 +129,7 @@ pub fn session(root: &Path, base_port: u16, out: &mut dyn Write) -> Result<()> {
         out,
     };
     s.get("/v1/offices", &key, "KEY")?;
-    let review = r#"{"title":"API review","organizer":"alice","attendees":["dev","priya"],"start":"2026-12-10T09:00","duration_minutes":30}"#;
+    let review = r#"{"title":"API review","organizer":"alice","attendees":["dev","priya"],"start":"2026-12-10T09:00","duration_minutes":30,"allow_past":true}"#;
     let booked = s.post("/v1/meetings?tz=Europe/London", "api-review-1", review)?;
     s.post("/v1/meetings?tz=Europe/London", "api-review-1", review)?;
     let id = booked["id"].as_str().unwrap_or_default().to_string();

@@ -85,17 +85,21 @@ pub fn use_certificates(files: &crate::pki::CertFiles) -> Result<()> {
 }
 
 /// How many ports from the base port are tried for a node to tell the company.
-pub const MAX_OFFICES_TRIED: u16 = 32;
+pub const MAX_OFFICES_TRIED: u16 = 16;
+/// How long one port is given to tell the company (connecting, TLS, the answer).
+pub const LEARN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The company a local cluster serves, asked of its nodes (consecutive ports from
-/// `base_port`; the first that answers tells). `None` if none answers.
+/// `base_port`; the first that answers tells, each given [`LEARN_TIMEOUT`]). `None` if
+/// none answers.
 pub async fn learn_directory(base_port: u16) -> Option<Directory> {
     for i in 0..MAX_OFFICES_TRIED {
         let addr = SocketAddr::from(([127, 0, 0, 1], base_port.checked_add(i)?));
-        let Ok(client) = connect(addr).await else {
-            continue;
+        let ask = async {
+            let client = connect(addr).await.ok()?;
+            client.directory(tarpc::context::current()).await.ok()
         };
-        if let Ok(dir) = client.directory(tarpc::context::current()).await {
+        if let Ok(Some(dir)) = tokio::time::timeout(LEARN_TIMEOUT, ask).await {
             return Some(dir);
         }
     }

@@ -42,14 +42,20 @@ impl TimeArg {
     }
 }
 
-/// Warnings on a meeting's start as written, read in `zone`: a local time a clock
-/// change skips, a start in the past (`now`, seconds since the epoch).
-pub fn start_notes(arg: TimeArg, zone: Zone, now: i64) -> Vec<String> {
-    let mut out: Vec<String> = arg.gap_note(zone).into_iter().collect();
-    if arg.resolve(zone).0 < now {
-        out.push("the meeting starts in the past".into());
-    }
-    out
+/// A meeting's start as written, read in `zone`, against `now` (seconds since the
+/// epoch): warnings (a local time a clock change skips) and, if it starts in the past,
+/// what to say about that. Booking in the past is refused unless asked for (`--past`,
+/// `allow_past`); asked for, the past is a warning too.
+pub fn start_notes(arg: TimeArg, zone: Zone, now: i64) -> (Vec<String>, Option<String>) {
+    let notes = arg.gap_note(zone).into_iter().collect();
+    let start = arg.resolve(zone);
+    let past = (start.0 < now).then(|| {
+        format!(
+            "the meeting starts in the past ({})",
+            engine::time::format::rfc3339_in(start, zone)
+        )
+    });
+    (notes, past)
 }
 
 /// Parses `2026-01-01`, `2026-01-01T09:00[:00]`, `...Z`, `...+05:30`, or iCalendar's

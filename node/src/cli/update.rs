@@ -109,7 +109,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         }
     }
     let home = remote.home(&m.organizer)?;
-    let reply =
-        remote.block_on(home.update(tarpc::context::current(), m.clone(), args.force.into()))?;
+    let reply = remote
+        .block_on(home.update(tarpc::context::current(), m.clone(), args.force.into()))
+        .map_err(|e| super::book::unknown_outcome(&remote, &m, "changed", &e.into()))?;
     print_reply(&remote, &m, reply, "changed", out)
 }

@@ -241,7 +241,7 @@ fn admit(
     may_act_for(api, key, &spec.organizer)?;
     let force = force_of(key, request.force)?;
     let mut warnings = crowded(api, spec, request.force)?;
-    warnings.extend(start_notes(request, spec));
+    warnings.extend(start_notes(request, spec)?);
     Ok((force, warnings))
 }
 
@@ -266,15 +266,24 @@ fn crowded(api: &Api, spec: &MeetingSpec, force: bool) -> Result<Vec<String>, Pr
     }
 }
 
-/// Warnings on the written start: a local time a clock change skips, a start in the past.
-fn start_notes(request: &MeetingIn, spec: &MeetingSpec) -> Vec<String> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let written = crate::cli::timearg::parse_time_arg(&request.start);
-    (written.into_iter())
-        .flat_map(|arg| crate::cli::timearg::start_notes(arg, spec.recurrence.zone, now))
-        .collect()
+/// Warnings on the written start (a local time a clock change skips); a start in the
+/// past is refused (422) unless the request allows it, and then a warning.
+fn start_notes(request: &MeetingIn, spec: &MeetingSpec) -> Result<Vec<String>, Problem> {
+    let now = super::reads::now().0;
+    let Ok(arg) = crate::cli::timearg::parse_time_arg(&request.start) else {
+        return Ok(vec![]);
+    };
+    let (mut notes, past) = crate::cli::timearg::start_notes(arg, spec.recurrence.zone, now);
+    if let Some(past) = past {
+        if !request.allow_past {
+            return Err(Problem::invalid_value(
+                "start",
+                format!("{past}; allow_past books it anyway"),
+            ));
+        }
+        notes.push(past);
+    }
+    Ok(notes)
 }
 
 /// The conflicts an override booked over, in words.

@@ -103,6 +103,9 @@ pub struct MeetingIn {
     /// Book over conflicts (they come back as warnings).
     #[serde(default, rename = "override")]
     pub force: bool,
+    /// Book although the meeting starts in the past (refused otherwise; then a warning).
+    #[serde(default)]
+    pub allow_past: bool,
 }
 
 /// An attendee and their answer.
