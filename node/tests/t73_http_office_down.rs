@@ -1,8 +1,8 @@
 //! A booking over HTTP that needs an office which is down: 503 `office-unreachable`
 //! naming that office and saying the booking did not take effect (not 422 `refused`:
 //! the same request may succeed once the office is back), and nothing is booked.
-//! Free/busy across offices answers for the offices that answer and names the one that
-//! did not.
+//! Free/busy and suggestions across offices answer for the offices that answer and
+//! name the one that did not.
 
 mod common;
 
@@ -52,6 +52,16 @@ fn a_booking_that_needs_a_stopped_office_is_unavailable_not_refused() {
     assert_eq!(body[1]["id"], "dev", "{body}");
     let why = body[1]["unavailable"].as_str().unwrap_or_default();
     assert!(why.contains("office london did not answer"), "{body}");
+    // Suggestions for alice and dev: times come, and London is named (New York asked
+    // it for dev's calendar earlier, so what it last knew stands in, with its age).
+    let ask = r#"{"required":["alice","dev"],"duration_minutes":30,"from":"2027-04-07T00:00:00Z","to":"2027-04-09T00:00:00Z","working_hours_only":false}"#;
+    let reply = call(NY, "POST", "/v1/suggestions", k, &[], Some(ask));
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let body = reply.json();
+    assert!(!body["candidates"].as_array().unwrap().is_empty(), "{body}");
+    let notes = body["unavailable"].to_string();
+    assert!(notes.contains("office london did not answer"), "{body}");
+    assert!(notes.contains("dev"), "{body}");
     // Only London asked: nothing answered, so the whole call is unavailable.
     let only = "/v1/freebusy?who=dev&from=2027-04-07T00:00:00Z&to=2027-04-08T00:00:00Z";
     let reply = call(NY, "GET", only, k, &[], None);

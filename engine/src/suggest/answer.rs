@@ -77,4 +77,8 @@ pub struct Suggestions {
     pub empty_reason: Option<String>,
     /// Candidate starts looked at.
     pub slots_considered: usize,
+    /// Whose calendars could not be read as they are now (their office did not answer),
+    /// and what was used instead, in words; empty when every office answered.
+    #[serde(default)]
+    pub unavailable: Vec<String>,
 }

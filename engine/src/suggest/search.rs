@@ -149,6 +149,7 @@ pub fn suggest(
     }
     let candidates = picked.into_iter().map(|f| scan.describe(f, dir)).collect();
     Ok(Suggestions {
+        unavailable: vec![],
         candidates,
         empty_reason: None,
         slots_considered: scan.grid.n,
@@ -157,6 +158,7 @@ pub fn suggest(
 
 fn empty(slots: usize, why: String) -> Suggestions {
     Suggestions {
+        unavailable: vec![],
         candidates: vec![],
         empty_reason: Some(why),
         slots_considered: slots,

@@ -145,6 +145,9 @@ pub fn to_json(a: &Suggestions, zone: Zone) -> serde_json::Value {
 /// The answer as a table with reasons, times in `zone`.
 pub fn render(a: &Suggestions, dir: &Directory, zone: Zone) -> String {
     let mut s = String::new();
+    for note in &a.unavailable {
+        s.push_str(&format!("note: {note}\n"));
+    }
     if let Some(why) = &a.empty_reason {
         s.push_str(&format!(
             "No time found among {} candidate starts: {why}\n",

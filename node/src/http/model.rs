@@ -408,6 +408,10 @@ pub struct SuggestionsOut {
     pub candidates: Vec<SuggestionOut>,
     /// Why there are none, if there are none.
     pub empty_reason: Option<String>,
+    /// Offices that did not answer, and what stood in for their people's calendars (the
+    /// free/busy last known, with its age, or nothing); absent when all answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unavailable: Vec<String>,
 }
 
 /// An integer, also when written with a zero fraction (`30.0`): JSON Schema counts

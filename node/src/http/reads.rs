@@ -334,6 +334,7 @@ pub async fn suggest(
             })
             .collect(),
         empty_reason: answer.empty_reason,
+        unavailable: answer.unavailable,
     }))
 }
 

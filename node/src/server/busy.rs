@@ -12,8 +12,12 @@ use engine::state::MeetingSpec;
 use engine::suggest::{suggest, BusySource, RoomRequest, SuggestRequest, Suggestions};
 use std::collections::BTreeMap;
 
-/// Busy time gathered from the offices.
-pub struct Gathered(pub BTreeMap<ResourceId, Vec<(Interval, BusyStatus)>>);
+/// Busy time gathered from the offices, and, in words, the offices that did not answer
+/// and what stood in for their people's calendars.
+pub struct Gathered(
+    pub BTreeMap<ResourceId, Vec<(Interval, BusyStatus)>>,
+    pub Vec<String>,
+);
 
 impl BusySource for Gathered {
     fn busy(&self, r: &ResourceId, window: Interval) -> Vec<(Interval, BusyStatus)> {
@@ -111,14 +115,39 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         // Every office at once: across continents, one round trip instead of one each.
         let asked =
             (by_office.iter()).map(|(office, rs)| self.office_free_busy(office, rs, window));
+        let answers = futures::future::join_all(asked).await;
         let mut busy = BTreeMap::new();
-        for answer in futures::future::join_all(asked).await {
-            for fb in answer? {
+        let mut missing = Vec::new();
+        for ((office, rs), answer) in by_office.iter().zip(answers) {
+            let answer = match answer {
+                Ok(a) => a,
+                // Another office that does not answer: what was last known of its people
+                // stands in (its age said), or nothing (said too); suggestions still come.
+                Err(why) if *office != self.shared.office => {
+                    let names: Vec<&str> = rs.iter().map(|r| r.as_str()).collect();
+                    let known = lock(&self.shared.cache).last_known(office, rs, window);
+                    let now = self.shared.clock.monotonic_ms();
+                    missing.push(match &known {
+                        Some((_, at)) => format!(
+                            "office {office} did not answer ({why}): the free/busy of {} is as it was {} s ago",
+                            names.join(", "),
+                            (now - at).max(0) / 1000
+                        ),
+                        None => format!(
+                            "office {office} did not answer ({why}): the calendars of {} are not known, and taken as free",
+                            names.join(", ")
+                        ),
+                    });
+                    known.map(|(a, _)| a).unwrap_or_default()
+                }
+                Err(why) => return Err(why),
+            };
+            for fb in answer {
                 let periods = fb.busy.iter().map(|p| (p.interval, p.status)).collect();
                 busy.insert(fb.resource, periods);
             }
         }
-        Ok(Gathered(busy))
+        Ok(Gathered(busy, missing))
     }
 
     /// Ranked suggestions for `req`, over every office's free/busy.
@@ -150,7 +179,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             req.window.end.plus_secs(86_400 + span),
         );
         let busy = self.gather(&resources, pad).await?;
-        suggest(req, dir, &busy).map_err(|e| e.to_string())
+        let mut found = suggest(req, dir, &busy).map_err(|e| e.to_string())?;
+        found.unavailable = busy.1;
+        Ok(found)
     }
 
     /// The best three times near a refused meeting's start (a day before to four after);

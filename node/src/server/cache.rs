@@ -71,6 +71,26 @@ impl FreeBusyCache {
         }
     }
 
+    /// What was last known of `resources` at `office` over `window`, however old, and
+    /// when it was last confirmed (monotonic ms): what suggestions use when the office
+    /// does not answer. `None` if any of them is not known over the whole window.
+    pub fn last_known(
+        &self,
+        office: &OfficeId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Option<(Vec<FreeBusy>, i64)> {
+        let oc = self.offices.get(office)?;
+        let answer = (resources.iter())
+            .map(|r| {
+                let e = oc.entries.get(r)?;
+                (e.window.start <= window.start && window.end <= e.window.end)
+                    .then(|| clip(&e.fb, window))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((answer, oc.checked_ms))
+    }
+
     /// The office said its calendars are still at `version`: the entries are current.
     pub fn confirm(&mut self, office: &OfficeId, version: u64, now_ms: i64) {
         if let Some(oc) = self.offices.get_mut(office) {
