@@ -182,3 +182,47 @@ fn a_reminder_due_while_the_node_was_down_goes_out_if_the_meeting_has_not_begun(
         .collect();
     assert_eq!(got, ["alice:late"], "bob's meeting had begun");
 }
+
+/// `RemindEach`: a person with a lead of their own is reminded at it (here an hour, and
+/// 0 for never), everyone else at the node's.
+#[test]
+fn each_person_may_have_a_lead_of_their_own() {
+    let mut s = office();
+    let start = at(zone("America/New_York"), 2027, 3, 2, 10, 0);
+    book(&mut s, "m1", &["alice", "bob", "carol"], &[], start, true);
+    let leads: std::collections::BTreeMap<ResourceId, i64> = [("alice", 3600), ("carol", 0)]
+        .into_iter()
+        .map(|(p, l)| (ResourceId::new(p), l))
+        .collect();
+    let remind = |s: &mut OfficeState, until: i64| {
+        s.apply(&Command::RemindEach {
+            until: Instant(until),
+            lead_secs: LEAD,
+            leads: leads.clone(),
+        })
+    };
+    remind(&mut s, start.0 - 2 * 3600);
+    // An hour before: alice only.
+    remind(&mut s, start.0 - 3600 + 10);
+    let who = |s: &OfficeState| -> Vec<(String, i64)> {
+        s.outbox()
+            .filter_map(|(_, e)| match e {
+                Effect::Notify(n) => match &n.kind {
+                    NoticeKind::Reminder { minutes_before, .. } => {
+                        Some((n.to.to_string(), *minutes_before))
+                    }
+                    _ => None,
+                },
+                Effect::Send { .. } => None,
+            })
+            .collect()
+    };
+    assert_eq!(who(&s), [("alice".to_string(), 60)]);
+    // Fifteen minutes before: bob too; carol never; alice not again.
+    remind(&mut s, start.0 - LEAD + 10);
+    remind(&mut s, start.0 - 1);
+    assert_eq!(
+        who(&s),
+        [("alice".to_string(), 60), ("bob".to_string(), 15)]
+    );
+}

@@ -80,6 +80,7 @@ impl World {
                     zone: None,
                     hours: None,
                     lunch: None,
+                    reminder_minutes: None,
                 });
             }
             let specs = spec.rooms.specs(&o.id);

@@ -49,6 +49,10 @@ pub struct Person {
     /// Own lunch.
     #[serde(default)]
     pub lunch: Option<Span>,
+    /// How long before each meeting they are reminded, in minutes (default: the node's
+    /// `reminder_minutes`; 0: never).
+    #[serde(default)]
+    pub reminder_minutes: Option<u32>,
 }
 
 /// A meeting room, available during its office's hours.
@@ -284,6 +288,7 @@ mod tests {
             zone: None,
             hours: None,
             lunch: None,
+            reminder_minutes: None,
         };
         Directory::new(vec![office], vec![alice], vec![]).unwrap()
     }

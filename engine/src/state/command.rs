@@ -138,4 +138,14 @@ pub enum Command {
         /// The organizer declines the proposal.
         declined: bool,
     },
+    /// `Remind` with a lead per person: those in `leads` are reminded that many seconds
+    /// before each instance (0: never), everyone else `lead_secs` before.
+    RemindEach {
+        /// The new watermark.
+        until: Instant,
+        /// The lead of anyone not in `leads`, in seconds.
+        lead_secs: i64,
+        /// Each person's own lead, in seconds.
+        leads: std::collections::BTreeMap<ResourceId, i64>,
+    },
 }

@@ -5,6 +5,7 @@ use super::invariant::{check_calendar, Violation};
 use super::meeting::{MeetingSpec, Response};
 use super::outbox::{NoticeKind, Outbox};
 use super::outcome::{Outcome, Rejection};
+use super::remind::Leads;
 use crate::calendar::conflict::find_conflicts;
 use crate::calendar::freebusy::free_busy;
 use crate::calendar::{BusyEntry, BusyStatus, Conflict, FreeBusy, Interval, ResourceCalendar};
@@ -275,7 +276,18 @@ impl OfficeState {
             } => self.originate(key, command, forward),
             Command::Deliver { key, command } => self.deliver(key, command),
             Command::Import { meetings } => self.import(meetings),
-            Command::Remind { until, lead_secs } => self.remind(*until, *lead_secs),
+            Command::Remind { until, lead_secs } => self.remind(*until, &Leads::all(*lead_secs)),
+            Command::RemindEach {
+                until,
+                lead_secs,
+                leads,
+            } => self.remind(
+                *until,
+                &Leads {
+                    default: *lead_secs,
+                    each: leads.clone(),
+                },
+            ),
             Command::SetZones { zones } => self.set_zones(zones),
             Command::Done { seqs } => self.done(seqs),
             Command::Boot => {

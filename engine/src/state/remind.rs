@@ -1,7 +1,8 @@
 //! Reminders, each once. The office keeps a watermark: every reminder due at or before
-//! it has been handed to the outbox. `Command::Remind { until, lead_secs }` finds the
-//! ones due since the watermark (an instance of a meeting a local person attends, not
-//! declined, not held, not begun at `until`, starting within `lead_secs` after `until`),
+//! it has been handed to the outbox. `Command::Remind { until, lead_secs }` (or
+//! `RemindEach`, with each person's own lead: [`Leads`]) finds the ones due since the
+//! watermark (an instance of a meeting a local person attends, not declined, not held,
+//! not begun at `until`, starting within the person's lead after `until`),
 //! puts each in the outbox with the start in the person's own zone (`Command::SetZones`
 //! records the zones), and moves the watermark. The command is deterministic, so a
 //! replay gives the same reminders with the same keys; a restart neither repeats nor
@@ -17,6 +18,31 @@ use crate::time::format::rfc3339_in;
 use crate::time::{Instant, Zone};
 use std::collections::BTreeMap;
 
+/// How long before an instance each person is reminded, in seconds: their own lead, or
+/// the default. A lead of 0 reminds no one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Leads {
+    /// Anyone not in `each`.
+    pub default: i64,
+    /// Each person's own.
+    pub each: BTreeMap<ResourceId, i64>,
+}
+
+impl Leads {
+    /// The same lead for everyone.
+    pub fn all(lead_secs: i64) -> Leads {
+        Leads {
+            default: lead_secs,
+            each: BTreeMap::new(),
+        }
+    }
+
+    /// `who`'s lead.
+    pub fn of(&self, who: &ResourceId) -> i64 {
+        self.each.get(who).copied().unwrap_or(self.default)
+    }
+}
+
 impl OfficeState {
     /// The watermark: every reminder due up to it was handed to the outbox.
     pub fn reminded_until(&self) -> Option<Instant> {
@@ -28,30 +54,32 @@ impl OfficeState {
         &self.zones
     }
 
-    /// The reminders `Remind { until, lead_secs }` would send now: (person, meeting,
-    /// instance start). None before the first `Remind` (which only sets the watermark).
+    /// The reminders `Remind` would send now with these leads: (person, meeting,
+    /// instance start, lead). None before the first `Remind` (which only sets the
+    /// watermark).
     pub fn due_reminders(
         &self,
-        lead_secs: i64,
+        leads: &Leads,
         until: Instant,
-    ) -> Vec<(ResourceId, MeetingId, Instant)> {
+    ) -> Vec<(ResourceId, MeetingId, Instant, i64)> {
         let Some(from) = self.reminded_until.filter(|w| *w < until) else {
             return vec![];
         };
-        // Instances starting in (from + lead, until + lead], not begun at `until`.
-        let lo = Instant(
-            from.0
-                .saturating_add(lead_secs)
-                .saturating_add(1)
-                .max(until.0 + 1),
-        );
-        let hi = Instant(until.0.saturating_add(lead_secs).saturating_add(1));
-        if lo >= hi {
-            return vec![];
-        }
-        let starts = Interval::new(lo, hi);
         let mut out = Vec::new();
         for (who, cal) in &self.calendars {
+            let lead_secs = leads.of(who);
+            // Instances starting in (from + lead, until + lead], not begun at `until`.
+            let lo = Instant(
+                from.0
+                    .saturating_add(lead_secs)
+                    .saturating_add(1)
+                    .max(until.0 + 1),
+            );
+            let hi = Instant(until.0.saturating_add(lead_secs).saturating_add(1));
+            if lo >= hi {
+                continue;
+            }
+            let starts = Interval::new(lo, hi);
             for e in cal.overlapping(starts) {
                 let inside = starts.start <= e.interval.start && e.interval.start < starts.end;
                 if !inside || e.status == BusyStatus::Hold {
@@ -61,14 +89,14 @@ impl OfficeState {
                     continue;
                 };
                 if !m.rooms.contains(who) {
-                    out.push((who.clone(), m.id.clone(), e.interval.start));
+                    out.push((who.clone(), m.id.clone(), e.interval.start, lead_secs));
                 }
             }
         }
         out
     }
 
-    pub(super) fn remind(&mut self, until: Instant, lead_secs: i64) -> (Outcome, Vec<MeetingId>) {
+    pub(super) fn remind(&mut self, until: Instant, leads: &Leads) -> (Outcome, Vec<MeetingId>) {
         if self.reminded_until.is_some_and(|w| until <= w) {
             return (
                 Outcome::Duplicate {
@@ -77,9 +105,9 @@ impl OfficeState {
                 vec![],
             );
         }
-        let due = self.due_reminders(lead_secs, until);
+        let due = self.due_reminders(leads, until);
         self.reminded_until = Some(until);
-        for (to, meeting, start) in &due {
+        for (to, meeting, start, lead_secs) in &due {
             let zone = self.zones.get(to).copied().unwrap_or(Zone::Utc);
             let title = self
                 .meetings
