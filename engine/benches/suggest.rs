@@ -49,6 +49,7 @@ fn world() -> World {
             zone: None,
             hours: None,
             lunch: None,
+            reminder_minutes: None,
         })
         .collect();
     let dir = Directory::new(offices, people, vec![]).unwrap();

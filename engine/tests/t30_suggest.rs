@@ -32,6 +32,7 @@ fn person(id: &str, office: &str) -> Person {
         zone: None,
         hours: None,
         lunch: None,
+        reminder_minutes: None,
     }
 }
 
