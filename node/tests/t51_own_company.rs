@@ -5,6 +5,9 @@
 //! counter-proposal and decline it, cancel one instance and then the series; every
 //! invitee hears of each in their own time.
 
+mod common;
+
+use common::http::{dms_with, up_with};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -14,31 +17,9 @@ const BASE: &str = "7991";
 /// Runs `dms` with the cluster's port and operator certificate: its output, or a panic
 /// with what it printed.
 fn dms(root: &Path, args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_dms"))
-        .args(args)
-        .args(["--base-port", BASE])
-        .env("DMS_TLS_DIR", root.join("tls"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "dms {args:?}: {text}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    text
-}
-
-/// The cluster, stopped and removed when dropped (also when the test fails).
-struct Up(PathBuf);
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        let _ = Command::new(env!("CARGO_BIN_EXE_dms"))
-            .args(["cluster", "down", "--root", self.0.to_str().unwrap()])
-            .output();
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    let mut args = args.to_vec();
+    args.extend(["--base-port", BASE]);
+    dms_with(&args, &[("DMS_TLS_DIR", &root.join("tls"))])
 }
 
 /// The texts of the notifications `office`'s node wrote for `who`.
@@ -54,23 +35,11 @@ fn told(root: &Path, office: &str, who: &str) -> Vec<String> {
 
 #[test]
 fn a_company_of_its_own_books_edits_counters_and_cancels() {
-    let root = std::env::temp_dir().join(format!("dms-t51-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
     let company = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/acme");
-    let r = root.to_str().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dms"))
-        .args(["cluster", "up", "--company", company.to_str().unwrap()])
-        .args(["--root", r, "--base-port", BASE])
-        .output()
-        .unwrap();
-    let up = Up(root.clone());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = String::from_utf8_lossy(&out.stdout);
-    assert!(out.contains("cluster up: 3 offices"), "{out}");
+    let up = up_with("t51", 7991, &["--company", company.to_str().unwrap()]);
+    let root = up.0.clone();
+    let out = std::fs::read_to_string(root.join("offices.toml")).unwrap();
+    assert!(out.contains("Tokyo") && !out.contains("New York"), "{out}");
 
     // Nothing of the sample company: its people are unknown here.
     let o = Command::new(env!("CARGO_BIN_EXE_dms"))

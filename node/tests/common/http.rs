@@ -152,8 +152,14 @@ pub fn new_key(keys: &std::path::Path, office: &str, scopes: &str) -> String {
 
 /// Runs `dms` with `args`; its standard output (panics unless it succeeds).
 pub fn dms(args: &[&str]) -> String {
+    dms_with(args, &[])
+}
+
+/// [`dms`] with environment variables set (`DMS_TLS_DIR`...).
+pub fn dms_with(args: &[&str], env: &[(&str, &std::path::Path)]) -> String {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_dms"))
         .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, *v)))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
@@ -181,15 +187,17 @@ impl Drop for Up {
 /// `dms cluster up` under the temp dir (named `name`) on tarpc ports from `base` (the
 /// HTTP ports are `base + 1000`...).
 pub fn up(name: &str, base: u16) -> Up {
+    up_with(name, base, &[])
+}
+
+/// [`up`] with more arguments (`--company DIR`...).
+pub fn up_with(name: &str, base: u16, more: &[&str]) -> Up {
     let root = std::env::temp_dir().join(format!("dms-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    dms(&[
-        "cluster",
-        "up",
-        "--root",
-        root.to_str().unwrap(),
-        "--base-port",
-        &base.to_string(),
-    ]);
+    let mut args = vec!["cluster", "up", "--root", root.to_str().unwrap()];
+    let port = base.to_string();
+    args.extend(["--base-port", port.as_str()]);
+    args.extend(more);
+    dms(&args);
     Up(root)
 }
