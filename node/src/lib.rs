@@ -24,6 +24,8 @@
 //! - [`drive`]: client calls against offices, and a scenario's workload made of them
 //!   (shared by the simulator and `dms scenario run`).
 //! - [`bench`]: the load benchmark (`dms bench`), side by side with PostgreSQL.
+//! - [`timearg`]: times as people write them (`2027-03-02T09:00`, with or without an
+//!   offset), read by the CLI and the HTTP API alike.
 //! - [`cli`]: one module per `dms` subcommand (`expand`, `freebusy`, `suggest`, `demo`).
 
 #![deny(missing_docs)]
@@ -57,6 +59,8 @@ pub mod server;
 #[cfg(not(madsim))]
 pub mod smtp;
 pub mod storage;
+#[cfg(not(madsim))]
+pub mod timearg;
 #[cfg(not(madsim))]
 pub mod tls;
 #[cfg(not(madsim))]

@@ -3,7 +3,7 @@
 //! without a process.
 //!
 //! - [`admin`]: `dms admin key create|revoke|list`, the HTTP API's keys.
-//! - [`timearg`]: the time arguments (`--from`, `--to`, `--at`) every command reads.
+//! - [`timearg`] (the crate's): the time arguments (`--from`, `--to`, `--at`) every command reads.
 //! - [`expand`]: `dms expand`, the recurrence expansion contract.
 //! - [`freebusy`]: `dms freebusy` over the sample (or a given) directory.
 //! - [`suggest`]: `dms suggest`, ranked and explained meeting times.
@@ -43,6 +43,6 @@ pub mod scenario;
 pub mod scenario_run;
 pub mod suggest;
 pub mod table;
-pub mod timearg;
+pub use crate::timearg;
 pub mod update;
 pub mod world;

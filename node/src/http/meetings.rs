@@ -270,10 +270,10 @@ fn crowded(api: &Api, spec: &MeetingSpec, force: bool) -> Result<Vec<String>, Pr
 /// past is refused (422) unless the request allows it, and then a warning.
 fn start_notes(request: &MeetingIn, spec: &MeetingSpec) -> Result<Vec<String>, Problem> {
     let now = super::reads::now().0;
-    let Ok(arg) = crate::cli::timearg::parse_time_arg(&request.start) else {
+    let Ok(arg) = crate::timearg::parse_time_arg(&request.start) else {
         return Ok(vec![]);
     };
-    let (mut notes, past) = crate::cli::timearg::start_notes(arg, spec.recurrence.zone, now);
+    let (mut notes, past) = crate::timearg::start_notes(arg, spec.recurrence.zone, now);
     if let Some(past) = past {
         if !request.allow_past {
             return Err(Problem::invalid_value(

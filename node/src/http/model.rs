@@ -464,7 +464,7 @@ pub fn time(
     years: &RangeInclusive<i32>,
 ) -> Result<Instant, Problem> {
     written_year(field, text, years)?;
-    crate::cli::timearg::parse_time_arg(text)
+    crate::timearg::parse_time_arg(text)
         .map(|t| t.resolve(z))
         .map_err(|e| Problem::invalid_value(field, e))
 }
