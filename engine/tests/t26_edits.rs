@@ -463,3 +463,52 @@ fn a_counter_proposal_tells_the_organizer_and_a_decline_the_invitee() {
     );
     assert_eq!(busy(&s, "bob"), before, "nothing booked");
 }
+
+/// A change that moves one instance tells the others which one and where it went; any
+/// other change is a plain `Changed`.
+#[test]
+fn moving_one_instance_says_which() {
+    let mut s = office();
+    let m = weekly();
+    assert!(matches!(book(&mut s, "t1", &m), Outcome::Committed { .. }));
+    let moved = m
+        .retimed(
+            EditScope::Instance(march(16, 9, 0)),
+            to(march(17, 11, 0)),
+            LONG_AGO,
+        )
+        .unwrap();
+    assert!(matches!(
+        book(&mut s, "t2", &moved),
+        Outcome::Committed { .. }
+    ));
+    let later = moved
+        .retimed(
+            EditScope::ThisAndFollowing(march(23, 9, 0)),
+            to(march(23, 10, 0)),
+            LONG_AGO,
+        )
+        .unwrap();
+    assert!(matches!(
+        book(&mut s, "t3", &later),
+        Outcome::Committed { .. }
+    ));
+    let kinds: Vec<String> = s
+        .outbox()
+        .filter_map(|(_, e)| match e {
+            engine::state::Effect::Notify(n) if n.to.as_str() == "bob" => {
+                Some(format!("{:?}", n.kind))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert!(kinds[0].starts_with("Invited"), "{kinds:?}");
+    let want = format!(
+        "InstanceMoved {{ instance: {:?}, start: {:?}, duration_secs: 1800 }}",
+        march(16, 9, 0),
+        march(17, 11, 0)
+    );
+    assert_eq!(kinds[1], want);
+    assert_eq!(kinds[2], "Changed");
+}

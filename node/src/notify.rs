@@ -123,6 +123,21 @@ pub fn render(n: &Notification, zone: Zone) -> (String, String) {
                 ),
             )
         }
+        NoticeKind::InstanceMoved {
+            instance,
+            start,
+            duration_secs,
+        } => (
+            format!("Moved: {}", n.title),
+            format!(
+                "The instance of {} of {:?} ({}) now starts at {} and lasts {} minutes.",
+                rfc3339_in(*instance, zone),
+                n.title,
+                n.meeting,
+                rfc3339_in(*start, zone),
+                duration_secs / 60
+            ),
+        ),
         NoticeKind::ProposalDeclined { instance, start } => {
             let which = match instance {
                 Some(t) => format!(" for the instance of {}", rfc3339_in(*t, zone)),

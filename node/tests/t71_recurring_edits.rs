@@ -91,14 +91,22 @@ fn recurring_meetings_are_edited_as_calendar_programs_edit_them() {
         dev_busy_at("2027-03-17", "2027-03-17T15:00:00Z")
             && !dev_busy_at("2027-03-16", "2027-03-16T13:00:00Z")
     });
+    // Told which instance moved, and where, in his own time (London).
     let told = || {
         let text =
             std::fs::read_to_string(root.join("london/notifications.jsonl")).unwrap_or_default();
         text.lines()
-            .filter(|l| l.contains(&id) && l.contains("Changed") && l.contains("\"dev\""))
-            .count()
+            .filter(|l| l.contains(&id) && l.contains("InstanceMoved") && l.contains("\"dev\""))
+            .map(String::from)
+            .collect::<Vec<_>>()
     };
-    eventually("dev told of the change", || told() >= 1);
+    eventually("dev told of the change", || !told().is_empty());
+    let text = told().remove(0);
+    assert!(
+        text.contains("The instance of 2027-03-16T13:00:00+00:00")
+            && text.contains("now starts at 2027-03-17T15:00:00+00:00 and lasts 30 minutes"),
+        "{text}"
+    );
 
     // Its new time is checked: onto another of alice's meetings, a conflict.
     let blocker = r#"{"title":"1:1","organizer":"alice","attendees":[],"start":"2027-03-24T11:00","duration_minutes":30}"#;

@@ -8,6 +8,7 @@ use super::meeting::MeetingSpec;
 use super::outbox::{Effect, NoticeKind, Notification, Outbox};
 use super::outcome::{Outcome, Rejection};
 use crate::ids::{MeetingId, OfficeId, ResourceId};
+use crate::time::Instant;
 
 impl OfficeState {
     /// Effects waiting for the node, oldest first.
@@ -139,11 +140,44 @@ impl OfficeState {
             .collect();
         let (stayed, added): (Vec<ResourceId>, Vec<ResourceId>) =
             now.into_iter().partition(|p| before.contains(p));
-        self.notify(m, stayed, NoticeKind::Changed);
+        let changed = match one_instance_moved(old, m) {
+            Some((instance, start, duration_secs)) => NoticeKind::InstanceMoved {
+                instance,
+                start,
+                duration_secs,
+            },
+            None => NoticeKind::Changed,
+        };
+        self.notify(m, stayed, changed);
         self.notify(m, added, NoticeKind::Invited);
         let scope = super::command::CancelScope::Series;
         self.notify(old, dropped, NoticeKind::Cancelled(scope));
     }
+}
+
+/// When the only difference between two versions is one instance changed on its own
+/// (moved, resized, or put back): its key, and its start and length now.
+fn one_instance_moved(old: &MeetingSpec, new: &MeetingSpec) -> Option<(Instant, Instant, i64)> {
+    let same_rest = old.recurrence == new.recurrence
+        && old.duration_secs == new.duration_secs
+        && old.cancelled == new.cancelled
+        && old.title == new.title
+        && old.rooms == new.rooms
+        && old.resources() == new.resources();
+    if !same_rest {
+        return None;
+    }
+    let keys: std::collections::BTreeSet<&Instant> =
+        (old.overrides.keys()).chain(new.overrides.keys()).collect();
+    let mut differ = keys
+        .into_iter()
+        .filter(|k| old.overrides.get(*k) != new.overrides.get(*k));
+    let key = *differ.next()?;
+    if differ.next().is_some() {
+        return None;
+    }
+    let now = new.time_of(key);
+    Some((key, now.start, now.len_secs()))
 }
 
 fn forwardable(cmd: &Command) -> bool {

@@ -143,6 +143,16 @@ pub enum NoticeKind {
         /// The start that was proposed.
         start: Instant,
     },
+    /// One instance of a meeting they are in was moved or resized on its own (the rest
+    /// of the meeting is as it was).
+    InstanceMoved {
+        /// The instance, by its key (where the series puts it).
+        instance: Instant,
+        /// Its start now.
+        start: Instant,
+        /// Its length now, in seconds.
+        duration_secs: i64,
+    },
 }
 
 /// One notification for one person. The key is unique and stable across replays, so a

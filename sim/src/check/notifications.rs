@@ -103,7 +103,8 @@ pub fn check(
     for n in by_key.values() {
         let kind = match n.kind {
             NoticeKind::Invited => "invited",
-            NoticeKind::Changed => "changed",
+            // One instance moved is the change's notice, as `Changed` is for the rest.
+            NoticeKind::Changed | NoticeKind::InstanceMoved { .. } => "changed",
             NoticeKind::Cancelled(_) => "cancelled",
             NoticeKind::Responded { .. } => "responded",
             // The simulated nodes run without reminders, and the workload makes no
