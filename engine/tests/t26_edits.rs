@@ -367,6 +367,7 @@ fn overrides_go_out_as_recurrence_ids_and_come_back() {
         .unwrap();
     let mut m = m;
     m.cancelled.insert(march(23, 9, 0));
+    m.reminder_minutes = Some(20);
     let events = events_of(&m);
     assert_eq!(events.len(), 2);
     assert_eq!(events[1].recurrence_id, Some(march(16, 9, 0)));
@@ -385,6 +386,8 @@ fn overrides_go_out_as_recurrence_ids_and_come_back() {
     assert_eq!(back.len(), 1, "{notes:?}");
     let back = &back[0];
     assert_eq!(back.overrides, m.overrides);
+    // The meeting's reminder went out as a VALARM and came back.
+    assert_eq!(back.reminder_minutes, Some(20));
     // The file's EXDATE is the rule's; the instances are the same.
     let times = |m: &MeetingSpec| {
         m.instances()
@@ -401,6 +404,22 @@ fn overrides_go_out_as_recurrence_ids_and_come_back() {
     );
     let (back, _) = meetings_of_ics(&dir, &alice, ny(), &extra).unwrap();
     assert_eq!(back[0].instances().unwrap().len(), 5 + 1);
+    // An instance with a title of its own keeps its time; the note says the rest is
+    // the series'. (Our own export repeats the series' people and title: no note.)
+    assert!(
+        !notes.iter().any(|n| n.contains("of their own")),
+        "{notes:?}"
+    );
+    let (head, tail) = text.split_at(text.find("RECURRENCE-ID").unwrap());
+    let own = format!("{head}{}", tail.replacen("SUMMARY:", "SUMMARY:Special ", 1));
+    let (back, notes) = meetings_of_ics(&dir, &alice, ny(), &own).unwrap();
+    assert_eq!(back[0].overrides, m.overrides);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("2027-03-16T09:00:00-04:00") && n.contains("of their own")),
+        "{notes:?}"
+    );
 }
 
 /// A counter-proposal books nothing: the organizer's office queues a notice for the

@@ -226,3 +226,73 @@ fn each_person_may_have_a_lead_of_their_own() {
         [("alice".to_string(), 60), ("bob".to_string(), 15)]
     );
 }
+
+/// A meeting's own lead (a VALARM, `reminder_minutes`) comes before each person's: here
+/// m1 reminds 30 minutes ahead (alice too, whose own lead is an hour, and carol, who
+/// otherwise wants none), m2 asks for no reminder at all, m3 has none of its own.
+#[test]
+fn a_meeting_may_have_a_lead_of_its_own() {
+    let mut s = office();
+    let ny = zone("America/New_York");
+    let start = at(ny, 2027, 3, 2, 10, 0);
+    for (id, own, hour) in [("m1", Some(30), 0), ("m2", Some(0), 1), ("m3", None, 2)] {
+        let begins = Instant(start.0 + hour * 3600);
+        let mut m = MeetingSpec::single(
+            id,
+            "alice",
+            &["bob", "carol"],
+            &[],
+            ny.to_wall(begins),
+            ny,
+            1800,
+        );
+        m.reminder_minutes = own;
+        let txn = TxnId::new(format!("t-{id}"));
+        let p = s.apply(&Command::Prepare {
+            txn: txn.clone(),
+            meeting: Box::new(m),
+            force: false,
+        });
+        assert!(matches!(p, Outcome::Prepared { .. }), "{p:?}");
+        s.apply(&Command::Commit { txn });
+    }
+    let leads: std::collections::BTreeMap<ResourceId, i64> = [("alice", 3600), ("carol", 0)]
+        .into_iter()
+        .map(|(p, l)| (ResourceId::new(p), l))
+        .collect();
+    let mut sent = Vec::new();
+    let mut until = start.0 - 3 * 3600;
+    // Every minute from three hours before m1 to the end of m3.
+    while until < start.0 + 3 * 3600 {
+        s.apply(&Command::RemindEach {
+            until: Instant(until),
+            lead_secs: LEAD,
+            leads: leads.clone(),
+        });
+        until += 60;
+    }
+    for (_, e) in s.outbox() {
+        if let Effect::Notify(n) = e {
+            if let NoticeKind::Reminder { minutes_before, .. } = &n.kind {
+                sent.push((n.meeting.to_string(), n.to.to_string(), *minutes_before));
+            }
+        }
+    }
+    sent.sort();
+    let want: Vec<(String, String, i64)> = [
+        ("m1", "alice", 30),
+        ("m1", "bob", 30),
+        ("m1", "carol", 30),
+        ("m3", "alice", 60),
+        ("m3", "bob", 15),
+    ]
+    .into_iter()
+    .map(|(m, p, l)| (m.to_string(), p.to_string(), l))
+    .collect();
+    assert_eq!(sent, want);
+    // A lead past a week is refused where a meeting enters.
+    let mut long = MeetingSpec::single("m4", "alice", &[], &[], ny.to_wall(start), ny, 1800);
+    long.reminder_minutes = Some(engine::state::meeting::MAX_REMINDER_MINUTES + 1);
+    let e = long.validate().unwrap_err();
+    assert!(e.contains("reminder"), "{e}");
+}

@@ -254,3 +254,40 @@ fn roles_answers_and_transparency_are_read_and_written() {
     assert_eq!(parse_events(&out).unwrap()[0].attendees, *a);
     assert!(parse_events(&out).unwrap()[0].transparent);
 }
+
+/// VALARMs: the first one relative to the event gives its lead (before the start, or
+/// before the end with RELATED=END; one at the start reads as a minute), an alarm at a
+/// time of its own is a person's and passed over, RFC 9074's ACTION:NONE asks for none;
+/// the lead is written back as a VALARM and reads the same.
+#[test]
+fn alarms_give_the_event_its_reminder() {
+    let with =
+        |alarms: &str| GOOD.replace("SUMMARY:Plan\r\n", &format!("SUMMARY:Plan\r\n{alarms}"));
+    let alarm = |body: &str| {
+        format!("BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\n{body}END:VALARM\r\n")
+    };
+    let cases = [
+        (alarm("TRIGGER:-PT30M\r\n"), Some(30)),
+        (alarm("TRIGGER;RELATED=END:-PT1H15M\r\n"), Some(15)),
+        (alarm("TRIGGER:-P1D\r\n"), Some(1440)),
+        (alarm("TRIGGER:PT0S\r\n"), Some(1)),
+        (alarm("TRIGGER:-P30D\r\n"), Some(7 * 1440)),
+        (
+            alarm("TRIGGER;VALUE=DATE-TIME:20260105T090000Z\r\n") + &alarm("TRIGGER:-PT5M\r\n"),
+            Some(5),
+        ),
+        (alarm("TRIGGER:soon\r\n"), None),
+        (
+            "BEGIN:VALARM\r\nACTION:NONE\r\nTRIGGER;VALUE=DATE-TIME:19760401T005545Z\r\nEND:VALARM\r\n"
+                .to_string(),
+            Some(0),
+        ),
+        (String::new(), None),
+    ];
+    for (alarms, want) in cases {
+        let events = parse_events(&with(&alarms)).unwrap();
+        assert_eq!(events[0].alarm_minutes, want, "{alarms}");
+        let back = parse_events(&export_events(&events)).unwrap();
+        assert_eq!(back[0].alarm_minutes, want, "{alarms} written back");
+    }
+}

@@ -130,7 +130,8 @@ pub struct NodeConfig {
     /// A mail relay notifications are also sent through, if any.
     #[serde(default)]
     pub smtp: Option<SmtpConfig>,
-    /// How many minutes before each instance attendees are reminded (0: never).
+    /// How many minutes before each instance attendees are reminded by default (0: only
+    /// meetings and people with a lead of their own are).
     #[serde(default = "default_reminder")]
     pub reminder_minutes: u32,
 }

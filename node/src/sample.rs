@@ -208,6 +208,7 @@ impl World {
             uid: None,
             sequence: 0,
             overrides: Default::default(),
+            reminder_minutes: None,
         }
         .named(s.uid.clone()))
     }

@@ -33,6 +33,7 @@ fn meeting(k: usize, who: &[usize], hour: u32) -> MeetingSpec {
         uid: None,
         sequence: 0,
         overrides: Default::default(),
+        reminder_minutes: None,
     }
 }
 
@@ -237,7 +238,7 @@ fn a_json_log_from_before_the_format_byte_opens_and_grows_in_binary() {
     let first_byte = |lsn: usize| storage.read_from(1).unwrap()[lsn].1[0];
     assert_eq!(
         (first_byte(0), first_byte(5)),
-        (b'{', node::encoding::FORMAT_BINARY_V2)
+        (b'{', node::encoding::FORMAT_BINARY_V3)
     );
     let reopened = DurableOffice::open(OfficeId::new("ny"), storage).unwrap();
     assert_eq!(json(reopened.state()), want);

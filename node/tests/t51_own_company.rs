@@ -84,10 +84,27 @@ fn a_company_of_its_own_books_edits_counters_and_cancels() {
         "--uid",
         "old",
         "--past",
+        "--reminder",
+        "5",
     ]);
     assert!(
         out.contains("warning: the meeting starts in the past"),
         "{out}"
+    );
+    // Its own reminder goes out with it in the .ics file.
+    let ics = d(&[
+        "calendar",
+        "--person",
+        "ana",
+        "--ics",
+        "--from",
+        "2021-03-01",
+        "--to",
+        "2021-03-03",
+    ]);
+    assert!(
+        ics.contains("UID:old") && ics.contains("TRIGGER:-PT5M"),
+        "{ics}"
     );
     let out = d(&[
         "book",

@@ -333,7 +333,8 @@ fn a_client_books_answers_reads_and_cancels_across_offices_over_http() {
     // file again books nothing twice.
     let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t70//EN\r\n\
 BEGIN:VEVENT\r\nUID:imported-1\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;TZID=America/New_York:20270310T090000\r\n\
-DURATION:PT30M\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Imported weekly\r\nATTENDEE:mailto:dev@example.com\r\nEND:VEVENT\r\n\
+DURATION:PT30M\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Imported weekly\r\nATTENDEE:mailto:dev@example.com\r\n\
+BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:soon\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT\r\n\
 BEGIN:VEVENT\r\nUID:imported-2\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270311T150000Z\r\nDTEND:20270311T160000Z\r\n\
 SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let cal = [("Content-Type", "text/calendar")];
@@ -371,6 +372,8 @@ SUMMARY:Imported once\r\nATTENDEE:mailto:stranger@elsewhere.org\r\nEND:VEVENT\r\
         None,
     );
     assert_eq!(m.json()["uid"], "imported-1", "{m:?}");
+    // Its VALARM is the meeting's reminder.
+    assert_eq!(m.json()["reminder_minutes"], 10, "{m:?}");
     assert!(
         r.json()["notes"][0]
             .as_str()

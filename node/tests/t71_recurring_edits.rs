@@ -5,7 +5,8 @@
 //! following instances moved, a counter-proposal told to the organizer and its decline
 //! to the invitee (each only through the right office); with the CLI, `dms update
 //! --instance` and `--following`, `dms counter`, the `.ics` export with RECURRENCE-ID,
-//! and its re-import recognized as booked already.
+//! and its re-import recognized as booked already (its reminder, set over HTTP, out as a
+//! VALARM and back).
 
 mod common;
 
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 const BASE: u16 = 7971;
 const NY: u16 = 8973; // offices in id order: bangalore, london, ny, sydney
-const WEEKLY: &str = r#"{"title":"Weekly sync","organizer":"alice","attendees":["dev"],"start":"2027-03-02T09:00","duration_minutes":30,"rrule":"FREQ=WEEKLY;COUNT=6"}"#;
+const WEEKLY: &str = r#"{"title":"Weekly sync","organizer":"alice","attendees":["dev"],"start":"2027-03-02T09:00","duration_minutes":30,"rrule":"FREQ=WEEKLY;COUNT=6","reminder_minutes":20}"#;
 
 fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -56,8 +57,17 @@ fn recurring_meetings_are_edited_as_calendar_programs_edit_them() {
     assert_eq!(r.status, 201, "{r:?}");
     assert!(r.body.contains("starts in the past"), "{r:?}");
 
+    // A reminder more than a week ahead is refused, naming it.
+    let r = post(
+        "/v1/meetings",
+        &WEEKLY.replace(":20}", ":99999}"),
+        Some("weekly-0"),
+    );
+    assert_eq!(r.status, 422, "{r:?}");
+    assert!(r.body.contains("reminder"), "{r:?}");
     let created = post("/v1/meetings", WEEKLY, Some("weekly-1"));
     assert_eq!(created.status, 201, "{created:?}");
+    assert_eq!(created.json()["reminder_minutes"], 20, "{created:?}");
     let id = created.json()["id"].as_str().unwrap().to_string();
     let retime = |body: &str| post(&format!("/v1/meetings/{id}/retime"), body, None);
 
@@ -324,6 +334,8 @@ fn recurring_meetings_are_edited_as_calendar_programs_edit_them() {
         ics.contains("RECURRENCE-ID;TZID=America/New_York:"),
         "{ics}"
     );
+    // Its own reminder went out as a VALARM (and comes back the same below).
+    assert!(ics.contains("TRIGGER:-PT20M"), "{ics}");
     let file = root.join("alice.ics");
     std::fs::write(&file, &ics).unwrap();
     let out = cli(&["import", "--person", "alice", file.to_str().unwrap()]);

@@ -1,7 +1,8 @@
 //! Reminders on a real `dms-node` process (one office, `reminder_minutes = 1`): a
 //! meeting's attendees are reminded once, a minute before it, with the start in their
 //! zone; after `kill -9` and a restart nothing is sent twice; a reminder that fell due
-//! while the node was down goes out once it is back.
+//! while the node was down goes out once it is back. A node with no default reminder
+//! (`reminder_minutes = 0`) still reminds for a meeting with a lead of its own.
 
 mod common;
 
@@ -82,4 +83,34 @@ fn reminders_go_once_across_crashes_and_late_after_downtime() {
     let got = reminders(node.data());
     let count = |m: &str| got.iter().filter(|(_, id, _)| id == m).count();
     assert_eq!((count("soon"), count("while-down")), (2, 1), "{got:?}");
+}
+
+#[test]
+fn a_meeting_with_its_own_reminder_is_reminded_where_the_node_has_none() {
+    let mut node = Lone::new("t78-own", 7782, "reminder_minutes = 0");
+    node.start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let london = Zone::parse("Europe/London").unwrap();
+    let (start, wall) = in_secs(64);
+    let meeting = |id: &str, who: &[&str], own: Option<u32>| {
+        let mut m =
+            engine::state::MeetingSpec::single(id, who[0], &who[1..], &[], wall, london, 1800);
+        m.reminder_minutes = own;
+        m
+    };
+    node.book_meeting(&rt, meeting("own", &["dev", "emma"], Some(1)));
+    node.book_meeting(&rt, meeting("none", &["farid"], None));
+    wait_for(node.data(), 2);
+    // Past the time a one-minute reminder of "none" would be due: still nothing for it.
+    std::thread::sleep(Duration::from_secs(6));
+    let mut got = reminders(node.data());
+    got.sort();
+    let local = engine::time::format::rfc3339_in(start, london);
+    assert_eq!(
+        got,
+        [
+            ("dev".into(), "own".into(), local.clone()),
+            ("emma".into(), "own".into(), local)
+        ]
+    );
 }

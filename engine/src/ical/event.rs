@@ -36,6 +36,11 @@ pub struct Event {
     pub recurrence: RecurrenceSet,
     /// RECURRENCE-ID: the original start of the instance this VEVENT overrides.
     pub recurrence_id: Option<Instant>,
+    /// Minutes before each instance its first VALARM goes off (one at the start, or
+    /// later, reads as 1; at most a week); `Some(0)`: the event asks for no alarm (RFC
+    /// 9074's `ACTION:NONE`); `None`: no VALARM.
+    #[serde(default)]
+    pub alarm_minutes: Option<u32>,
     /// The physical line of `BEGIN:VEVENT`, for messages.
     pub line: usize,
 }

@@ -49,6 +49,9 @@ impl Lines {
     fn push(&mut self, line: String) {
         self.0.push(line);
     }
+    fn extend<const N: usize>(&mut self, lines: [String; N]) {
+        self.0.extend(lines);
+    }
     /// Joins with CRLF, folding lines longer than 75 octets (RFC 5545 §3.1) on character
     /// boundaries.
     fn finish(self) -> String {
@@ -152,6 +155,26 @@ fn write_event(out: &mut Lines, e: &Event, stamp: Instant) {
         for &t in list {
             out.push(time_prop(name, t, zone, e.all_day));
         }
+    }
+    match e.alarm_minutes {
+        None => {}
+        // RFC 9074's alarm that does nothing: no reminder for this event.
+        Some(0) => out.extend([
+            "BEGIN:VALARM".into(),
+            "ACTION:NONE".into(),
+            "TRIGGER;VALUE=DATE-TIME:19760401T005545Z".into(),
+            "END:VALARM".into(),
+        ]),
+        Some(m) => out.extend([
+            "BEGIN:VALARM".into(),
+            "ACTION:DISPLAY".into(),
+            format!(
+                "DESCRIPTION:{}",
+                escape_text(e.summary.as_deref().unwrap_or("Reminder"))
+            ),
+            format!("TRIGGER:-PT{m}M"),
+            "END:VALARM".into(),
+        ]),
     }
     out.push("END:VEVENT".into());
 }

@@ -11,6 +11,7 @@ use super::zones::ZoneResolver;
 use super::{MAX_DATES_PER_EVENT, MAX_EVENTS, MAX_ICS_BYTES};
 use crate::recurrence::rule::parse_ical_datetime;
 use crate::recurrence::{RecurrenceSet, Rule};
+use crate::state::meeting::MAX_REMINDER_MINUTES;
 use crate::time::{Disambiguation, Instant, Wall, Zone};
 use icalendar::parser::{read_calendar_simple, Component, Property};
 
@@ -446,9 +447,38 @@ impl Reader<'_> {
             duration_secs,
             recurrence: rec,
             recurrence_id,
+            alarm_minutes: alarm_minutes(c, duration_secs),
             line: begin,
         })
     }
+}
+
+/// The lead of the event's first VALARM that goes off relative to the event (see
+/// [`Event::alarm_minutes`]). Alarms at a date and time of their own, or whose TRIGGER
+/// does not read, are passed over: they are a person's, not the meeting's.
+fn alarm_minutes(c: &Component<'_>, duration_secs: i64) -> Option<u32> {
+    let alarms = (c.components.iter()).filter(|a| a.name.as_str().eq_ignore_ascii_case("VALARM"));
+    for a in alarms {
+        let action = a.find_prop("ACTION").map(|p| p.val.as_str().trim());
+        if action.is_some_and(|v| v.eq_ignore_ascii_case("NONE")) {
+            return Some(0);
+        }
+        let Some(trigger) = a.find_prop("TRIGGER") else {
+            continue;
+        };
+        let param = |key: &str| Reader::param(trigger, key).map(str::to_ascii_uppercase);
+        if param("VALUE").as_deref() == Some("DATE-TIME") {
+            continue;
+        }
+        let Ok(offset) = parse_duration(trigger.val.as_str().trim()) else {
+            continue;
+        };
+        let from_end = param("RELATED").as_deref() == Some("END");
+        let lead_secs = -(offset + if from_end { duration_secs } else { 0 });
+        let minutes = (lead_secs.max(1) + 59) / 60;
+        return Some(minutes.min(i64::from(MAX_REMINDER_MINUTES)) as u32);
+    }
+    None
 }
 
 #[cfg(test)]

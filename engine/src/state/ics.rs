@@ -9,7 +9,9 @@ use crate::ical::{Event, IcalError, Invitee, Series};
 use crate::ids::{MeetingId, ResourceId};
 use crate::office::Directory;
 use crate::recurrence::RecurrenceSet;
+use crate::time::format::rfc3339_in;
 use crate::time::{Disambiguation, Instant, Zone};
+use std::collections::BTreeSet;
 
 /// The domain of the addresses in exported files.
 pub const MAIL_DOMAIN: &str = "dms.example";
@@ -62,6 +64,7 @@ pub fn events_of(m: &MeetingSpec) -> Vec<Event> {
         duration_secs: m.duration_secs,
         recurrence,
         recurrence_id: None,
+        alarm_minutes: m.reminder_minutes,
         line: 0,
     };
     let zone = m.recurrence.zone;
@@ -179,8 +182,31 @@ fn meeting_of(
         uid: Some(s.uid.clone()),
         sequence: master.sequence,
         overrides: Default::default(),
+        reminder_minutes: master.alarm_minutes,
     };
     add_overrides(&mut m, s, zone);
+    // What this version keeps of an instance is its time and length: say so where a
+    // file gives one instance people or a title of its own.
+    let own = |ov: &&Event| {
+        let people = |e: &Event| -> BTreeSet<String> {
+            (e.attendees.iter())
+                .map(|a| a.address.to_ascii_lowercase())
+                .collect()
+        };
+        !ov.is_cancelled() && (people(ov) != people(master) || ov.summary != master.summary)
+    };
+    let differing: Vec<String> = (s.overrides.iter().filter(own))
+        .filter_map(|ov| ov.recurrence_id)
+        .map(|k| rfc3339_in(k, m.recurrence.zone))
+        .collect();
+    if !differing.is_empty() {
+        notes.push(format!(
+            "{}: the instances of {} have people or a title of their own in the file; \
+             their time is kept, the series' people and title apply",
+            s.uid,
+            differing.join(", ")
+        ));
+    }
     Some(m)
 }
 

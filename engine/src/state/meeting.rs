@@ -23,6 +23,8 @@ pub const MAX_BOOKED_INSTANCES: usize = 1_000;
 pub const MAX_MEETING_RESOURCES: usize = 500;
 /// The longest meeting: one week.
 pub const MAX_DURATION_SECS: i64 = 7 * 86_400;
+/// The longest a meeting's own reminder may lead its instances: one week, in minutes.
+pub const MAX_REMINDER_MINUTES: u32 = 7 * 24 * 60;
 
 /// An attendee's answer to an invitation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -61,8 +63,8 @@ pub struct Moved {
 
 /// A meeting as booked.
 ///
-/// Serialized through [`legacy`]'s switch: records of binary format 1 (before
-/// `overrides`) are read in their own shape.
+/// Serialized through [`legacy`]'s switch: records of older binary formats (before
+/// `overrides`, before `reminder_minutes`) are read in their own shape.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct MeetingSpec {
@@ -99,6 +101,11 @@ pub struct MeetingSpec {
     /// recurrence that is not cancelled.
     #[serde(default)]
     pub overrides: BTreeMap<Instant, Moved>,
+    /// How many minutes before each instance its attendees are reminded (an `.ics`
+    /// VALARM, or the organizer's choice); 0: no reminder; `None`: each person's own
+    /// lead, else the office's. At most [`MAX_REMINDER_MINUTES`].
+    #[serde(default)]
+    pub reminder_minutes: Option<u32>,
 }
 
 impl Serialize for MeetingSpec {
@@ -109,44 +116,47 @@ impl Serialize for MeetingSpec {
 
 impl<'de> Deserialize<'de> for MeetingSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<MeetingSpec, D::Error> {
-        if legacy::reading_v1() {
-            legacy::MeetingSpecV1::deserialize(d).map(MeetingSpec::from)
-        } else {
-            MeetingSpec::deserialize(d)
+        match legacy::reading() {
+            Some(1) => legacy::MeetingSpecV1::deserialize(d).map(MeetingSpec::from),
+            Some(2) => legacy::MeetingSpecV2::deserialize(d).map(MeetingSpec::from),
+            _ => MeetingSpec::deserialize(d),
         }
     }
 }
 
-/// Meetings as records written before instance overrides existed (binary format 1)
-/// hold them: a field fewer. A decoder of such records reads them inside
-/// [`legacy::read_v1`]; a binary format has no field names to tell the shapes apart.
+/// Meetings as older records hold them. Bincode has no field names to tell shapes apart,
+/// so a decoder of records written in an older binary format reads them inside
+/// [`legacy::read_in`] with that format's number: format 1 wrote meetings without
+/// `overrides` ([`legacy::MeetingSpecV1`]), format 2 without `reminder_minutes`
+/// ([`legacy::MeetingSpecV2`]).
 pub mod legacy {
     use super::*;
     use std::cell::Cell;
 
     thread_local! {
-        static V1: Cell<bool> = const { Cell::new(false) };
+        static FORMAT: Cell<u8> = const { Cell::new(0) };
     }
 
-    /// Whether meetings are being read in their format-1 shape on this thread.
-    pub fn reading_v1() -> bool {
-        V1.with(Cell::get)
+    /// The older binary format meetings are being read in on this thread, if any.
+    pub fn reading() -> Option<u8> {
+        Some(FORMAT.with(Cell::get)).filter(|&f| f != 0)
     }
 
-    /// Runs `read` with meetings read in their format-1 shape (restored afterwards, also
-    /// if `read` panics).
-    pub fn read_v1<T>(read: impl FnOnce() -> T) -> T {
-        struct Restore(bool);
+    /// Runs `read` with meetings read in the shape binary format `format` wrote them in
+    /// (restored afterwards, also if `read` panics).
+    pub fn read_in<T>(format: u8, read: impl FnOnce() -> T) -> T {
+        struct Restore(u8);
         impl Drop for Restore {
             fn drop(&mut self) {
-                V1.with(|c| c.set(self.0));
+                FORMAT.with(|c| c.set(self.0));
             }
         }
-        let _restore = Restore(V1.with(|c| c.replace(true)));
+        let _restore = Restore(FORMAT.with(|c| c.replace(format)));
         read()
     }
 
-    /// A meeting as binary format 1 wrote it: [`MeetingSpec`] without `overrides`.
+    /// A meeting as binary format 1 wrote it: [`MeetingSpec`] without `overrides` and
+    /// `reminder_minutes`.
     #[derive(Serialize, Deserialize)]
     #[allow(missing_docs)]
     pub struct MeetingSpecV1 {
@@ -161,6 +171,15 @@ pub mod legacy {
         pub expansion: Expansion,
         pub uid: Option<String>,
         pub sequence: u32,
+    }
+
+    /// A meeting as binary format 2 wrote it: format 1's fields, then `overrides`
+    /// (bincode writes a nested struct's fields in line, as if they were this one's).
+    #[derive(Serialize, Deserialize)]
+    #[allow(missing_docs)]
+    pub struct MeetingSpecV2 {
+        pub v1: MeetingSpecV1,
+        pub overrides: BTreeMap<Instant, Moved>,
     }
 
     impl From<MeetingSpecV1> for MeetingSpec {
@@ -178,6 +197,16 @@ pub mod legacy {
                 uid: m.uid,
                 sequence: m.sequence,
                 overrides: BTreeMap::new(),
+                reminder_minutes: None,
+            }
+        }
+    }
+
+    impl From<MeetingSpecV2> for MeetingSpec {
+        fn from(m: MeetingSpecV2) -> MeetingSpec {
+            MeetingSpec {
+                overrides: m.overrides,
+                ..MeetingSpec::from(m.v1)
             }
         }
     }
@@ -196,6 +225,15 @@ pub mod legacy {
                 expansion: m.expansion.clone(),
                 uid: m.uid.clone(),
                 sequence: m.sequence,
+            }
+        }
+    }
+
+    impl From<&MeetingSpec> for MeetingSpecV2 {
+        fn from(m: &MeetingSpec) -> MeetingSpecV2 {
+            MeetingSpecV2 {
+                v1: MeetingSpecV1::from(m),
+                overrides: m.overrides.clone(),
             }
         }
     }
@@ -294,6 +332,7 @@ impl MeetingSpec {
             uid: None,
             sequence: 0,
             overrides: BTreeMap::new(),
+            reminder_minutes: None,
         }
     }
 
@@ -442,7 +481,7 @@ impl MeetingSpec {
     }
 
     /// Whether `other` describes this meeting (answers given since aside): the same
-    /// organizer, title, people with their roles, rooms, and instances at the same times
+    /// organizer, title, people with their roles, rooms, reminder, and instances at the same times
     /// (however the recurrence writes them: an EXDATE or a cancelled instance, an RDATE
     /// or a moved one). How a repeated request or a re-imported file is recognized.
     pub fn same_as(&self, other: &MeetingSpec) -> bool {
@@ -462,6 +501,7 @@ impl MeetingSpec {
             && self.title == other.title
             && people(self) == people(other)
             && self.rooms == other.rooms
+            && self.reminder_minutes == other.reminder_minutes
             && times(self).is_some_and(|t| Some(t) == times(other))
     }
 
@@ -492,6 +532,11 @@ impl MeetingSpec {
         if self.resource_refs().len() > MAX_MEETING_RESOURCES {
             return Err(format!(
                 "more than {MAX_MEETING_RESOURCES} attendees and rooms"
+            ));
+        }
+        if let Some(m) = self.reminder_minutes.filter(|&m| m > MAX_REMINDER_MINUTES) {
+            return Err(format!(
+                "a reminder {m} minutes ahead; at most {MAX_REMINDER_MINUTES} (one week)"
             ));
         }
         if self.title.len() > 1_000 {

@@ -2,7 +2,9 @@
 //! it has been handed to the outbox. `Command::Remind { until, lead_secs }` (or
 //! `RemindEach`, with each person's own lead: [`Leads`]) finds the ones due since the
 //! watermark (an instance of a meeting a local person attends, not declined, not held,
-//! not begun at `until`, starting within the person's lead after `until`),
+//! not begun at `until`, starting within the lead after `until`: the meeting's own
+//! lead if it has one (an `.ics` VALARM, `reminder_minutes` over HTTP, `dms book
+//! --reminder`; 0 silences it), else the person's),
 //! puts each in the outbox with the start in the person's own zone (`Command::SetZones`
 //! records the zones), and moves the watermark. The command is deterministic, so a
 //! replay gives the same reminders with the same keys; a restart neither repeats nor
@@ -16,7 +18,7 @@ use crate::calendar::{BusyStatus, Interval};
 use crate::ids::{MeetingId, ResourceId};
 use crate::time::format::rfc3339_in;
 use crate::time::{Instant, Zone};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How long before an instance each person is reminded, in seconds: their own lead, or
 /// the default. A lead of 0 reminds no one.
@@ -55,7 +57,8 @@ impl OfficeState {
     }
 
     /// The reminders `Remind` would send now with these leads: (person, meeting,
-    /// instance start, lead). None before the first `Remind` (which only sets the
+    /// instance start, lead). A meeting's own lead ([`super::MeetingSpec::reminder_minutes`])
+    /// comes before the person's. None before the first `Remind` (which only sets the
     /// watermark).
     pub fn due_reminders(
         &self,
@@ -65,31 +68,41 @@ impl OfficeState {
         let Some(from) = self.reminded_until.filter(|w| *w < until) else {
             return vec![];
         };
+        // The meetings' own leads: few distinct values, each a narrow window to look in.
+        let own: BTreeSet<i64> = (self.meetings.values())
+            .filter_map(|m| m.reminder_minutes)
+            .map(|m| i64::from(m) * 60)
+            .collect();
         let mut out = Vec::new();
         for (who, cal) in &self.calendars {
-            let lead_secs = leads.of(who);
-            // Instances starting in (from + lead, until + lead], not begun at `until`.
-            let lo = Instant(
-                from.0
-                    .saturating_add(lead_secs)
-                    .saturating_add(1)
-                    .max(until.0 + 1),
-            );
-            let hi = Instant(until.0.saturating_add(lead_secs).saturating_add(1));
-            if lo >= hi {
-                continue;
-            }
-            let starts = Interval::new(lo, hi);
-            for e in cal.overlapping(starts) {
-                let inside = starts.start <= e.interval.start && e.interval.start < starts.end;
-                if !inside || e.status == BusyStatus::Hold {
+            let person = leads.of(who);
+            let mut windows = own.clone();
+            windows.insert(person);
+            for lead_secs in windows {
+                // Instances starting in (from + lead, until + lead], not begun at `until`.
+                let lo = Instant(
+                    from.0
+                        .saturating_add(lead_secs)
+                        .saturating_add(1)
+                        .max(until.0 + 1),
+                );
+                let hi = Instant(until.0.saturating_add(lead_secs).saturating_add(1));
+                if lo >= hi {
                     continue;
                 }
-                let Some(m) = self.meetings.get(&e.meeting) else {
-                    continue;
-                };
-                if !m.rooms.contains(who) {
-                    out.push((who.clone(), m.id.clone(), e.interval.start, lead_secs));
+                let starts = Interval::new(lo, hi);
+                for e in cal.overlapping(starts) {
+                    let inside = starts.start <= e.interval.start && e.interval.start < starts.end;
+                    if !inside || e.status == BusyStatus::Hold {
+                        continue;
+                    }
+                    let Some(m) = self.meetings.get(&e.meeting) else {
+                        continue;
+                    };
+                    let lead = m.reminder_minutes.map_or(person, |m| i64::from(m) * 60);
+                    if lead == lead_secs && !m.rooms.contains(who) {
+                        out.push((who.clone(), m.id.clone(), e.interval.start, lead_secs));
+                    }
                 }
             }
         }

@@ -125,10 +125,10 @@ async fn main() -> Result<()> {
     }
     let sink: Arc<dyn NotificationSink> = Arc::new(FanOut(sinks));
     let mut options = NodeOptions::new(sink, Failpoint::from_env());
-    if config.reminder_minutes > 0 {
-        let lead = std::time::Duration::from_secs(u64::from(config.reminder_minutes) * 60);
-        options.reminder_lead = Some(lead);
-    }
+    // Always on: with a default of 0, meetings and people with a lead of their own are
+    // still reminded.
+    let lead = std::time::Duration::from_secs(u64::from(config.reminder_minutes) * 60);
+    options.reminder_lead = Some(lead);
     if let Some(fp) = options.failpoint {
         tracing::warn!(?fp, "test failpoint armed (DMS_FAILPOINT)");
     }

@@ -48,6 +48,10 @@ pub struct Args {
     /// Book a meeting that starts in the past (refused otherwise).
     #[arg(long)]
     pub past: bool,
+    /// Remind the attendees this many minutes before each instance (0: no reminder for
+    /// this meeting; default: each person's own lead, else their office's).
+    #[arg(long, value_name = "MINUTES")]
+    pub reminder: Option<u32>,
     /// Your name for the meeting, its UID (default: the organizer and the start); the
     /// node makes the meeting's id from it and the organizer, and the same name again is
     /// the same meeting.
@@ -111,6 +115,7 @@ pub fn meeting_of(args: &Args, remote: &Remote) -> Result<MeetingSpec> {
         uid: None,
         sequence: 0,
         overrides: Default::default(),
+        reminder_minutes: args.reminder,
     }
     .named(uid))
 }

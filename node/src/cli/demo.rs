@@ -220,6 +220,7 @@ fn design_review(ny: Zone, start: Instant, id: &str) -> MeetingSpec {
         uid: None,
         sequence: 0,
         overrides: Default::default(),
+        reminder_minutes: None,
     }
     .named(id)
 }
@@ -378,6 +379,7 @@ fn cluster_report(base_port: u16) -> Result<String> {
             force,
             // The demo's week is pinned (the sample week), past or not.
             past: true,
+            reminder: None,
             uid: Some(id.into()),
             cluster: cluster.clone(),
         };

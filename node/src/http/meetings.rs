@@ -115,6 +115,7 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         uid: None,
         sequence: 0,
         overrides: Default::default(),
+        reminder_minutes: m.reminder_minutes,
     };
     let mut spec = spec;
     spec.admissible()

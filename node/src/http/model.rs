@@ -106,6 +106,11 @@ pub struct MeetingIn {
     /// Book although the meeting starts in the past (refused otherwise; then a warning).
     #[serde(default)]
     pub allow_past: bool,
+    /// Remind the attendees this many minutes before each instance (0: no reminder for
+    /// this meeting); default: each person's own lead, else the office's.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10080)]
+    pub reminder_minutes: Option<u32>,
 }
 
 /// An attendee and their answer.
@@ -162,6 +167,10 @@ pub struct MeetingOut {
     /// The UID of the `.ics` event it was imported from, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
+    /// Minutes before each instance its attendees are reminded, if the meeting says
+    /// (0: not at all); absent: each person's own lead, else the office's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reminder_minutes: Option<u32>,
 }
 
 /// A meeting as someone outside its offices sees it: when, never what or who.
@@ -553,6 +562,7 @@ pub fn meeting_out(m: &MeetingSpec, tz: Option<Zone>, warnings: Vec<String>) -> 
         instances: instances(m, z),
         warnings,
         uid: m.uid.clone(),
+        reminder_minutes: m.reminder_minutes,
     }
 }
 

@@ -114,7 +114,8 @@ pub struct NodeOptions {
     pub sink: Arc<dyn NotificationSink>,
     /// A crash point (tests only).
     pub failpoint: Option<Failpoint>,
-    /// How long before each instance its attendees are reminded (none: no reminders).
+    /// How long before each instance its attendees are reminded by default (a meeting's or
+    /// person's own lead comes first; zero: only those); none: no reminder worker.
     pub reminder_lead: Option<std::time::Duration>,
     /// Called each time this office has voted yes on another office's prepare (its
     /// vote durable, the answer about to leave): the simulator aims crashes with it.

@@ -88,10 +88,17 @@ impl Lone {
     /// Books a half-hour meeting (`who[0]` organizes) starting at `start` (London time),
     /// waiting up to 20 s for the node to answer; panics unless it is booked.
     pub fn book(&self, rt: &tokio::runtime::Runtime, id: &str, who: &[&str], start: Wall) {
+        let z = Zone::parse("Europe/London").unwrap();
+        self.book_meeting(
+            rt,
+            MeetingSpec::single(id, who[0], &who[1..], &[], start, z, 1800),
+        );
+    }
+
+    /// Books `m` (it must be booked).
+    pub fn book_meeting(&self, rt: &tokio::runtime::Runtime, m: MeetingSpec) {
         rt.block_on(async {
             let client = self.client().await;
-            let z = Zone::parse("Europe/London").unwrap();
-            let m = MeetingSpec::single(id, who[0], &who[1..], &[], start, z, 1800);
             let r = client
                 .book(tarpc::context::current(), m, false.into())
                 .await
