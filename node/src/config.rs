@@ -7,6 +7,8 @@
 //! directory = "offices.toml"        # optional: the company (default: the embedded sample)
 //! notifications = "notes.jsonl"     # optional: the log sink's file (default: in data_dir)
 //! reminder_minutes = 15             # optional: reminders this long before (0: none)
+//! clock_skew_ms = 0                 # test and scenario option: the clock this far off
+//! clock_drift_ppm = 0               # test and scenario option: and running this fast
 //! [http]                            # optional: the HTTP/JSON API
 //! listen = "127.0.0.1:8103"
 //! keys = "api-keys.json"            # the key file (`dms admin key create`)
@@ -134,6 +136,14 @@ pub struct NodeConfig {
     /// meetings and people with a lead of their own are).
     #[serde(default = "default_reminder")]
     pub reminder_minutes: u32,
+    /// How far off this node's wall clock runs, in milliseconds (a test and scenario
+    /// option: a cluster run gives each office the skew its scenario file says).
+    #[serde(default)]
+    pub clock_skew_ms: i64,
+    /// How fast (or, negative, slow) this node's clock runs, in parts per million (a
+    /// test and scenario option).
+    #[serde(default)]
+    pub clock_drift_ppm: i64,
 }
 
 /// The `[tls]` table: PEM files, and where TLS is used.
@@ -258,6 +268,8 @@ impl NodeConfig {
             smtp: None,
             tls,
             reminder_minutes: DEFAULT_REMINDER_MINUTES,
+            clock_skew_ms: 0,
+            clock_drift_ppm: 0,
         })
     }
 

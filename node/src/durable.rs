@@ -215,7 +215,7 @@ impl<S: Storage> DurableOffice<S> {
     }
 
     /// Switches a planted bug of the state machine on (test-only).
-    #[cfg(feature = "planted-bugs")]
+    #[cfg(any(feature = "planted-bugs", debug_assertions))]
     #[doc(hidden)]
     pub fn plant(&mut self, bug: Option<engine::state::Bug>) {
         self.state.plant(bug);

@@ -23,7 +23,11 @@
 //!   of a directory of the same form, and `World`, which books across offices in-process.
 //! - [`drive`]: client calls against offices, and a scenario's workload made of them
 //!   (shared by the simulator and `dms scenario run`).
+//! - [`check`]: the history checkers (linearizability, safety, notifications, liveness)
+//!   over those calls, shared by the simulator and cluster runs.
 //! - [`bench`]: the load benchmark (`dms bench`), side by side with PostgreSQL.
+//! - [`testfaults`]: the clock skew and failing log writes a scenario run injects into
+//!   a real node (test builds only).
 //! - [`timearg`]: times as people write them (`2027-03-02T09:00`, with or without an
 //!   offset), read by the CLI and the HTTP API alike.
 //! - [`cli`]: one module per `dms` subcommand (`expand`, `freebusy`, `suggest`, `demo`).
@@ -41,6 +45,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod auth;
 #[cfg(not(madsim))]
 pub mod bench;
+pub mod check;
 #[cfg(not(madsim))]
 pub mod cli;
 pub mod clock;
@@ -59,6 +64,7 @@ pub mod server;
 #[cfg(not(madsim))]
 pub mod smtp;
 pub mod storage;
+pub mod testfaults;
 #[cfg(not(madsim))]
 pub mod timearg;
 #[cfg(not(madsim))]

@@ -69,3 +69,22 @@ pub fn plan(s: &Scenario, scale: f64, duration_s: f64, seed: u64) -> Vec<Planned
     out.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
     out
 }
+
+/// The offices a crash or disk fault holds down now: a second such fault on an office
+/// already down is skipped (in the simulator and on a cluster alike).
+#[derive(Debug, Default)]
+pub struct Down(std::sync::Mutex<std::collections::BTreeSet<String>>);
+
+impl Down {
+    /// Marks `office` down; false if it already was.
+    pub fn take(&self, office: &str) -> bool {
+        let mut down = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        down.insert(office.to_string())
+    }
+
+    /// Marks `office` up again.
+    pub fn back(&self, office: &str) {
+        let mut down = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        down.remove(office);
+    }
+}

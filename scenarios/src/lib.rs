@@ -22,12 +22,16 @@
 //! - [`report`]: a run's report directory (Markdown, self-contained HTML, SVG plots)
 //!   and two runs compared.
 //! - [`shipped`]: the scenarios that come with the project (`scenarios/files/`).
+//! - [`linear`]: the linearizability checker of a run's history (Wing & Gong's search
+//!   with Lowe's memoization over a sequential model of the calendars), pure; kept here,
+//!   built optimized in tests, because simulator and cluster runs both search with it.
 
 #![deny(missing_docs)]
 
 pub mod error;
 pub mod faults;
 pub mod file;
+pub mod linear;
 pub mod record;
 pub mod report;
 pub mod roster;

@@ -6,10 +6,11 @@
 //! trace (every call and answer, every fault, the final state) hashes to a number that
 //! must be the same for the same seed.
 
-use crate::check::{at_quiescence, availability, final_reads, history, linear, Scope};
+use crate::check::{at_quiescence, availability, final_reads, history, linear};
 use crate::cluster::SimCluster;
 use crate::faults::{inject, Acks, Injected};
 use crate::workload::{client, meeting, target, Call, Pool, Turn};
+use crate::{sample_scope, STRAGGLERS};
 use madsim::net::NetSim;
 use madsim::rand::{thread_rng, Rng};
 use madsim::runtime::{Handle, Runtime};
@@ -142,16 +143,18 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
         }
         let (target, so_far) = (target(&cluster.addrs, &dir, epoch), calls.clone());
         let sinks = cluster.sinks.clone();
+        let sent =
+            move |o: &engine::ids::OfficeId| sinks.get(o).map(|s| s.sent()).unwrap_or_default();
         let who = ["alice", "dev", "priya"];
         let name = format!("{}{round}", crate::check::liveness::PROBE);
         let probe = meeting(name, &who, &[], 4, 9 + round as u32, 1);
-        let (probe, found, line) =
-            checker
-                .spawn(async move {
-                    at_quiescence(&target, &so_far, &sinks, &Scope::sample(), probe).await
-                })
-                .await
-                .expect("the checks ended");
+        let (probe, found, line) = checker
+            .spawn(async move {
+                let scope = sample_scope();
+                at_quiescence(&target, &so_far, &sent, &scope, probe, STRAGGLERS).await
+            })
+            .await
+            .expect("the checks ended");
         let _ = writeln!(trace, "round {round}: {line}");
         calls.extend(probe);
         violations.extend(found.into_iter().map(|f| format!("round {round}: {f}")));
@@ -159,7 +162,7 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
     // The final state, read through the API: every person's and room's calendar.
     let target = target(&cluster.addrs, &dir, epoch);
     let reads = checker
-        .spawn(async move { final_reads(&target, &Scope::sample().resources).await })
+        .spawn(async move { final_reads(&target, &sample_scope().resources).await })
         .await
         .expect("the final reads ended");
     let quiet = reads.iter().map(|c| c.invoked).min();

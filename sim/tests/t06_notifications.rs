@@ -6,11 +6,9 @@
 use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::state::{CancelScope, MeetingSpec, NoticeKind, Notification};
 use engine::time::{Instant, Wall, Zone};
-use node::notify::{MemorySink, NotificationSink};
 use sim::check::notifications::check;
 use sim::workload::{Call, Op, Seen};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 fn version(who: &[&str]) -> MeetingSpec {
     let start = Wall::from_ymd_hms(2027, 1, 11, 9, 0, 0);
@@ -32,18 +30,17 @@ fn done(op: Op, at: u64) -> Call {
 }
 
 /// Sinks holding one notification per (person, kind) given.
-fn sent(list: &[(&str, NoticeKind)]) -> BTreeMap<OfficeId, Arc<MemorySink>> {
-    let sink = Arc::new(MemorySink::default());
+fn sent(list: &[(&str, NoticeKind)]) -> BTreeMap<OfficeId, Vec<Notification>> {
+    let mut sink = Vec::new();
     for (k, (to, kind)) in list.iter().enumerate() {
-        let n = Notification {
+        sink.push(Notification {
             key: format!("ny-{k}"),
             to: ResourceId::new(*to),
             meeting: MeetingId::new("m"),
             title: "m".into(),
             start: Instant(0),
             kind: kind.clone(),
-        };
-        sink.send(&n).expect("a memory sink takes it");
+        });
     }
     BTreeMap::from([(OfficeId::new("ny"), sink)])
 }

@@ -67,13 +67,14 @@ pub struct OfficeState {
     #[serde(default)]
     pub(super) boots: u64,
     /// A planted bug (test-only) the simulator's checkers must catch.
-    #[cfg(feature = "planted-bugs")]
+    #[cfg(any(feature = "planted-bugs", debug_assertions))]
     #[serde(skip)]
     planted: Option<Bug>,
 }
 
-/// A deliberate bug of the state machine (test-only, feature `planted-bugs`).
-#[cfg(feature = "planted-bugs")]
+/// A deliberate bug of the state machine (test-only: builds with debug assertions or the
+/// feature `planted-bugs`; never a release build).
+#[cfg(any(feature = "planted-bugs", debug_assertions))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bug {
     /// A prepare votes yes without looking at the calendars.
@@ -99,8 +100,8 @@ impl OfficeState {
         &self.office
     }
 
-    /// Switches a planted bug on (test-only, feature `planted-bugs`; not part of the API).
-    #[cfg(feature = "planted-bugs")]
+    /// Switches a planted bug on (test-only builds; not part of the API).
+    #[cfg(any(feature = "planted-bugs", debug_assertions))]
     #[doc(hidden)]
     pub fn plant(&mut self, bug: Option<Bug>) {
         self.planted = bug;
@@ -218,7 +219,7 @@ impl OfficeState {
     pub fn apply(&mut self, cmd: &Command) -> Outcome {
         let (outcome, touched) = self.dispatch(cmd);
         let placed = touched.len();
-        #[cfg(feature = "planted-bugs")]
+        #[cfg(any(feature = "planted-bugs", debug_assertions))]
         let touched = if self.planted == Some(Bug::SkipHoldCheck) {
             vec![]
         } else {
@@ -409,7 +410,7 @@ impl OfficeState {
                 continue;
             }
             let c = find_conflicts(&self.calendars[r], r, &ivs, Some(&m.id));
-            #[cfg(feature = "planted-bugs")]
+            #[cfg(any(feature = "planted-bugs", debug_assertions))]
             if self.planted == Some(Bug::SkipHoldCheck) {
                 continue;
             }
@@ -535,9 +536,9 @@ impl OfficeState {
             None => {}
         }
         if let Some(p) = self.pending.remove(txn) {
-            #[cfg(feature = "planted-bugs")]
+            #[cfg(any(feature = "planted-bugs", debug_assertions))]
             let all = self.planted == Some(Bug::AbortDropsCommitted);
-            #[cfg(not(feature = "planted-bugs"))]
+            #[cfg(not(any(feature = "planted-bugs", debug_assertions)))]
             let all = false;
             for r in self.local(&p.meeting) {
                 self.calendars
@@ -569,9 +570,9 @@ impl OfficeState {
         // In flight first: a cancellation that reaches an office before the commit of the
         // meeting's booking (the decision travels separately) must wait for it, not be
         // spent on a meeting that is not there yet.
-        #[cfg(feature = "planted-bugs")]
+        #[cfg(any(feature = "planted-bugs", debug_assertions))]
         let waits = self.planted != Some(Bug::CancelIgnoresInFlight);
-        #[cfg(not(feature = "planted-bugs"))]
+        #[cfg(not(any(feature = "planted-bugs", debug_assertions)))]
         let waits = true;
         if let Some(txn) = self.in_flight.get(id).filter(|_| waits) {
             return reject(Rejection::InProgress {

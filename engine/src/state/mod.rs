@@ -38,7 +38,7 @@ pub mod remind;
 
 pub use command::{CancelScope, Command};
 pub use edit::{EditError, EditScope, Retime};
-#[cfg(feature = "planted-bugs")]
+#[cfg(any(feature = "planted-bugs", debug_assertions))]
 pub use machine::Bug;
 pub use machine::OfficeState;
 pub use meeting::{Attendee, MeetingSpec, Moved, Response};

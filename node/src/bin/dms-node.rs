@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use node::clock::SystemClock;
+use node::clock::{SkewedClock, SystemClock};
 use node::config::{NodeConfig, DEFAULT_BASE_PORT};
 use node::durable::DurableOffice;
 use node::http::keys::KeyStore;
@@ -132,12 +132,42 @@ async fn main() -> Result<()> {
     if let Some(fp) = options.failpoint {
         tracing::warn!(?fp, "test failpoint armed (DMS_FAILPOINT)");
     }
+    if let Ok(name) = std::env::var("DMS_PLANTED_BUG") {
+        let bug = node::server::Planted::named(&name)
+            .with_context(|| format!("DMS_PLANTED_BUG: no planted bug {name:?}"))?;
+        #[cfg(any(feature = "planted-bugs", debug_assertions))]
+        {
+            tracing::warn!(?bug, "planted bug (DMS_PLANTED_BUG): a test build only");
+            options.planted = Some(bug);
+        }
+        #[cfg(not(any(feature = "planted-bugs", debug_assertions)))]
+        anyhow::bail!("DMS_PLANTED_BUG={name}: a release build plants no bug ({bug:?})");
+    }
+    // The clock, off and drifting as the config says (test and scenario options), and
+    // as a scenario run's test faults move it.
+    let skew = Arc::new(std::sync::atomic::AtomicI64::new(config.clock_skew_ms));
+    let clock = SkewedClock::shared(
+        Arc::new(SystemClock::new()),
+        skew.clone(),
+        config.clock_drift_ppm,
+    );
+    if let Some(path) = std::env::var_os(node::testfaults::ENV) {
+        if node::testfaults::ENABLED {
+            tracing::warn!(file = ?path, "test faults followed ({})", node::testfaults::ENV);
+            node::testfaults::watch(path.into(), skew, config.clock_skew_ms);
+        } else {
+            tracing::warn!(
+                "{} ignored: a release build takes no test faults",
+                node::testfaults::ENV
+            );
+        }
+    }
     let server = OfficeServer::with_options(
         config.office.clone(),
         state,
         dir,
         config.peers.clone(),
-        Arc::new(SystemClock::new()),
+        Arc::new(clock),
         node_number,
         options,
     );

@@ -17,6 +17,8 @@
 //! - [`cluster`]: `dms cluster up|down|status`, a local cluster of office nodes.
 //! - [`bench`]: `dms bench`, the load benchmark.
 //! - [`scenario`]: `dms scenario list|check|run`, the scenario files.
+//! - [`scenario_cluster`]: `dms scenario run --cluster`: processes behind the fault
+//!   proxy, faults on them, every checker.
 //! - [`scenario_run`]: `dms scenario run`, in the simulator or on a local cluster, with
 //!   its report.
 //! - [`report`]: `dms report compare A B`, two runs side by side.
@@ -40,6 +42,7 @@ pub mod remote;
 pub mod report;
 pub mod respond;
 pub mod scenario;
+pub mod scenario_cluster;
 pub mod scenario_run;
 pub mod suggest;
 pub mod table;

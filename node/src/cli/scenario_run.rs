@@ -6,35 +6,21 @@
 //! - `--sim` (the default): builds the simulator (`sim/`, `--cfg madsim`, in
 //!   `target/sim`) from this source tree and runs its `dms-sim` binary, seed after seed,
 //!   with every checker; a bar follows the seeds.
-//! - `--cluster`: starts one `dms-node` process per office of the file on 127.0.0.1,
-//!   runs the workload from this process (the same planner as the simulator's), crashes
-//!   and restarts processes for `crash` and `disk` faults (other kinds cannot be injected
-//!   on loopback and are listed as not injected), and stops the nodes; a bar follows the
-//!   calls. Afterwards it checks that everything settles and that no calendar the calls
-//!   named holds a hold or a double booking; the history checkers (linearizability,
-//!   notifications) run in the simulator only and are reported as not run.
+//! - `--cluster`: one `dms-node` process per office of the file on 127.0.0.1 behind the
+//!   fault proxy, the workload from this process (the same planner as the simulator's),
+//!   every fault kind injected on the processes, then every checker, as in the
+//!   simulator ([`super::scenario_cluster`]); a bar follows the calls.
 
-use super::cluster::{node_binary, wait_healthy, START_TIMEOUT};
 use super::expand::read_input;
-use crate::drive::call::{touched, Target};
-use crate::drive::checks;
-use crate::drive::clients::{self, Progress};
-use crate::drive::preload;
-use anyhow::{anyhow, bail, Context, Result};
-use engine::ids::OfficeId;
-use scenarios::faults::{plan, Planned};
-use scenarios::record::{Environment, FaultMark, Recorder, RunRecord, Status, Verdict};
+use anyhow::{bail, Context, Result};
+use scenarios::record::{Environment, RunRecord};
 use scenarios::shipped::shipped;
-use scenarios::validate::CHECKERS;
 use scenarios::world::World;
 use scenarios::{report, slo, Scenario};
-use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 /// Options of `dms scenario run`.
 #[derive(clap::Args, Debug, Clone)]
@@ -63,6 +49,17 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// With --cluster: the most configurations the linearizability search tries per
+    /// part of the history (past it the verdict is "inconclusive", never a pass). Lower
+    /// than the simulator's (30,000,000): a cluster run's clients race harder, and a
+    /// history with a violation makes the search try every configuration of its part
+    /// (a short thundering herd with a planted bug took 12 minutes at 30,000,000).
+    #[arg(long, default_value_t = 1_000_000, requires = "cluster")]
+    pub max_states: usize,
+    /// With --cluster: start every node with this planted bug (a test build's; see
+    /// `node::server::Planted::NAMED`), to see the checkers catch it.
+    #[arg(long, requires = "cluster", value_name = "BUG")]
+    pub plant: Option<String>,
 }
 
 /// The source tree this binary was built from (where `sim/` is).
@@ -103,7 +100,8 @@ fn environment(wall: f64, started: String) -> Environment {
     }
 }
 
-fn bar(len: u64, quiet: bool, what: &str) -> indicatif::ProgressBar {
+/// A progress bar (hidden when `quiet`).
+pub fn bar(len: u64, quiet: bool, what: &str) -> indicatif::ProgressBar {
     if quiet {
         return indicatif::ProgressBar::hidden();
     }
@@ -129,7 +127,7 @@ pub fn run(file: &str, args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let wall = Instant::now();
     let mut record = if args.cluster {
-        on_cluster(&s, args, &dir)?
+        super::scenario_cluster::on_cluster(&s, args, &dir)?
     } else {
         in_sim(file, &text, args)?
     };
@@ -184,16 +182,16 @@ fn notes(s: &Scenario, cluster: bool) -> Vec<String> {
     }
     if cluster {
         notes.push(
-            "network latency is the loopback's: the file's latencies apply in the simulator".into(),
+            "links go through the fault proxy on 127.0.0.1 with the file's latencies (clients next to the offices); faults act on real processes, TCP and disks".into(),
         );
         let kinds: std::collections::BTreeSet<&str> = (s.file.faults.kinds.iter())
             .map(String::as_str)
             .chain(s.file.faults.event.iter().map(|e| e.kind.as_str()))
-            .filter(|k| !matches!(*k, "crash" | "disk"))
+            .filter(|k| matches!(*k, "skew" | "disk"))
             .collect();
-        if !kinds.is_empty() {
+        if !kinds.is_empty() && !crate::testfaults::ENABLED {
             notes.push(format!(
-                "faults of kinds {kinds:?} are injected in the simulator only"
+                "faults of kinds {kinds:?} need a test build of dms-node (this is a release build): not injected"
             ));
         }
     }
@@ -264,301 +262,4 @@ fn in_sim(file: &str, text: &str, args: &RunArgs) -> Result<RunRecord> {
     let text = std::fs::read_to_string(&rec_path).context("reading the simulator's record")?;
     let _ = std::fs::remove_dir_all(&tmp);
     RunRecord::from_json(&text).map_err(|e| anyhow::anyhow!("the simulator's record: {e}"))
-}
-
-/// The node processes of a scenario's cluster.
-struct Nodes {
-    root: PathBuf,
-    configs: BTreeMap<OfficeId, PathBuf>,
-    children: Mutex<BTreeMap<OfficeId, Child>>,
-}
-
-impl Nodes {
-    fn start(&self, office: &OfficeId) -> Result<()> {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.root.join(format!("{office}.log")))?;
-        let child = Command::new(node_binary()?)
-            .arg("--config")
-            .arg(&self.configs[office])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .context("starting dms-node")?;
-        self.children
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(office.clone(), child);
-        Ok(())
-    }
-
-    fn kill(&self, office: &OfficeId) {
-        let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(mut c) = children.remove(office) {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        let offices: Vec<OfficeId> = self
-            .children
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .keys()
-            .cloned()
-            .collect();
-        for o in offices {
-            self.kill(&o);
-        }
-    }
-}
-
-/// Starts the scenario's offices as processes, runs its workload and faults; its record.
-fn on_cluster(s: &Scenario, args: &RunArgs, report: &Path) -> Result<RunRecord> {
-    let world = Arc::new(World::of(s));
-    let root = report.join("cluster");
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root)?;
-    let offices_toml = root.join("offices.toml");
-    std::fs::write(&offices_toml, world.offices_toml())?;
-    let addrs: BTreeMap<OfficeId, SocketAddr> = (world.dir.offices.keys())
-        .enumerate()
-        .map(|(i, o)| {
-            (
-                o.clone(),
-                SocketAddr::from(([127, 0, 0, 1], args.base_port + i as u16)),
-            )
-        })
-        .collect();
-    let mut configs = BTreeMap::new();
-    for (o, a) in &addrs {
-        let peers: Vec<String> = addrs
-            .iter()
-            .map(|(p, pa)| format!("{p} = \"{pa}\""))
-            .collect();
-        let text = format!(
-            "office = \"{o}\"\nlisten = \"{a}\"\ndata_dir = {:?}\ndirectory = {:?}\n[peers]\n{}\n",
-            root.join(o.as_str()),
-            offices_toml,
-            peers.join("\n")
-        );
-        let path = root.join(format!("{o}.toml"));
-        std::fs::write(&path, text)?;
-        configs.insert(o.clone(), path);
-    }
-    let nodes = Arc::new(Nodes {
-        root: root.clone(),
-        configs,
-        children: Mutex::new(BTreeMap::new()),
-    });
-    let rt = tokio::runtime::Runtime::new()?;
-    let deadline = Instant::now() + START_TIMEOUT;
-    for (o, a) in &addrs {
-        nodes.start(o)?;
-        rt.block_on(wait_healthy(
-            o,
-            *a,
-            deadline,
-            &root.join(format!("{o}.log")),
-        ))?;
-    }
-    let scale = args.scale_down.max(1);
-    let duration_s = f64::from(s.file.workload.duration_s) / f64::from(scale);
-    let seed = args.first_seed.unwrap_or(s.file.seed);
-    let faults = plan(s, f64::from(scale), duration_s, seed);
-    let budget = u64::from(s.file.workload.operations / scale).max(1);
-    let progress = Arc::new(Progress::new(budget));
-    let b = bar(budget, args.quiet, "calls");
-    let (calls, marks, workload_ns) = rt.block_on(async {
-        let mut target = Target {
-            addrs: addrs.clone(),
-            dir: world.dir.clone(),
-            epoch: tokio::time::Instant::now(),
-            window: world.window,
-        };
-        let standing = preload::load(&world, &target)
-            .await
-            .map_err(|e| anyhow!(e))?;
-        if !args.quiet && !standing.is_empty() {
-            eprintln!(
-                "imported {} standing meetings (the offices' busy share)",
-                standing.len()
-            );
-        }
-        target.epoch = tokio::time::Instant::now();
-        let target = Arc::new(target);
-        let injecting = tokio::spawn(inject(nodes.clone(), addrs.clone(), faults));
-        let watch = {
-            let (progress, b) = (progress.clone(), b.clone());
-            tokio::spawn(async move {
-                loop {
-                    b.set_position(progress.completed());
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            })
-        };
-        let duration = Duration::from_secs_f64(duration_s);
-        let calls = clients::run(
-            s,
-            world.clone(),
-            target.clone(),
-            seed,
-            progress.clone(),
-            duration,
-        )
-        .await;
-        let workload_ns = target.now();
-        injecting.abort();
-        watch.abort();
-        let marks = injecting.await.ok().unwrap_or_default();
-        Ok::<_, anyhow::Error>((calls, marks, workload_ns))
-    })?;
-    b.finish_and_clear();
-    // Every node back (a crash may have been cut short by the end of the workload).
-    for (o, a) in &addrs {
-        let alive = nodes
-            .children
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains_key(o);
-        if !alive {
-            nodes.start(o)?;
-            rt.block_on(wait_healthy(
-                o,
-                *a,
-                Instant::now() + START_TIMEOUT,
-                &root.join(format!("{o}.log")),
-            ))?;
-        }
-    }
-    let checkers = rt.block_on(cluster_checks(&world, &addrs, &calls));
-    drop(nodes);
-    let mut rec = Recorder::new((duration_s as u32).max(1));
-    for c in &calls {
-        rec.call(
-            c.op.name(),
-            c.office.as_str(),
-            c.seen.outcome(),
-            c.invoked,
-            c.returned,
-        );
-    }
-    for m in marks {
-        rec.fault(m);
-    }
-    rec.end_run(workload_ns);
-    Ok(rec.finish(RunRecord {
-        scenario: s.file.name.clone(),
-        description: s.file.description.clone(),
-        mode: "cluster".into(),
-        seeds: vec![seed],
-        scale_down: scale,
-        checkers,
-        ..RunRecord::default()
-    }))
-}
-
-/// The checks a real cluster allows once the workload is over: liveness (everything
-/// settles within the bound) and the calendar half of safety (no hold left, no double
-/// booking but overrides) over every person and room the calls named. The history
-/// checkers (linearizability, notifications) run in the simulator only.
-async fn cluster_checks(
-    world: &World,
-    addrs: &BTreeMap<OfficeId, SocketAddr>,
-    calls: &[crate::drive::call::Call],
-) -> Vec<Verdict> {
-    let mut clients = BTreeMap::new();
-    for (o, a) in addrs {
-        if let Ok(c) = crate::rpc::connect(*a).await {
-            clients.insert(o.clone(), c);
-        }
-    }
-    let settled = checks::settle(&clients).await;
-    let mut problems = Vec::new();
-    let mut held: BTreeMap<OfficeId, checks::Held> = BTreeMap::new();
-    for r in touched(calls) {
-        let office = world.dir.home(&r).ok();
-        let home = office.and_then(|h| Some((h, clients.get(h)?)));
-        match home {
-            Some((o, c)) => {
-                let held = held.entry(o.clone()).or_default();
-                problems.extend(checks::calendar_problems(c, &r, world.window, held, true).await)
-            }
-            None => problems.push(format!("{r}: its office is unreachable")),
-        }
-    }
-    let verdict = |name: &str, found: Vec<String>, scope: &str| Verdict {
-        name: name.into(),
-        status: if found.is_empty() {
-            Status::Pass
-        } else {
-            Status::Fail
-        },
-        detail: if found.is_empty() {
-            vec![scope.to_string()]
-        } else {
-            found.into_iter().take(5).collect()
-        },
-    };
-    CHECKERS
-        .iter()
-        .map(|c| match *c {
-            "liveness" => verdict(c, settled.clone().err().into_iter().collect(), "settled after the run (the probe booking runs in the simulator)"),
-            "safety" => verdict(c, std::mem::take(&mut problems), "no holds left, no double booking (atomicity, durability and answers are checked in the simulator)"),
-            _ => Verdict {
-                name: c.to_string(),
-                status: Status::NotRun,
-                detail: vec!["a history checker: runs in the simulator (--sim)".into()],
-            },
-        })
-        .collect()
-}
-
-/// Injects the plan on the processes: `crash` and `disk` kill an office's process
-/// (`kill -9`: what it had not synced is lost) and restart it after the fault; other
-/// kinds are listed, not injected.
-async fn inject(
-    nodes: Arc<Nodes>,
-    addrs: BTreeMap<OfficeId, SocketAddr>,
-    plan: Vec<Planned>,
-) -> Vec<FaultMark> {
-    let start = tokio::time::Instant::now();
-    let mut marks = Vec::new();
-    for p in plan {
-        tokio::time::sleep_until(start + Duration::from_secs_f64(p.at_s)).await;
-        let office = OfficeId::new(&p.office);
-        let mut mark = FaultMark {
-            at_s: start.elapsed().as_secs_f64(),
-            for_s: p.for_s,
-            kind: p.kind.clone(),
-            what: format!(
-                "{} cannot be injected on a local cluster (simulator only)",
-                p.kind
-            ),
-            injected: false,
-        };
-        if matches!(p.kind.as_str(), "crash" | "disk") && addrs.contains_key(&office) {
-            nodes.kill(&office);
-            tokio::time::sleep(Duration::from_secs_f64(p.for_s)).await;
-            let restarted = nodes.start(&office).is_ok();
-            let log = nodes.root.join(format!("{office}.log"));
-            let deadline = Instant::now() + START_TIMEOUT;
-            let healthy = restarted
-                && wait_healthy(&office, addrs[&office], deadline, &log)
-                    .await
-                    .is_ok();
-            mark.what = format!(
-                "{office} killed (kill -9) and restarted{}",
-                if healthy { "" } else { ": did not come back" }
-            );
-            mark.injected = true;
-        }
-        marks.push(mark);
-    }
-    marks
 }

@@ -9,7 +9,9 @@
 //!   generator;
 //! - [`preload`]: the calendars a run starts with, imported before the workload;
 //! - [`clients`]: closed-loop clients (or an open-loop rate) running plans until the
-//!   operation budget or the duration is spent.
+//!   operation budget or the duration is spent;
+//! - [`proxy`]: the fault proxy a local cluster's links go through (cuts, one-way cuts,
+//!   delay, loss, resets), which the scenario runner controls.
 
 pub mod call;
 pub mod checks;
@@ -17,3 +19,5 @@ pub mod clients;
 pub mod floor;
 pub mod plan;
 pub mod preload;
+#[cfg(not(madsim))]
+pub mod proxy;

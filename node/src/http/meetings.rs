@@ -57,6 +57,19 @@ fn shape(m: &MeetingIn) -> Result<(), Problem> {
     within("duration_minutes", m.duration_minutes, 1, 7 * 24 * 60)
 }
 
+/// A request's `reminder_minutes`, in range (0 to a week), or a problem naming it.
+fn reminder_of(minutes: Option<i64>) -> Result<Option<u32>, Problem> {
+    use engine::state::meeting::MAX_REMINDER_MINUTES;
+    let Some(n) = minutes else { return Ok(None) };
+    match u32::try_from(n) {
+        Ok(m) if m <= MAX_REMINDER_MINUTES => Ok(Some(m)),
+        _ => Err(Problem::invalid_value(
+            "reminder_minutes",
+            format!("{n}: a reminder is 0 to {MAX_REMINDER_MINUTES} minutes ahead (a week)"),
+        )),
+    }
+}
+
 /// The meeting a request describes, with id `id`, checked as the engine will.
 fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Problem> {
     shape(m)?;
@@ -115,7 +128,7 @@ fn spec_of(api: &Api, id: MeetingId, m: &MeetingIn) -> Result<MeetingSpec, Probl
         uid: None,
         sequence: 0,
         overrides: Default::default(),
-        reminder_minutes: m.reminder_minutes,
+        reminder_minutes: reminder_of(m.reminder_minutes)?,
     };
     let mut spec = spec;
     spec.admissible()

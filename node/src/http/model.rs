@@ -108,9 +108,9 @@ pub struct MeetingIn {
     pub allow_past: bool,
     /// Remind the attendees this many minutes before each instance (0: no reminder for
     /// this meeting); default: each person's own lead, else the office's.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_opt")]
     #[schema(minimum = 0, maximum = 10080)]
-    pub reminder_minutes: Option<u32>,
+    pub reminder_minutes: Option<i64>,
 }
 
 /// An attendee and their answer.

@@ -34,7 +34,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// elsewhere: batched with other prepares for that office, see `prepares`).
     async fn prepare_at_office(&self, office: &OfficeId, cmd: Command) -> Result<Outcome, String> {
         if office == &self.shared.office {
-            #[cfg(feature = "planted-bugs")]
+            #[cfg(any(feature = "planted-bugs", debug_assertions))]
             if self.shared.options.planted == Some(super::Planted::AnswerBeforeDurable) {
                 return Ok(self.apply_lazy(cmd).await);
             }

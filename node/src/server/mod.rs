@@ -84,8 +84,9 @@ impl Failpoint {
     }
 }
 
-/// A deliberate bug (test-only: planted only with the feature `planted-bugs`) the
-/// simulator's checkers must catch.
+/// A deliberate bug the checkers must catch, in the simulator and on a local cluster
+/// (test-only: planted only in builds with debug assertions or the feature
+/// `planted-bugs`, never in a release build).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Planted {
     /// Every prepare here votes yes without looking at the calendars.
@@ -108,6 +109,26 @@ pub enum Planted {
     StaleForward,
 }
 
+impl Planted {
+    /// The bugs a real node can be started with (`DMS_PLANTED_BUG`), by name.
+    pub const NAMED: [(&'static str, Planted); 6] = [
+        ("skip-hold-check", Planted::SkipHoldCheck),
+        ("answer-before-durable", Planted::AnswerBeforeDurable),
+        ("abort-drops-committed", Planted::AbortDropsCommitted),
+        ("cancel-ignores-in-flight", Planted::CancelIgnoresInFlight),
+        ("unsynced-abort", Planted::UnsyncedAbort),
+        ("stale-forward", Planted::StaleForward),
+    ];
+
+    /// The bug named `name` (one of [`Self::NAMED`]).
+    pub fn named(name: &str) -> Option<Planted> {
+        Self::NAMED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| *b)
+    }
+}
+
 /// What a node is given besides its state: where notifications go, and crash points.
 pub struct NodeOptions {
     /// The notification sink.
@@ -121,7 +142,7 @@ pub struct NodeOptions {
     /// vote durable, the answer about to leave): the simulator aims crashes with it.
     pub on_voted: Option<Arc<dyn Fn() + Send + Sync>>,
     /// A planted bug (tests only).
-    #[cfg(feature = "planted-bugs")]
+    #[cfg(any(feature = "planted-bugs", debug_assertions))]
     pub planted: Option<Planted>,
 }
 
@@ -133,7 +154,7 @@ impl NodeOptions {
             failpoint,
             reminder_lead: None,
             on_voted: None,
-            #[cfg(feature = "planted-bugs")]
+            #[cfg(any(feature = "planted-bugs", debug_assertions))]
             planted: None,
         }
     }
@@ -255,7 +276,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         node_number: u32,
         options: NodeOptions,
     ) -> OfficeServer<S> {
-        #[cfg(feature = "planted-bugs")]
+        #[cfg(any(feature = "planted-bugs", debug_assertions))]
         let state = {
             let mut state = state;
             use engine::state::Bug;
@@ -309,9 +330,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
 
     /// Whether `bug` is planted here (always false outside test builds).
     fn planted(&self, bug: Planted) -> bool {
-        #[cfg(feature = "planted-bugs")]
+        #[cfg(any(feature = "planted-bugs", debug_assertions))]
         return self.shared.options.planted == Some(bug);
-        #[cfg(not(feature = "planted-bugs"))]
+        #[cfg(not(any(feature = "planted-bugs", debug_assertions)))]
         {
             let _ = bug;
             false

@@ -176,6 +176,11 @@ impl Storage for FileStorage {
     /// Writes the pending records into the preallocated log; the wait is their
     /// `fdatasync`.
     fn start_sync(&mut self) -> Result<SyncWait, StorageError> {
+        if crate::testfaults::take_log_failure() {
+            return Err(StorageError::Io(std::io::Error::other(
+                "the log write failed (a test fault)",
+            )));
+        }
         let len = self.tail.pending().len() as u64;
         if self.end + len > self.allocated {
             self.preallocate(self.end + len)?;

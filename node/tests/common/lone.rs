@@ -12,6 +12,8 @@ use std::time::Duration;
 pub struct Lone {
     pub port: u16,
     pub root: PathBuf,
+    /// Environment variables the process is started with.
+    pub env: Vec<(String, String)>,
     child: Option<Child>,
 }
 
@@ -29,6 +31,7 @@ impl Lone {
         Lone {
             port,
             root,
+            env: Vec::new(),
             child: None,
         }
     }
@@ -43,6 +46,7 @@ impl Lone {
             .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_dms-node"))
             .args(["--config", self.root.join("london.toml").to_str().unwrap()])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

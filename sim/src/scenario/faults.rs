@@ -9,9 +9,8 @@ use crate::cluster::SimCluster;
 use engine::ids::OfficeId;
 use madsim::net::NetSim;
 use madsim::rand::{thread_rng, Rng};
-pub use scenarios::faults::{plan, Planned};
+pub use scenarios::faults::{plan, Down, Planned};
 use scenarios::record::FaultMark;
-use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,7 +23,7 @@ pub async fn inject(
     over: Arc<std::sync::atomic::AtomicBool>,
 ) -> Vec<FaultMark> {
     let marks = Arc::new(Mutex::new(Vec::new()));
-    let down: Arc<Mutex<BTreeSet<OfficeId>>> = Arc::default();
+    let down: Arc<Down> = Arc::default();
     let start = madsim::time::Instant::now();
     let mut tasks = Vec::new();
     for p in plan {
@@ -58,11 +57,7 @@ pub async fn inject(
     marks
 }
 
-async fn one(
-    cluster: &SimCluster,
-    p: &Planned,
-    down: &Mutex<BTreeSet<OfficeId>>,
-) -> (String, bool) {
+async fn one(cluster: &SimCluster, p: &Planned, down: &Down) -> (String, bool) {
     let net = NetSim::current();
     let office = OfficeId::new(&p.office);
     let Some(node) = cluster.nodes.get(&office) else {
@@ -100,11 +95,7 @@ async fn one(
             (format!("{o}'s clock jumped {jump} ms"), true)
         }
         "crash" | "disk" => {
-            if !down
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(o.clone())
-            {
+            if !down.take(o.as_str()) {
                 return (format!("{o} already down"), false);
             }
             let disk_failure = p.kind == "disk" && thread_rng().gen_bool(0.5);
@@ -119,7 +110,7 @@ async fn one(
                 cluster.crash(o, d, torn).await;
                 format!("{o} crashed (torn {torn} bytes) and restarted")
             };
-            down.lock().unwrap_or_else(|e| e.into_inner()).remove(o);
+            down.back(o.as_str());
             (what, true)
         }
         other => (format!("unknown kind {other}"), false),

@@ -6,18 +6,15 @@
 
 pub mod faults;
 
-use crate::check::{at_quiescence, final_reads, history, linear, Scope};
 use crate::cluster::SimCluster;
 use crate::workload::{Call, Target};
 use engine::state::MeetingSpec;
-use engine::time::{Wall, Zone};
 use madsim::net::NetSim;
 use madsim::rand::Rng;
 use madsim::runtime::{Handle, Runtime};
 use node::drive::clients::{self, Progress};
 use node::drive::preload;
-use scenarios::record::{FaultMark, Recorder, Status, Verdict};
-use scenarios::validate::CHECKERS;
+use scenarios::record::{FaultMark, Recorder, Verdict};
 use scenarios::world::World;
 use scenarios::Scenario;
 use std::sync::atomic::AtomicBool;
@@ -67,33 +64,10 @@ impl SeedRun {
 
 /// The checkers' verdicts over several runs (a checker fails if it failed in any).
 pub fn verdicts(runs: &[SeedRun]) -> Vec<Verdict> {
-    CHECKERS
-        .iter()
-        .map(|name| {
-            let lines = |prefix: String| -> Vec<String> {
-                (runs.iter())
-                    .flat_map(|r| {
-                        let prefix = prefix.clone();
-                        (r.violations.iter())
-                            .filter(move |v| v.starts_with(&prefix))
-                            .map(move |v| format!("seed {}: {v}", r.seed))
-                    })
-                    .collect()
-            };
-            let failed = lines(format!("{name}: "));
-            let undecided = lines(format!("{name} inconclusive: "));
-            let (status, detail) = match (failed.is_empty(), undecided.is_empty()) {
-                (false, _) => (Status::Fail, failed),
-                (true, false) => (Status::NotRun, undecided),
-                (true, true) => (Status::Pass, vec![]),
-            };
-            Verdict {
-                name: name.to_string(),
-                status,
-                detail: detail.into_iter().take(5).collect(),
-            }
-        })
-        .collect()
+    let found: Vec<(u64, &[String])> = (runs.iter())
+        .map(|r| (r.seed, r.violations.as_slice()))
+        .collect();
+    node::check::run::verdicts(&found)
 }
 
 /// Runs `s` with `seed`, its operations, duration and fault times divided by `scale`,
@@ -108,26 +82,7 @@ pub fn run_seed(s: &Scenario, seed: u64, scale: u32) -> SeedRun {
     .unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
-/// A meeting of the first person of up to three offices, at noon UTC the day before
-/// the workload's first day (which no workload meeting touches).
-fn probe(world: &World) -> MeetingSpec {
-    let who: Vec<&str> = (world.people.values())
-        .take(3)
-        .filter_map(|p| p.first().map(|r| r.as_str()))
-        .collect();
-    let start = world.window.start.plus_secs(12 * 3600).utc_wall();
-    let (y, m, d) = start.ymd();
-    let wall = Wall::from_ymd_hms(y, m, d, 12, 0, 0);
-    MeetingSpec::single("", who[0], &who[1..], &[], wall, Zone::Utc, 1800).named("probe")
-}
-
-/// With `DMS_SIM_PHASES` set, says on stderr when each phase of a run ends (to see
-/// where a long run's wall time goes).
-pub fn phase(name: &str) {
-    if std::env::var_os("DMS_SIM_PHASES").is_some() {
-        eprintln!("phase done: {name}");
-    }
-}
+pub use node::check::phase;
 
 async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
     let world = Arc::new(World::of(&s));
@@ -200,48 +155,25 @@ async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
     NetSim::current().update_config(|c| {
         c.send_latency = Duration::from_millis(1)..Duration::from_millis(2);
     });
-    let scope = Scope {
-        resources: node::drive::call::touched(&calls),
-        window: world.window,
-    };
     let (t3, so_far, sinks) = (target.clone(), calls.clone(), cluster.sinks.clone());
-    let (scope2, probe) = (scope.clone(), probe(&world));
-    let (probes, mut violations, _) = checker
-        .spawn(async move { at_quiescence(&t3, &so_far, &sinks, &scope2, probe).await })
-        .await
-        .unwrap_or_else(|_| {
-            (
-                vec![],
-                vec!["liveness: the checks did not end".into()],
-                String::new(),
+    let sent = move |o: &engine::ids::OfficeId| sinks.get(o).map(|s| s.sent()).unwrap_or_default();
+    let (w3, s3) = (world.clone(), standing.clone());
+    let mut violations = checker
+        .spawn(async move {
+            node::check::run::after_workload(
+                &t3,
+                &so_far,
+                &s3,
+                &sent,
+                &w3,
+                crate::STRAGGLERS,
+                node::check::linear::MAX_STATES,
             )
-        });
-    phase("quiescence checks");
-    let t4 = target.clone();
-    let reads = checker
-        .spawn(async move { final_reads(&t4, &scope.resources).await })
+            .await
+        })
         .await
-        .unwrap_or_default();
-    phase("final reads");
-    let mut all = calls.clone();
-    all.extend(probes);
-    let quiet = reads.iter().map(|c| c.invoked).min();
-    all.extend(reads);
+        .unwrap_or_else(|_| vec!["liveness: the checks did not end".into()]);
     violations.append(&mut early);
-    let (initial, history) = history::translate_from(&standing, &all, &world.dir);
-    match linear::check_from(&initial, &history, quiet) {
-        Err(v) if v.gave_up => violations.push(format!(
-            "linearizability inconclusive: gave up on a part of {} calls after {} states",
-            v.calls,
-            linear::MAX_STATES
-        )),
-        Err(v) => violations.push(format!(
-            "linearizability: a part of {} calls, at most {} placed; stuck at {}",
-            v.calls, v.placed, v.stuck_at
-        )),
-        Ok(_) => {}
-    }
-    phase("linearizability");
     SeedRun {
         seed,
         calls,

@@ -1,10 +1,10 @@
 //! The sequential model of the calendars the linearizability checker replays calls on
-//! (its rules are in [`super::linear`]'s documentation): every office's copy of every
+//! (its rules are in [`super`]'s documentation): every office's copy of every
 //! meeting, and the meetings cancelled at their organizer's office. Steps change it in
 //! place and leave an undo record, and it keeps a hash of itself up to date (the XOR of
 //! one hash per entry), so the search neither copies nor rehashes it.
 
-use super::linear::{overlap, Action, Answer, Call, Mtg, Office, Res, Slot, Version};
+use super::{overlap, Action, Answer, Call, Mtg, Office, Res, Slot, Version};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};

@@ -13,12 +13,11 @@
 //!   and to none otherwise (each change that adds them invites them, each that takes
 //!   them off tells them it is cancelled for them).
 
-use crate::workload::{Call, Op, Seen};
+use crate::drive::call::{Call, Op, Seen};
 use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::state::{MeetingSpec, NoticeKind, Notification};
-use node::notify::MemorySink;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// What the calls say of one meeting: its booking and cancellation acknowledged or maybe
 /// done, changes (acknowledged, tried), answers tried, and its invitees.
@@ -52,17 +51,17 @@ impl Allowed {
     }
 }
 
-/// Checks the sinks against the calls; `end` gives each meeting as it is at the end
-/// (at its organizer's office), if it is booked.
+/// Checks what each office's sink was handed against the calls; `end` gives each meeting
+/// as it is at the end (at its organizer's office), if it is booked.
 pub fn check(
-    sinks: &BTreeMap<OfficeId, Arc<MemorySink>>,
+    sinks: &BTreeMap<OfficeId, Vec<Notification>>,
     calls: &[Call],
     end: &dyn Fn(&MeetingId) -> Option<MeetingSpec>,
 ) -> Vec<String> {
     let mut v = Vec::new();
     let mut by_key: BTreeMap<String, Notification> = BTreeMap::new();
-    for sink in sinks.values() {
-        for n in sink.sent() {
+    for sent in sinks.values() {
+        for n in sent.iter().cloned() {
             match by_key.get(&n.key) {
                 Some(first) if *first != n => v.push(format!(
                     "key {} used for two notifications: {first:?} and {n:?}",

@@ -9,7 +9,7 @@
 //! not unavailability. The liveness probes are left to the liveness checker (they are
 //! retried until a connection in TCP backoff after a fault comes back).
 
-use crate::workload::{Call, Op, Seen};
+use crate::drive::call::{Call, Op, Seen};
 use engine::ids::{MeetingId, OfficeId};
 use engine::office::Directory;
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,32 +1,34 @@
-//! The checkers, one file each:
+//! The history checkers, one file each, the same code for the simulator (`sim/`, where
+//! tokio is madsim's) and for runs on real processes (`dms scenario run --cluster`):
 //! - [`linear`]: linearizability of the client history against a sequential model of
-//!   the calendars (Wing & Gong with Lowe's memoization), and [`history`], which turns
-//!   the recorded calls into its terms, and [`model`], the sequential model;
+//!   the calendars (Wing & Gong with Lowe's memoization; `scenarios::linear`, pure and
+//!   built optimized), and [`history`], which turns the recorded calls into its terms;
 //! - [`invariants`]: safety at every quiescent point (atomicity, durability, no double
 //!   booking but recorded overrides, answers in every copy, calendars that are exactly
 //!   their meetings);
 //! - [`notifications`]: every notification effect exactly once;
 //! - [`liveness`]: after healing, everything resolves within a bound and new bookings
 //!   succeed;
-//! - [`availability`]: a call no fault came near gets an answer.
+//! - [`availability`]: a call no fault came near gets an answer;
+//! - [`run`]: all of them in order after a scenario's workload, and their verdicts.
 
 pub mod availability;
 pub mod history;
 pub mod invariants;
-pub mod linear;
+pub use scenarios::linear;
 pub mod liveness;
-pub mod model;
 pub mod notifications;
+pub mod run;
 
-use crate::workload::{Call, Target};
+use crate::drive::call::{Call, Target};
 use engine::calendar::Interval;
 use engine::ids::{MeetingId, OfficeId, ResourceId};
-use engine::state::MeetingSpec;
-use node::notify::MemorySink;
-use node::rpc::{connect, OfficeRpcClient};
+use engine::state::{MeetingSpec, Notification};
+
+use crate::rpc::{connect, OfficeRpcClient};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::time::Duration;
 
 /// A client of every office, or the sentences saying which could not be reached.
 pub async fn connect_all(
@@ -94,32 +96,30 @@ pub struct Scope {
     pub window: Interval,
 }
 
-impl Scope {
-    /// The sample company's workload: every person and room it books, over its week.
-    pub fn sample() -> Scope {
-        let names = crate::workload::PEOPLE
-            .iter()
-            .chain(crate::workload::ROOMS.iter());
-        Scope {
-            resources: names.map(|r| ResourceId::new(*r)).collect(),
-            window: crate::workload::window(),
-        }
+/// With `DMS_SIM_PHASES` set, says on stderr when each phase of a run ends (to see
+/// where a long run's wall time goes).
+pub fn phase(name: &str) {
+    if std::env::var_os("DMS_SIM_PHASES").is_some() {
+        eprintln!("phase done: {name}");
     }
 }
 
-/// How long after the faults heal a message sent into one may still arrive: madsim's
-/// longest retry backoff on a blocked link (10 s), and a round trip.
-pub const STRAGGLERS: std::time::Duration = std::time::Duration::from_secs(11);
+/// Where the notifications each office sent are read from once the run is over: a
+/// simulated node's memory sink, a real node's notification log.
+pub type Sent = dyn Fn(&OfficeId) -> Vec<Notification> + Send + Sync;
 
 /// At a quiescent point: liveness (settled, then `probe` booked), then the safety
-/// invariants over `scope` and the notifications. Returns the probe's calls, the
-/// violations (each prefixed by its checker's name) and a line for the trace.
+/// invariants over `scope` and the notifications (`sent` reads each office's, after
+/// the settling). Before all, waits `stragglers`: how long after the faults heal a
+/// message sent into one may still arrive. Returns the probe's calls, the violations
+/// (each prefixed by its checker's name) and a line for the trace.
 pub async fn at_quiescence(
     target: &Target,
     calls: &[Call],
-    sinks: &BTreeMap<OfficeId, Arc<MemorySink>>,
+    sent: &Sent,
     scope: &Scope,
     probe: MeetingSpec,
+    stragglers: Duration,
 ) -> (Vec<Call>, Vec<String>, String) {
     let (addrs, dir) = (&target.addrs, &target.dir);
     let clients = match connect_all(addrs).await {
@@ -132,11 +132,11 @@ pub async fn at_quiescence(
     // arrive after its booking was refused and place a hold its office then asks about.
     // The quiescent point is after every such straggler has arrived; what it leaves
     // must still be settled (below) and gone by the checks.
-    madsim::time::sleep(STRAGGLERS).await;
+    tokio::time::sleep(stragglers).await;
     let settled = liveness::settle(&clients).await;
-    crate::scenario::phase("settle");
+    phase("settle");
     let (probe, broken) = liveness::probe(probe, target).await;
-    crate::scenario::phase("probe");
+    phase("probe");
     let again = liveness::settle(&clients).await;
     let line = format!("settled in {settled:?}, probe tries {}", probe.len());
     let late = [settled.err(), broken, again.err()];
@@ -145,7 +145,7 @@ pub async fn at_quiescence(
     all.extend(probe.iter().cloned());
     let broken = invariants::check(addrs, dir, &all, scope).await;
     v.extend(broken.into_iter().map(|s| format!("safety: {s}")));
-    crate::scenario::phase("invariants");
+    phase("invariants");
     let mut present: BTreeMap<MeetingId, Option<MeetingSpec>> = BTreeMap::new();
     let mut fresh = Fresh::new(addrs);
     for c in &all {
@@ -164,7 +164,9 @@ pub async fn at_quiescence(
         present.insert(m.id.clone(), here);
     }
     let is_present = |id: &MeetingId| present.get(id).cloned().flatten();
-    let broken = notifications::check(sinks, &all, &is_present);
+    let sinks: BTreeMap<OfficeId, Vec<Notification>> =
+        (addrs.keys()).map(|o| (o.clone(), sent(o))).collect();
+    let broken = notifications::check(&sinks, &all, &is_present);
     v.extend(broken.into_iter().map(|s| format!("notifications: {s}")));
     (probe, v, line)
 }
@@ -174,7 +176,9 @@ pub async fn at_quiescence(
 pub async fn final_reads(target: &Target, resources: &[ResourceId]) -> Vec<Call> {
     let mut reads = Vec::new();
     for r in resources {
-        reads.push(crate::workload::perform(crate::workload::Op::Read(r.clone()), target).await);
+        reads.push(
+            crate::drive::call::perform(crate::drive::call::Op::Read(r.clone()), target).await,
+        );
     }
     reads
 }

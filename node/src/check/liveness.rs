@@ -1,11 +1,11 @@
 //! Liveness after the faults heal: every transaction resolves and every outbox empties
 //! within [`SETTLE_BOUND`], and then a new booking across three offices succeeds.
 
-use crate::workload::{perform, Call, Op, Seen, Target};
+use crate::drive::call::{perform, Call, Op, Seen, Target};
 use engine::state::MeetingSpec;
 use std::time::Duration;
 
-pub use node::drive::checks::{settle, SETTLE_BOUND};
+pub use crate::drive::checks::{settle, SETTLE_BOUND};
 
 /// How the probe meetings' names begin.
 pub const PROBE: &str = "probe-";
@@ -15,7 +15,7 @@ pub const PROBE: &str = "probe-";
 /// may fail the first tries, which are refused and have no effect). Every try joins the
 /// history.
 pub async fn probe(m: MeetingSpec, target: &Target) -> (Vec<Call>, Option<String>) {
-    let start = madsim::time::Instant::now();
+    let start = tokio::time::Instant::now();
     let mut tries = Vec::new();
     loop {
         let call = perform(Op::Book(m.clone()), target).await;
@@ -33,6 +33,6 @@ pub async fn probe(m: MeetingSpec, target: &Target) -> (Vec<Call>, Option<String
                 )),
             );
         }
-        madsim::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -2,7 +2,7 @@
 //! offices numbered, meetings reduced to their time and resources.
 
 use super::linear::{self, Action, Answer, Version};
-use crate::workload::{Call, Op, Seen};
+use crate::drive::call::{Call, Op, Seen};
 use engine::calendar::BusyStatus;
 use engine::office::Directory;
 use engine::state::{MeetingSpec, Response};
@@ -72,7 +72,7 @@ pub fn translate_from(
 ) -> (Vec<Version>, Vec<linear::Call>) {
     let mut n = Numbering::default();
     let named: std::collections::BTreeSet<engine::ids::ResourceId> =
-        node::drive::call::touched(calls).into_iter().collect();
+        crate::drive::call::touched(calls).into_iter().collect();
     let start = (initial.iter())
         .filter(|m| m.resources().iter().any(|r| named.contains(r)))
         .map(|m| n.version(dir, m))

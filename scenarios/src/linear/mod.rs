@@ -41,7 +41,9 @@
 //! decomposition only separates calls that share no resource and no meeting, so
 //! multi-resource atomicity is part of what is checked, not assumed.
 
-use super::model::{Model, Undo};
+mod model;
+
+use model::{Model, Undo};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// A resource (person or room), numbered.
@@ -155,7 +157,7 @@ pub struct Violation {
     pub placed: usize,
     /// A call that could not be placed next at that point.
     pub stuck_at: String,
-    /// The search gave up after [`MAX_STATES`] configurations without finding an
+    /// The search gave up after its bound of configurations ([`MAX_STATES`] unless told) without finding an
     /// order or proving there is none (the history is neither passed nor failed).
     pub gave_up: bool,
 }
@@ -179,6 +181,17 @@ pub fn check_from(
     history: &[Call],
     quiet: Option<u64>,
 ) -> Result<usize, Violation> {
+    check_within(initial, history, quiet, MAX_STATES)
+}
+
+/// [`check_from`], giving up on a part after `max_states` configurations (a slower
+/// build, or a history with a violation, whose search must exhaust them).
+pub fn check_within(
+    initial: &[Version],
+    history: &[Call],
+    quiet: Option<u64>,
+    max_states: usize,
+) -> Result<usize, Violation> {
     let calls = with_deliveries(history, quiet);
     let parts = split(&calls);
     for part in &parts {
@@ -193,7 +206,7 @@ pub fn check_from(
         let start: Vec<&Version> = (initial.iter())
             .filter(|v| v.resources.iter().any(|(r, _)| res.contains(r)))
             .collect();
-        search(&start, &sub)?;
+        search(&start, &sub, max_states)?;
     }
     Ok(parts.len())
 }
@@ -370,7 +383,7 @@ fn mix(x: u64) -> u64 {
 }
 
 /// Wing & Gong's search with Lowe's memoization over one part of the history.
-fn search(initial: &[&Version], calls: &[Call]) -> Result<(), Violation> {
+fn search(initial: &[&Version], calls: &[Call], max_states: usize) -> Result<(), Violation> {
     // Conflicts with a hold of a booking or change invoked before the answer.
     let holds: Vec<(Mtg, Res, &[Slot], u64)> = calls
         .iter()
@@ -459,7 +472,7 @@ fn search(initial: &[&Version], calls: &[Call]) -> Result<(), Violation> {
         }
         frame.applied = Some(i);
         count += 1;
-        if seen.len() > MAX_STATES {
+        if seen.len() > max_states {
             return Err(Violation {
                 calls: calls.len(),
                 placed: best.0,

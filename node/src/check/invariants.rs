@@ -8,16 +8,16 @@
 //!   left;
 //! - calendars match meetings: each person's and room's entries are exactly the
 //!   instances of the meetings their office holds them in (see
-//!   [`node::drive::checks::entries_match`]);
+//!   [`crate::drive::checks::entries_match`]);
 //! - every copy has the same answers, and an acknowledged answer (after the meeting's
 //!   last change) is in every copy.
 
 use super::{Fresh, Scope};
-use crate::workload::{Call, Op, Seen};
+use crate::drive::call::{Call, Op, Seen};
+use crate::drive::checks::{calendar_problems, Held};
 use engine::ids::{MeetingId, OfficeId, ResourceId};
 use engine::office::Directory;
 use engine::state::{MeetingSpec, Response};
-use node::drive::checks::{calendar_problems, Held};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 

@@ -1,0 +1,123 @@
+//! Scenario runs on real processes under real faults (`dms scenario run --cluster`): every
+//! shipped scenario, short, with every checker passing (linearizability, safety,
+//! notifications and liveness, not "not measured") and its faults injected through the
+//! fault proxy and on the processes; a scenario with every fault kind, some at once
+//! (`tests/data/every-fault.toml`); and a planted bug caught by a cluster run.
+
+use scenarios::record::{RunRecord, Status};
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dms-t62-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs `scenario` on a cluster at `port` with `more` arguments; its output and record.
+fn run(scenario: &str, scale: &str, port: &str, more: &[&str]) -> (Output, Option<RunRecord>) {
+    let report = scratch(scenario.rsplit('/').next().unwrap_or(scenario));
+    let o = Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args(["scenario", "run", scenario, "--cluster", "--quiet"])
+        .args(["--scale-down", scale, "--base-port", port, "--report"])
+        .arg(&report)
+        .args(more)
+        .output()
+        .expect("dms runs");
+    let record = std::fs::read_to_string(report.join("record.json"))
+        .ok()
+        .and_then(|t| RunRecord::from_json(&t).ok());
+    let _ = std::fs::remove_dir_all(&report);
+    (o, record)
+}
+
+/// The run passed, every checker it names passed, and the faults of `kinds` were injected.
+fn passes(scenario: &str, scale: &str, port: &str, kinds: &[&str]) {
+    let (o, r) = run(scenario, scale, port, &[]);
+    let out = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{out}");
+    let r = r.expect("a record");
+    assert_eq!(r.mode, "cluster");
+    for v in &r.checkers {
+        assert_eq!(v.status, Status::Pass, "{}: {:?}\n{out}", v.name, v.detail);
+    }
+    for kind in kinds {
+        assert!(
+            r.faults.iter().any(|f| f.kind == *kind && f.injected),
+            "no {kind} fault injected: {:?}",
+            r.faults
+        );
+    }
+}
+
+#[test]
+fn partition_storm_cuts_real_links_and_every_checker_passes() {
+    passes("partition-storm", "20", "7601", &["partition", "one-way"]);
+}
+
+#[test]
+fn rolling_restart_kills_real_processes_and_every_checker_passes() {
+    passes("rolling-restart", "20", "7611", &["crash"]);
+}
+
+#[test]
+fn global_company_passes_every_checker_on_a_cluster() {
+    passes("global-company", "100", "7621", &[]);
+}
+
+#[test]
+fn recurring_quarter_passes_every_checker_on_a_cluster() {
+    passes("recurring-quarter", "30", "7631", &[]);
+}
+
+#[test]
+fn thundering_herd_passes_every_checker_on_a_cluster() {
+    passes("thundering-herd", "20", "7641", &[]);
+}
+
+#[test]
+fn every_fault_kind_some_at_once_on_real_processes() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/every-fault.toml");
+    passes(
+        file,
+        "1",
+        "7651",
+        &["loss", "partition", "crash", "one-way", "skew", "disk"],
+    );
+}
+
+#[test]
+fn a_planted_bug_is_caught_by_a_cluster_run() {
+    // Every prepare votes yes without looking: the herd double-books its rooms.
+    let (o, r) = run(
+        "thundering-herd",
+        "20",
+        "7661",
+        &["--plant", "skip-hold-check", "--max-states", "100000"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "a planted bug must fail the run");
+    assert!(
+        err.contains("checker safety") && err.contains("double-booked"),
+        "{err}"
+    );
+    let r = r.expect("a record");
+    let safety = r.checkers.iter().find(|v| v.name == "safety").unwrap();
+    assert_eq!(safety.status, Status::Fail);
+    // The detail names the meetings.
+    assert!(
+        safety.detail.iter().any(|d| d.contains(" m-")),
+        "{safety:?}"
+    );
+    // A bug no build plants is refused, naming the ones there are.
+    let (o, _) = run("thundering-herd", "20", "7671", &["--plant", "no-such-bug"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("skip-hold-check"),
+        "{err}"
+    );
+}
