@@ -31,7 +31,12 @@ fn office() -> OfficeState {
 fn book(s: &mut OfficeState, id: &str, who: &[&str], rooms: &[&str], start: Instant, commit: bool) {
     let z = zone("America/New_York");
     let m = MeetingSpec::single(id, who[0], &who[1..], rooms, z.to_wall(start), z, 1800);
-    let txn = TxnId::new(format!("t-{id}"));
+    place(s, m, commit);
+}
+
+/// Prepares `m` here (it must be prepared), and commits it if `commit`.
+fn place(s: &mut OfficeState, m: MeetingSpec, commit: bool) {
+    let txn = TxnId::new(format!("t-{}", m.id));
     let p = s.apply(&Command::Prepare {
         txn: txn.clone(),
         meeting: Box::new(m),
@@ -247,14 +252,7 @@ fn a_meeting_may_have_a_lead_of_its_own() {
             1800,
         );
         m.reminder_minutes = own;
-        let txn = TxnId::new(format!("t-{id}"));
-        let p = s.apply(&Command::Prepare {
-            txn: txn.clone(),
-            meeting: Box::new(m),
-            force: false,
-        });
-        assert!(matches!(p, Outcome::Prepared { .. }), "{p:?}");
-        s.apply(&Command::Commit { txn });
+        place(&mut s, m, true);
     }
     let leads: std::collections::BTreeMap<ResourceId, i64> = [("alice", 3600), ("carol", 0)]
         .into_iter()
