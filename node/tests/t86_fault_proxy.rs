@@ -1,6 +1,6 @@
 //! The fault proxy of cluster runs on real sockets: bytes pass both ways; a delay delays
 //! them; a partition holds them (neither way) until it heals, and then delivers them; a
-//! one-way cut holds one office's bytes only; overlapping cuts heal one by one; a reset
+//! cut of what an office sends, or of what it receives, holds those bytes only; overlapping cuts heal one by one; a reset
 //! closes the connection; loss stalls or resets, but loses no byte of a connection that
 //! lives.
 
@@ -131,6 +131,18 @@ async fn a_one_way_cut_holds_only_what_its_office_sends() {
         .expect("healed")
         .unwrap();
     assert_eq!(&back, b"pong");
+    // What b receives cut: nothing reaches it, so nothing comes back, until lifted.
+    net.cut_in("b", true);
+    assert_eq!(
+        round_trip(&mut s, b"deaf", Duration::from_millis(400)).await,
+        None
+    );
+    net.cut_in("b", false);
+    timeout(Duration::from_secs(5), s.read_exact(&mut back))
+        .await
+        .expect("heard once lifted")
+        .unwrap();
+    assert_eq!(&back, b"deaf");
 }
 
 #[tokio::test]

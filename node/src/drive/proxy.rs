@@ -69,12 +69,14 @@ struct Shared {
 struct Ends {
     isolated: BTreeMap<String, u32>,
     silenced: BTreeMap<String, u32>,
+    deafened: BTreeMap<String, u32>,
     lossy: u32,
 }
 
 impl Shared {
-    /// The link as it acts now: its own settings, cut also while either end is cut off
-    /// or the sender is silenced, lossy while a loss fault lasts.
+    /// The link as it acts now: its own settings, cut also while either end is cut off,
+    /// the sender's sending or the receiver's receiving is cut, lossy while a loss fault
+    /// lasts.
     fn link(&self, key: &Key) -> Link {
         let links = self.links.lock().unwrap_or_else(|e| e.into_inner());
         let mut l = links.get(key).copied().unwrap_or_default();
@@ -82,7 +84,7 @@ impl Shared {
         let ends = self.ends.lock().unwrap_or_else(|e| e.into_inner());
         let on = |m: &BTreeMap<String, u32>, k: &String| m.get(k).is_some_and(|n| *n > 0);
         l.cut |= on(&ends.isolated, &key.0) || on(&ends.isolated, &key.1);
-        l.cut |= on(&ends.silenced, &key.0);
+        l.cut |= on(&ends.silenced, &key.0) || on(&ends.deafened, &key.1);
         if ends.lossy > 0 {
             l.loss = l.loss.max(LOSS);
         }
@@ -142,8 +144,12 @@ impl FaultNet {
         };
         for (to, addr) in real {
             for from in real.keys().filter(|f| *f != to) {
+                // As in the simulator: the link's latency, and up to 1 ms more.
                 let ms = delay_ms(from, to);
-                net.set(from.as_str(), to.as_str(), |l| l.delay_ms = ms);
+                net.set(from.as_str(), to.as_str(), |l| {
+                    l.delay_ms = ms;
+                    l.jitter_ms = u64::from(ms > 0);
+                });
                 let relay = net.relay(from.as_str(), to.as_str(), *addr).await?;
                 net.peers
                     .entry(from.clone())
@@ -203,6 +209,12 @@ impl FaultNet {
     pub fn cut_out(&self, office: &str, cut: bool) {
         let mut ends = self.shared.ends.lock().unwrap_or_else(|e| e.into_inner());
         count(ends.silenced.entry(office.to_string()).or_default(), cut);
+    }
+
+    /// Cuts what `office` receives, from everyone (`true`), or lifts that (`false`).
+    pub fn cut_in(&self, office: &str, cut: bool) {
+        let mut ends = self.shared.ends.lock().unwrap_or_else(|e| e.into_inner());
+        count(ends.deafened.entry(office.to_string()).or_default(), cut);
     }
 
     /// Loses [`LOSS`] of the chunks on every link (`true`), or lifts that (`false`).
