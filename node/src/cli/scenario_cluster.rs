@@ -8,6 +8,8 @@
 //! and back), `disk` (half the time a crash, half the time its next log write fails and
 //! it is restarted after the fault, as a supervisor would). Skew and disk faults need a
 //! test build ([`crate::testfaults`]); a release build lists them as not injected.
+//! Each node's clock is off by up to [`CLOCK_SKEW_MS`] and drifts up to
+//! [`CLOCK_DRIFT_PPM`] (seeded; its config's test options), as in the simulator.
 //! Afterwards every link heals, every node is up, and every checker runs on the record
 //! of the calls, as in the simulator ([`crate::check::run`]).
 
@@ -31,6 +33,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The most a node's clock is off when a run starts, in milliseconds (the simulator's).
+pub const CLOCK_SKEW_MS: i64 = 30_000;
+/// The most it runs fast or slow, in parts per million (the simulator's).
+pub const CLOCK_DRIFT_PPM: i64 = 500;
 
 /// How long after the faults heal a held message may still arrive: the proxy releases
 /// what it held at once, so a round trip and the nodes' retries.
@@ -179,12 +186,18 @@ pub fn on_cluster(s: &Scenario, args: &RunArgs, report: &Path) -> Result<RunReco
             .context("starting the fault proxy")?,
     );
     let mut configs = BTreeMap::new();
+    // Each node's own clock error, seeded, in the simulator's ranges.
+    let mut clocks = rand::rngs::StdRng::seed_from_u64(seed);
     for (o, a) in &real {
         let peers: Vec<String> = (real.iter())
             .map(|(p, pa)| format!("{p} = \"{}\"", net.peer_addr(o, p).unwrap_or(*pa)))
             .collect();
+        let (skew, drift): (i64, i64) = (
+            clocks.random_range(-CLOCK_SKEW_MS..=CLOCK_SKEW_MS),
+            clocks.random_range(-CLOCK_DRIFT_PPM..=CLOCK_DRIFT_PPM),
+        );
         let text = format!(
-            "office = \"{o}\"\nlisten = \"{a}\"\ndata_dir = {:?}\ndirectory = {:?}\n[peers]\n{}\n",
+            "office = \"{o}\"\nlisten = \"{a}\"\ndata_dir = {:?}\ndirectory = {:?}\nclock_skew_ms = {skew}\nclock_drift_ppm = {drift}\n[peers]\n{}\n",
             root.join(o.as_str()),
             offices_toml,
             peers.join("\n")

@@ -182,7 +182,7 @@ fn notes(s: &Scenario, cluster: bool) -> Vec<String> {
     }
     if cluster {
         notes.push(
-            "links go through the fault proxy on 127.0.0.1 with the file's latencies (clients next to the offices); faults act on real processes, TCP and disks".into(),
+            "links go through the fault proxy on 127.0.0.1 with the file's latencies (clients next to the offices); each node's clock is off by up to 30 s and 500 ppm (seeded, as in the simulator); faults act on real processes, TCP and disks".into(),
         );
         let kinds: std::collections::BTreeSet<&str> = (s.file.faults.kinds.iter())
             .map(String::as_str)
