@@ -483,8 +483,9 @@ fn a_counter_proposal_tells_the_organizer_and_a_decline_the_invitee() {
     assert_eq!(busy(&s, "bob"), before, "nothing booked");
 }
 
-/// A change that moves one instance tells the others which one and where it went; any
-/// other change is a plain `Changed`.
+/// A change that moves one instance tells the others which one and where it went; one
+/// that moves this and the following ones, from which one and where to; any other change
+/// is a plain `Changed`.
 #[test]
 fn moving_one_instance_says_which() {
     let mut s = office();
@@ -529,5 +530,28 @@ fn moving_one_instance_says_which() {
         march(17, 11, 0)
     );
     assert_eq!(kinds[1], want);
-    assert_eq!(kinds[2], "Changed");
+    let want = format!(
+        "FollowingMoved {{ from: {:?}, start: {:?}, duration_secs: 1800 }}",
+        march(23, 9, 0),
+        march(23, 10, 0)
+    );
+    assert_eq!(kinds[2], want);
+    // The whole series moved (from its first instance) is a plain change.
+    let all = later
+        .retimed(EditScope::Series, to(march(2, 8, 0)), LONG_AGO)
+        .unwrap();
+    assert!(matches!(
+        book(&mut s, "t4", &all),
+        Outcome::Committed { .. }
+    ));
+    let last = s
+        .outbox()
+        .filter_map(|(_, e)| match e {
+            engine::state::Effect::Notify(n) if n.to.as_str() == "bob" => {
+                Some(format!("{:?}", n.kind))
+            }
+            _ => None,
+        })
+        .last();
+    assert_eq!(last.as_deref(), Some("Changed"));
 }

@@ -123,6 +123,21 @@ pub fn render(n: &Notification, zone: Zone) -> (String, String) {
                 ),
             )
         }
+        NoticeKind::FollowingMoved {
+            from,
+            start,
+            duration_secs,
+        } => (
+            format!("Moved from {} on: {}", rfc3339_in(*from, zone), n.title),
+            format!(
+                "{:?} ({}) moves from the instance of {} on: that one now starts at {} and lasts {} minutes, and the later ones move with it.",
+                n.title,
+                n.meeting,
+                rfc3339_in(*from, zone),
+                rfc3339_in(*start, zone),
+                duration_secs / 60
+            ),
+        ),
         NoticeKind::InstanceMoved {
             instance,
             start,

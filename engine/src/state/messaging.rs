@@ -146,7 +146,14 @@ impl OfficeState {
                 start,
                 duration_secs,
             },
-            None => NoticeKind::Changed,
+            None => match following_moved(old, m) {
+                Some((from, start, duration_secs)) => NoticeKind::FollowingMoved {
+                    from,
+                    start,
+                    duration_secs,
+                },
+                None => NoticeKind::Changed,
+            },
         };
         self.notify(m, stayed, changed);
         self.notify(m, added, NoticeKind::Invited);
@@ -178,6 +185,32 @@ fn one_instance_moved(old: &MeetingSpec, new: &MeetingSpec) -> Option<(Instant, 
     }
     let now = new.time_of(key);
     Some((key, now.start, now.len_secs()))
+}
+
+/// When a change kept the people, rooms and title and moved the meeting from one
+/// instance on (every earlier instance where it was, every later one somewhere else, the
+/// same number of them): the first one moved, by its start before, and its start and
+/// length now.
+fn following_moved(old: &MeetingSpec, new: &MeetingSpec) -> Option<(Instant, Instant, i64)> {
+    if old.title != new.title || old.rooms != new.rooms || old.resources() != new.resources() {
+        return None;
+    }
+    let times = |m: &MeetingSpec| -> Option<Vec<crate::calendar::Interval>> {
+        let mut t: Vec<_> = m.instances().ok()?.into_iter().map(|(_, iv)| iv).collect();
+        t.sort();
+        Some(t)
+    };
+    let (before, after) = (times(old)?, times(new)?);
+    if before.len() != after.len() {
+        return None;
+    }
+    let first = before.iter().zip(&after).position(|(a, b)| a != b)?;
+    // Not the first: that is the whole series moved, a plain change.
+    let all_later_moved = (before[first..].iter().zip(&after[first..])).all(|(a, b)| a != b);
+    (first > 0 && all_later_moved).then(|| {
+        let now = after[first];
+        (before[first].start, now.start, now.len_secs())
+    })
 }
 
 fn forwardable(cmd: &Command) -> bool {

@@ -153,6 +153,16 @@ pub enum NoticeKind {
         /// Its length now, in seconds.
         duration_secs: i64,
     },
+    /// The meeting they are in moved from one instance on (this and the following
+    /// ones); the earlier instances are as they were.
+    FollowingMoved {
+        /// The first instance moved, by its start before the change.
+        from: Instant,
+        /// Its start now.
+        start: Instant,
+        /// Its length now, in seconds.
+        duration_secs: i64,
+    },
 }
 
 /// One notification for one person. The key is unique and stable across replays, so a

@@ -103,7 +103,9 @@ pub fn check(
         let kind = match n.kind {
             NoticeKind::Invited => "invited",
             // One instance moved is the change's notice, as `Changed` is for the rest.
-            NoticeKind::Changed | NoticeKind::InstanceMoved { .. } => "changed",
+            NoticeKind::Changed
+            | NoticeKind::InstanceMoved { .. }
+            | NoticeKind::FollowingMoved { .. } => "changed",
             NoticeKind::Cancelled(_) => "cancelled",
             NoticeKind::Responded { .. } => "responded",
             // The simulated nodes run without reminders, and the workload makes no
