@@ -397,3 +397,86 @@ async fn a_refused_series_is_offered_only_times_when_every_instance_works() {
         assert_eq!(fit.ok, fit.total, "{alt:?}");
     }
 }
+
+/// A refused edit of a booked series is offered times near what it tried to move: for
+/// this and the following instances, series starts near the first that clashed (not the
+/// series' first week); for one instance moved on its own, single times near it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_edit_is_offered_times_near_what_it_moved() {
+    use engine::state::{EditScope, Retime};
+    use engine::time::Instant;
+    let c = start("edit-alts").await;
+    let ny = connect(c.addrs[&OfficeId::new("ny")]).await.unwrap();
+    let london = connect(c.addrs[&OfficeId::new("london")]).await.unwrap();
+    let week = 7 * 86_400;
+    let mut weekly = meeting("weekly", "alice", &["dev"], &[], 10);
+    weekly
+        .recurrence
+        .rrules
+        .push(engine::recurrence::Rule::parse("FREQ=WEEKLY;COUNT=8").unwrap());
+    let first = weekly.recurrence.start();
+    let r = ny
+        .book(tarpc::context::current(), weekly.clone(), false.into())
+        .await
+        .unwrap();
+    assert!(matches!(r, BookReply::Booked { .. }), "{r:?}");
+    // Dev is busy at 11:00 in the series' fifth week.
+    let mut busy = meeting("dev-11", "dev", &[], &[], 11);
+    busy.recurrence.dtstart = engine::time::Wall(busy.recurrence.dtstart.0 + 4 * week);
+    let r = london
+        .book(tarpc::context::current(), busy, false.into())
+        .await
+        .unwrap();
+    assert!(matches!(r, BookReply::Booked { .. }), "{r:?}");
+    let booked = ny
+        .meeting(tarpc::context::current(), weekly.id.clone())
+        .await
+        .unwrap()
+        .expect("booked");
+    let alternatives_of = |edit: MeetingSpec| {
+        let ny = ny.clone();
+        async move {
+            let reply = ny
+                .update(tarpc::context::current(), edit, false.into())
+                .await
+                .unwrap();
+            let BookReply::Conflicts { alternatives, .. } = reply else {
+                panic!("expected conflicts, got {reply:?}")
+            };
+            alternatives.expect("alternatives").candidates
+        }
+    };
+    let moved_from = |at: i64| Retime {
+        start: Some(Instant(at + 3600)),
+        duration_secs: None,
+    };
+    // The fourth week and after, an hour later: the fifth clashes.
+    let fourth = Instant(first.0 + 3 * week);
+    let following = booked
+        .retimed(
+            EditScope::ThisAndFollowing(fourth),
+            moved_from(fourth.0),
+            Instant(0),
+        )
+        .unwrap();
+    let alts = alternatives_of(following).await;
+    assert!(!alts.is_empty());
+    for a in &alts {
+        assert!(
+            a.start.0 >= first.0 + 4 * week - 86_400,
+            "near the fifth week: {a:?}"
+        );
+        assert!(a.instances.is_some(), "a series start: {a:?}");
+    }
+    // The fifth week's instance alone, an hour later: single times near it.
+    let fifth = Instant(first.0 + 4 * week);
+    let one = booked
+        .retimed(EditScope::Instance(fifth), moved_from(fifth.0), Instant(0))
+        .unwrap();
+    let alts = alternatives_of(one).await;
+    assert!(!alts.is_empty());
+    for a in &alts {
+        assert!(a.start.0 >= fifth.0 - 86_400, "near the fifth week: {a:?}");
+        assert!(a.instances.is_none(), "one time, not a series: {a:?}");
+    }
+}

@@ -185,9 +185,22 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     }
 
     /// The best three times near a refused meeting's start (a day before to four after);
-    /// for a series, only starts at which every instance of its (first) rule works.
-    pub(super) async fn alternatives(&self, m: &MeetingSpec) -> Result<Suggestions, String> {
-        let start = m.recurrence.start();
+    /// for a series, only starts at which every instance of its (first) rule works. A
+    /// refused change of a meeting booked already (`before`, its booked version) is
+    /// offered times near its first conflicting instance instead (an edit of this and the
+    /// following instances leaves the earlier ones where they were), and, when the change
+    /// moves one instance alone, single times for that instance.
+    pub(super) async fn alternatives(
+        &self,
+        m: &MeetingSpec,
+        conflicts: &[engine::calendar::Conflict],
+        before: Option<&MeetingSpec>,
+    ) -> Result<Suggestions, String> {
+        let first_conflict = conflicts.iter().map(|c| c.proposed).min();
+        let (start, duration_secs, one) = match (first_conflict, before) {
+            (Some(iv), Some(old)) => (iv.start, iv.len_secs(), moves_one(old, m)),
+            _ => (m.recurrence.start(), m.duration_secs, false),
+        };
         let window = Interval::new(start.plus_secs(-86_400), start.plus_secs(4 * 86_400));
         let required: Vec<ResourceId> = std::iter::once(m.organizer.clone())
             .chain(
@@ -197,7 +210,7 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
                     .map(|a| a.resource.clone()),
             )
             .collect();
-        let mut req = SuggestRequest::new(required, m.duration_secs, window);
+        let mut req = SuggestRequest::new(required, duration_secs, window);
         req.optional = m
             .attendees
             .iter()
@@ -207,7 +220,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         req.room = m.rooms.first().cloned().map(RoomRequest::Specific);
         req.preferred = Some(start);
         req.max_candidates = 3;
-        req.recurrence = m.recurrence.rrules.first().cloned();
+        req.recurrence = (!one)
+            .then(|| m.recurrence.rrules.first().cloned())
+            .flatten();
         req.zone = Some(m.recurrence.zone);
         let mut found = self.suggest_for(&req).await?;
         found
@@ -215,4 +230,15 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
             .retain(|c| c.instances.as_ref().is_none_or(|f| f.ok == f.total));
         Ok(found)
     }
+}
+
+/// Whether `new` differs from `old` in the time of one instance only.
+fn moves_one(old: &MeetingSpec, new: &MeetingSpec) -> bool {
+    let times = |m: &MeetingSpec| -> std::collections::BTreeSet<Interval> {
+        (m.instances().ok().into_iter().flatten())
+            .map(|(_, iv)| iv)
+            .collect()
+    };
+    let (a, b) = (times(old), times(new));
+    a.len() == b.len() && a.difference(&b).count() == 1
 }

@@ -212,10 +212,20 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
         }
         match verdict {
             Verdict::Booked { overridden } => BookReply::Booked { txn, overridden },
-            Verdict::Conflicts { conflicts } => BookReply::Conflicts {
-                conflicts,
-                alternatives: self.alternatives(meeting).await.ok(),
-            },
+            Verdict::Conflicts { conflicts } => {
+                // The version booked now, if this was a change of it.
+                let before = lock(&self.shared.state)
+                    .state()
+                    .meeting(&meeting.id)
+                    .cloned();
+                let alternatives = (self.alternatives(meeting, &conflicts, before.as_ref()))
+                    .await
+                    .ok();
+                BookReply::Conflicts {
+                    conflicts,
+                    alternatives,
+                }
+            }
             Verdict::Refused { why } => BookReply::Refused { why },
             Verdict::Unavailable { office, why } => BookReply::Unavailable { office, why },
             Verdict::Uncertain { why } => BookReply::Uncertain { why },
