@@ -121,3 +121,51 @@ fn a_planted_bug_is_caught_by_a_cluster_run() {
         "{err}"
     );
 }
+
+/// A run stopped by SIGTERM takes its nodes with it: their ports are free again.
+#[test]
+fn an_interrupted_run_leaves_no_node_behind() {
+    let report = scratch("interrupted");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args(["scenario", "run", "partition-storm", "--cluster", "--quiet"])
+        .args(["--scale-down", "5", "--base-port", "7681", "--report"])
+        .arg(&report)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dms runs");
+    let up = |office: &str| {
+        std::fs::read_to_string(report.join(format!("cluster/{office}.log")))
+            .unwrap_or_default()
+            .contains("serving")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !["bangalore", "london", "ny", "sydney"]
+        .iter()
+        .all(|o| up(o))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the nodes never came up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "{status:?}");
+    for port in 7681..7685u16 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "port {port} still taken: a node was left behind"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&report);
+}

@@ -124,8 +124,9 @@ impl Nodes {
     }
 }
 
-impl Drop for Nodes {
-    fn drop(&mut self) {
+impl Nodes {
+    /// Kills every node still running.
+    fn kill_all(&self) {
         let offices: Vec<OfficeId> = self
             .children
             .lock()
@@ -136,6 +137,12 @@ impl Drop for Nodes {
         for o in offices {
             self.kill(&o);
         }
+    }
+}
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        self.kill_all();
     }
 }
 
@@ -214,6 +221,24 @@ pub fn on_cluster(s: &Scenario, args: &RunArgs, report: &Path) -> Result<RunReco
         faults: Mutex::new(BTreeMap::new()),
         plant: args.plant.clone(),
     });
+    // Interrupted (Ctrl-C, SIGTERM): the nodes go with this process, not left on their
+    // ports for the next run to find.
+    {
+        let nodes = nodes.clone();
+        rt.spawn(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let Ok(mut term) = signal(SignalKind::terminate()) else {
+                return;
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            nodes.kill_all();
+            eprintln!("interrupted: the cluster's nodes are stopped");
+            std::process::exit(130);
+        });
+    }
     for o in real.keys() {
         nodes.inject(o, |_| {})?;
         rt.block_on(nodes.start_healthy(o))?;
