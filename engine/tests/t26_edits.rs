@@ -513,15 +513,18 @@ fn moving_one_instance_says_which() {
         book(&mut s, "t3", &later),
         Outcome::Committed { .. }
     ));
-    let kinds: Vec<String> = s
-        .outbox()
-        .filter_map(|(_, e)| match e {
-            engine::state::Effect::Notify(n) if n.to.as_str() == "bob" => {
-                Some(format!("{:?}", n.kind))
-            }
-            _ => None,
-        })
-        .collect();
+    // What bob was told, in order.
+    let told = |s: &OfficeState| -> Vec<String> {
+        (s.outbox())
+            .filter_map(|(_, e)| match e {
+                engine::state::Effect::Notify(n) if n.to.as_str() == "bob" => {
+                    Some(format!("{:?}", n.kind))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let kinds = told(&s);
     assert_eq!(kinds.len(), 3, "{kinds:?}");
     assert!(kinds[0].starts_with("Invited"), "{kinds:?}");
     let want = format!(
@@ -544,14 +547,5 @@ fn moving_one_instance_says_which() {
         book(&mut s, "t4", &all),
         Outcome::Committed { .. }
     ));
-    let last = s
-        .outbox()
-        .filter_map(|(_, e)| match e {
-            engine::state::Effect::Notify(n) if n.to.as_str() == "bob" => {
-                Some(format!("{:?}", n.kind))
-            }
-            _ => None,
-        })
-        .last();
-    assert_eq!(last.as_deref(), Some("Changed"));
+    assert_eq!(told(&s).last().map(String::as_str), Some("Changed"));
 }
