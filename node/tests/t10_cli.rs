@@ -198,3 +198,31 @@ fn scenario_list_and_check_name_the_field_of_a_bad_file() {
         "{text}"
     );
 }
+
+#[test]
+fn scenario_recheck_reads_a_recorded_history_and_names_a_bad_one() {
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/tests/data/partition-storm-cluster.history.json"
+    );
+    let out = dms(&["scenario", "recheck", data], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(said.contains("linearizable (4819 calls"), "{said}");
+    // Not a history: the file and the problem named, no panic.
+    let out = dms(&["scenario", "recheck", "-"], "{\"calls\": 7}");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a recorded history"), "{err}");
+    // The bound belongs to cluster runs (and rechecks), not to the simulator's.
+    let out = dms(
+        &["scenario", "run", "partition-storm", "--max-states", "5"],
+        "",
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--max-states") && err.contains("--cluster"),
+        "{err}"
+    );
+}

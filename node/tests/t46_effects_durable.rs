@@ -15,7 +15,7 @@ use node::notify::MemorySink;
 use node::rpc::OfficeRpc;
 use node::sample::{parse_directory, SAMPLE_OFFICES};
 use node::server::{NodeOptions, OfficeServer};
-use node::storage::Disk;
+use node::storage::{FileStorage, SimFs};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -23,8 +23,13 @@ use std::sync::Arc;
 async fn a_notification_is_sent_only_after_its_commit_is_durable() {
     let dir = parse_directory(SAMPLE_OFFICES).unwrap();
     let london = OfficeId::new("london");
-    let disk = Disk::new();
-    let mut state = DurableOffice::open(london.clone(), disk.open()).unwrap();
+    let disk = SimFs::new();
+    let office_dir = std::path::Path::new("/office");
+    let mut state = DurableOffice::open(
+        london.clone(),
+        FileStorage::open_on(disk.clone(), office_dir).unwrap(),
+    )
+    .unwrap();
     state.register_directory(&dir).unwrap();
     let sink = Arc::new(MemorySink::default());
     let server = OfficeServer::with_options(
@@ -52,8 +57,12 @@ async fn a_notification_is_sent_only_after_its_commit_is_durable() {
     assert_eq!(server.outbox_once().await, 1, "dev's invitation went out");
     assert_eq!(sink.sent().len(), 1);
     // The node crashes: whatever was not synced is lost.
-    disk.crash(0);
-    let reopened = DurableOffice::open(london, disk.open()).unwrap();
+    disk.restart(0);
+    let reopened = DurableOffice::open(
+        london,
+        FileStorage::open_on(disk.clone(), office_dir).unwrap(),
+    )
+    .unwrap();
     assert!(
         reopened.state().meeting(&"m-1".into()).is_some(),
         "the commit whose notification went out was lost in the crash"

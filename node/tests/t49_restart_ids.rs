@@ -14,7 +14,7 @@ use node::durable::DurableOffice;
 use node::rpc::{BookReply, OfficeRpc};
 use node::sample::{parse_directory, SAMPLE_OFFICES};
 use node::server::OfficeServer;
-use node::storage::Disk;
+use node::storage::{FileStorage, SimFs};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -22,9 +22,14 @@ use std::sync::Arc;
 async fn a_clock_stepped_back_across_a_restart_repeats_no_id() {
     let dir = parse_directory(SAMPLE_OFFICES).unwrap();
     let ny = OfficeId::new("ny");
-    let disk = Disk::new();
+    let disk = SimFs::new();
+    let office_dir = std::path::Path::new("/office");
     let start = |clock: ManualClock| {
-        let mut state = DurableOffice::open(ny.clone(), disk.open()).unwrap();
+        let mut state = DurableOffice::open(
+            ny.clone(),
+            FileStorage::open_on(disk.clone(), office_dir).unwrap(),
+        )
+        .unwrap();
         state.register_directory(&dir).unwrap();
         let peers = BTreeMap::new();
         OfficeServer::new(ny.clone(), state, dir.clone(), peers, Arc::new(clock), 1)

@@ -14,8 +14,14 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs `scenario` on a cluster at `port` with `more` arguments; its output and record.
-fn run(scenario: &str, scale: &str, port: &str, more: &[&str]) -> (Output, Option<RunRecord>) {
+/// Runs `scenario` on a cluster at `port` with `more` arguments; its output, its record,
+/// and the output of `dms scenario recheck` on the history it wrote.
+fn run(
+    scenario: &str,
+    scale: &str,
+    port: &str,
+    more: &[&str],
+) -> (Output, Option<RunRecord>, Output) {
     let report = scratch(scenario.rsplit('/').next().unwrap_or(scenario));
     let o = Command::new(env!("CARGO_BIN_EXE_dms"))
         .args(["scenario", "run", scenario, "--cluster", "--quiet"])
@@ -27,13 +33,18 @@ fn run(scenario: &str, scale: &str, port: &str, more: &[&str]) -> (Output, Optio
     let record = std::fs::read_to_string(report.join("record.json"))
         .ok()
         .and_then(|t| RunRecord::from_json(&t).ok());
+    let recheck = Command::new(env!("CARGO_BIN_EXE_dms"))
+        .args(["scenario", "recheck"])
+        .arg(report.join("history.json"))
+        .output()
+        .expect("dms runs");
     let _ = std::fs::remove_dir_all(&report);
-    (o, record)
+    (o, record, recheck)
 }
 
 /// The run passed, every checker it names passed, and the faults of `kinds` were injected.
 fn passes(scenario: &str, scale: &str, port: &str, kinds: &[&str]) {
-    let (o, r) = run(scenario, scale, port, &[]);
+    let (o, r, again) = run(scenario, scale, port, &[]);
     let out = format!(
         "{}\n{}",
         String::from_utf8_lossy(&o.stdout),
@@ -45,6 +56,12 @@ fn passes(scenario: &str, scale: &str, port: &str, kinds: &[&str]) {
     for v in &r.checkers {
         assert_eq!(v.status, Status::Pass, "{}: {:?}\n{out}", v.name, v.detail);
     }
+    // The history it checked was written, and checking it again passes too.
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.status.success() && said.contains("linearizable"),
+        "{said}\n{again:?}"
+    );
     for kind in kinds {
         assert!(
             r.faults.iter().any(|f| f.kind == *kind && f.injected),
@@ -93,7 +110,7 @@ fn every_fault_kind_some_at_once_on_real_processes() {
 #[test]
 fn a_planted_bug_is_caught_by_a_cluster_run() {
     // Every prepare votes yes without looking: the herd double-books its rooms.
-    let (o, r) = run(
+    let (o, r, _) = run(
         "thundering-herd",
         "20",
         "7661",
@@ -114,7 +131,7 @@ fn a_planted_bug_is_caught_by_a_cluster_run() {
         "{safety:?}"
     );
     // A bug no build plants is refused, naming the ones there are.
-    let (o, _) = run("thundering-herd", "20", "7671", &["--plant", "no-such-bug"]);
+    let (o, _, _) = run("thundering-herd", "20", "7671", &["--plant", "no-such-bug"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         !o.status.success() && err.contains("skip-hold-check"),

@@ -2,8 +2,10 @@
 //! up, in office-id order, port 7000), each with its own seeded clock error (up to 30 s
 //! of skew and 500 ppm of drift: madsim gives all hosts one clock, so the node's `Clock`
 //! carries it), every node the production `OfficeServer` over a
-//! simulated [`Disk`] (syncs taking [`DISK`] time) that outlives it: [`SimCluster::crash`] kills a host, crashes its
-//! disk (unsynced writes lost, the last one maybe torn) and restarts it from the disk.
+//! production file backend (`FileStorage`) on a simulated file system ([`SimFs`], syncs
+//! taking [`DISK`] time) that outlives it: [`SimCluster::crash`] kills a host, crashes
+//! its file system (unsynced writes and names lost, the last write maybe torn) and
+//! restarts it from what is left.
 //! Each office's notifications go to a [`MemorySink`] that outlives its crashes. Offices
 //! snapshot every [`SNAPSHOT_EVERY`] records (more in a large company: [`snapshot_every`]).
 
@@ -17,7 +19,7 @@ use node::durable::DurableOffice;
 use node::notify::MemorySink;
 use node::sample::{parse_directory, SAMPLE_OFFICES};
 use node::server::{run_with, Admission, NodeOptions, OfficeServer, Planted};
-use node::storage::{Disk, Latency};
+use node::storage::{FileStorage, Latency, SimFs};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -46,8 +48,8 @@ pub struct SimCluster {
     pub addrs: BTreeMap<OfficeId, SocketAddr>,
     /// Each office's host.
     pub nodes: BTreeMap<OfficeId, madsim::runtime::NodeHandle>,
-    /// Each office's disk.
-    pub disks: BTreeMap<OfficeId, Disk>,
+    /// Each office's file system.
+    pub disks: BTreeMap<OfficeId, SimFs>,
     /// Each office's clock error: skew (ms) and drift (ppm).
     pub clocks: BTreeMap<OfficeId, (i64, i64)>,
     /// Each office's notifications, every send recorded (outlives crashes).
@@ -67,6 +69,14 @@ pub const DISK: Latency = Latency {
     stall_one_in: 5_000,
     stall: std::time::Duration::from_secs(1),
 };
+
+/// How much a simulated office's log grows by at a time (production: 4 MiB): small
+/// enough that the thousands of hosts a soak starts stay in memory, large enough that
+/// runs preallocate many times.
+pub const LOG_GROWTH: u64 = 64 << 10;
+
+/// Where each office keeps its log and snapshot on its file system.
+pub const DATA_DIR: &str = "/var/lib/dms";
 
 /// Who each simulated host is, as mutual TLS would tell the nodes: every office's host is
 /// that office's node; the client hosts (10.0.1.x) and the checker (10.0.2.1) are
@@ -126,7 +136,7 @@ impl SimCluster {
         let every = snapshot_every(&dir);
         let votes = Arc::new(crate::faults::Acks::default());
         for (n, (office, addr)) in addrs.iter().enumerate() {
-            let disk = Disk::with_latency(DISK, thread_rng().gen());
+            let disk = SimFs::with_latency(DISK, thread_rng().gen());
             let error = (
                 thread_rng().gen_range(-30_000..=30_000),
                 thread_rng().gen_range(-500..=500),
@@ -150,11 +160,14 @@ impl SimCluster {
                     let (office, dir, addrs) = (office2.clone(), dir2.clone(), addrs2.clone());
                     let skew = skew.clone();
                     let again = started.swap(true, Ordering::Relaxed);
-                    let storage = if again && planted == Some(Planted::ForgetLogOnRestart) {
-                        Disk::new().open()
+                    let fs = if again && planted == Some(Planted::ForgetLogOnRestart) {
+                        SimFs::new()
                     } else {
-                        disk.open()
+                        disk.clone()
                     };
+                    let storage = FileStorage::open_on(fs, std::path::Path::new(DATA_DIR))
+                        .expect("the file system is up after a restart")
+                        .growing_by(LOG_GROWTH);
                     let mut options = NodeOptions::new(sink.clone(), None);
                     options.planted = planted;
                     let (voter, who) = (votes.clone(), office.clone());
@@ -208,9 +221,8 @@ impl SimCluster {
             let kept = if keep { "kept" } else { "lost" };
             format!("a sync (bytes {kept})")
         } else {
-            let after = thread_rng().gen_range(0..4);
-            disk.fail_a_write(after);
-            format!("a write ({after} records on, torn)")
+            disk.fail_next_write();
+            "a write (half written)".to_string()
         };
         madsim::time::sleep(within).await;
         disk.disarm();
@@ -219,13 +231,21 @@ impl SimCluster {
         format!("{office}'s disk failed {failed}; restarted after {within:?}")
     }
 
+    /// Empties every office's file system once a run is over: the runtime may keep its
+    /// hosts (and so their file systems) after it is dropped, and a soak runs thousands.
+    pub fn wipe_disks(&self) {
+        for fs in self.disks.values() {
+            fs.wipe();
+        }
+    }
+
     /// Kills `office`'s host, keeps it down for `down`, crashes its disk (unsynced writes
     /// lost but for `torn` bytes), and restarts it from the disk.
     pub async fn crash(&self, office: &OfficeId, down: std::time::Duration, torn: usize) {
         let handle = Handle::current();
         let id = self.nodes[office].id();
         handle.kill(id);
-        self.disks[office].crash(torn);
+        self.disks[office].restart(torn);
         madsim::time::sleep(down).await;
         handle.restart(id);
     }

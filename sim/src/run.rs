@@ -191,6 +191,7 @@ pub async fn simulate(seed: u64, planted: Option<Planted>) -> Report {
             0
         }
     };
+    cluster.wipe_disks();
     Report {
         seed,
         calls,

@@ -35,7 +35,9 @@ pub fn probe(world: &World) -> MeetingSpec {
 /// `stragglers` is how long a message sent into a healed fault may still take, and
 /// `max_states` bounds the linearizability search of each part of the history. The
 /// violations found, each prefixed by its checker's name (`NAME: ` for a failure,
-/// `NAME inconclusive: ` where the checker could not decide).
+/// `NAME inconclusive: ` where the checker could not decide). With `dump`, the history
+/// the linearizability search read is written there as JSON ([`linear::Recorded`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn after_workload(
     target: &Target,
     calls: &[Call],
@@ -44,6 +46,7 @@ pub async fn after_workload(
     world: &World,
     stragglers: Duration,
     max_states: usize,
+    dump: Option<&Path>,
 ) -> Vec<String> {
     let scope = Scope {
         resources: touched(calls),
@@ -58,20 +61,39 @@ pub async fn after_workload(
     all.extend(probes);
     let quiet = reads.iter().map(|c| c.invoked).min();
     all.extend(reads);
-    let (initial, history) = history::translate_from(standing, &all, &world.dir);
-    match linear::check_within(&initial, &history, quiet, max_states) {
-        Err(v) if v.gave_up => violations.push(format!(
+    let (initial, calls) = history::translate_from(standing, &all, &world.dir);
+    let rec = linear::Recorded {
+        initial,
+        calls,
+        quiet,
+    };
+    if let Some(path) = dump {
+        if let Err(e) = serde_json::to_vec(&rec).map(|b| std::fs::write(path, b)) {
+            violations.push(format!(
+                "linearizability inconclusive: writing {}: {e}",
+                path.display()
+            ));
+        }
+    }
+    violations.extend(linearizable(&rec, max_states));
+    phase("linearizability");
+    violations
+}
+
+/// The linearizability search on a recorded history: `None` if it passed, else what it
+/// found, prefixed as [`after_workload`]'s violations are.
+pub fn linearizable(rec: &linear::Recorded, max_states: usize) -> Option<String> {
+    match linear::check_within(&rec.initial, &rec.calls, rec.quiet, max_states) {
+        Err(v) if v.gave_up => Some(format!(
             "linearizability inconclusive: gave up on a part of {} calls after {max_states} states",
             v.calls,
         )),
-        Err(v) => violations.push(format!(
+        Err(v) => Some(format!(
             "linearizability: a part of {} calls, at most {} placed; stuck at {}",
             v.calls, v.placed, v.stuck_at
         )),
-        Ok(_) => {}
+        Ok(_) => None,
     }
-    phase("linearizability");
-    violations
 }
 
 /// The checkers' verdicts over several runs, each `(seed, violations)`: a checker fails

@@ -1,7 +1,9 @@
 //! `dms scenario list` (the shipped scenarios, each with what it shows) and
 //! `dms scenario check FILE|NAME...` (parse and validate scenario files: a shipped
 //! scenario by name, or a path; errors name the field and the problem), and
-//! `dms scenario run FILE|NAME` (see [`super::scenario_run`]).
+//! `dms scenario run FILE|NAME` (see [`super::scenario_run`]), and
+//! `dms scenario recheck HISTORY` (the linearizability search again on the
+//! `history.json` a cluster run wrote, with `--max-states`).
 
 use super::expand::read_input;
 use anyhow::{bail, Result};
@@ -11,7 +13,7 @@ use std::io::Write;
 /// Arguments of `dms scenario`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// `list`, `check` or `run`.
+    /// `list`, `check`, `run` or `recheck`.
     pub action: String,
     /// With `check` and `run`: scenario files, or names of shipped scenarios.
     pub files: Vec<String>,
@@ -71,6 +73,31 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             [file] => super::scenario_run::run(file, &args.run, out),
             _ => bail!("dms scenario run: name one scenario file or shipped scenario"),
         },
-        other => bail!("dms scenario: unknown action {other:?} (list, check, run)"),
+        "recheck" => match args.files.as_slice() {
+            [file] => recheck(file, args.run.max_states, out),
+            _ => bail!("dms scenario recheck: name one history.json a cluster run wrote"),
+        },
+        other => bail!("dms scenario: unknown action {other:?} (list, check, run, recheck)"),
+    }
+}
+
+/// `dms scenario recheck HISTORY`: the linearizability search on a recorded history.
+fn recheck(file: &str, max_states: usize, out: &mut dyn Write) -> Result<()> {
+    let text = read_input(file)?;
+    let rec: scenarios::linear::Recorded = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{file}: not a recorded history: {e}"))?;
+    let started = std::time::Instant::now();
+    let found = crate::check::run::linearizable(&rec, max_states);
+    let secs = started.elapsed().as_secs_f64();
+    match found {
+        None => {
+            writeln!(
+                out,
+                "{file}: linearizable ({} calls, {secs:.1} s)",
+                rec.calls.len()
+            )?;
+            Ok(())
+        }
+        Some(v) => bail!("{file}: {v} ({secs:.1} s)"),
     }
 }

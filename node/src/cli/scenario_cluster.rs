@@ -320,6 +320,7 @@ pub fn on_cluster(s: &Scenario, args: &RunArgs, report: &Path) -> Result<RunReco
         &world,
         STRAGGLERS,
         args.max_states,
+        Some(&report.join("history.json")),
     ));
     drop(nodes);
     let mut rec = Recorder::new((duration_s as u32).max(1));

@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// The linearizability search's bound per part on cluster runs (see `--max-states`).
+pub const MAX_STATES: usize = 1_000_000;
+
 /// Options of `dms scenario run`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RunArgs {
@@ -49,12 +52,12 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-    /// With --cluster: the most configurations the linearizability search tries per
+    /// With --cluster (or `recheck`): the most configurations the linearizability search tries per
     /// part of the history (past it the verdict is "inconclusive", never a pass). Lower
     /// than the simulator's (30,000,000): a cluster run's clients race harder, and a
     /// history with a violation makes the search try every configuration of its part
     /// (a short thundering herd with a planted bug took 12 minutes at 30,000,000).
-    #[arg(long, default_value_t = 1_000_000, requires = "cluster")]
+    #[arg(long, default_value_t = MAX_STATES)]
     pub max_states: usize,
     /// With --cluster: start every node with this planted bug (a test build's; see
     /// `node::server::Planted::NAMED`), to see the checkers catch it.
@@ -122,6 +125,11 @@ pub fn run(file: &str, args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     };
     let s = scenarios::parse(&text).with_context(|| file.to_string())?;
     let mode = if args.cluster { "cluster" } else { "sim" };
+    if !args.cluster && args.max_states != MAX_STATES {
+        bail!(
+            "--max-states bounds a cluster run's search (the simulator's is fixed): add --cluster"
+        );
+    }
     let dir = (args.report.clone())
         .unwrap_or_else(|| PathBuf::from(format!("reports/out/{}-{mode}", s.file.name)));
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -1,5 +1,5 @@
-//! The conformance suite every [`Storage`] backend must pass: the same checks for files,
-//! memory and (later) the simulator's disk. A backend says how to crash it.
+//! The conformance suite every [`Storage`] backend must pass: the same checks for files
+//! (on the real and on a simulated file system) and memory. A backend says how to crash it.
 
 use super::{Lsn, Storage, StorageError};
 
@@ -268,21 +268,6 @@ impl Backend for super::MemoryStorage {
     }
 }
 
-impl Backend for super::DiskStorage {
-    fn crash(self, torn: usize) -> Self {
-        let disk = self.disk().clone();
-        drop(self);
-        disk.crash(torn);
-        disk.open()
-    }
-    fn damage(self, garbage: &[u8]) -> Self {
-        let disk = self.disk().clone();
-        drop(self);
-        disk.damage(garbage);
-        disk.open()
-    }
-}
-
 impl Backend for super::FileStorage {
     fn crash(self, torn: usize) -> Self {
         let (dir, end) = (self.dir().to_path_buf(), self.end());
@@ -296,6 +281,24 @@ impl Backend for super::FileStorage {
         drop(self);
         write_raw(&dir, end, garbage);
         super::FileStorage::open(&dir).expect("reopen")
+    }
+}
+
+impl Backend for super::FileStorage<super::SimFs> {
+    fn crash(self, torn: usize) -> Self {
+        let torn_bytes = self.unsynced_bytes()[..torn.min(self.unsynced_bytes().len())].to_vec();
+        self.damage(&torn_bytes)
+    }
+    fn damage(self, garbage: &[u8]) -> Self {
+        use super::{Fs, FsFile};
+        let (fs, dir, end) = (self.fs().clone(), self.dir().to_path_buf(), self.end());
+        drop(self);
+        // The bytes reach the platter; then the machine dies and comes back.
+        let log = fs.open(&dir.join("log")).expect("log");
+        log.write_at(garbage, end).expect("write");
+        log.sync_all().expect("sync");
+        fs.restart(0);
+        super::FileStorage::open_on(fs, &dir).expect("reopen")
     }
 }
 

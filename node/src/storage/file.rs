@@ -14,23 +14,26 @@
 //! its WAL segments; about twice as fast on this machine's ext4). Zeros end the valid
 //! prefix (an all-zero header fails its checksum), and recovery cuts them with any torn
 //! tail, so stale bytes never follow a record.
+//!
+//! Every file-system call goes through an [`Fs`]: the operating system's ([`RealFs`],
+//! the default) or a simulated one that crashes at any call
+//! ([`super::simfs::SimFs`]), so this same code is what crash tests exercise.
 
+use super::fs::{Fs, FsFile, RealFs};
 use super::record::{decode_prefix, encode, HEADER};
+use super::snapshot::SnapshotFile;
 use super::tail::Tail;
 use super::{Lsn, SnapshotWrite, Storage, StorageError, SyncWait};
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::FileExt;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A log and a snapshot in a directory.
+/// A log and a snapshot in a directory of a file system.
 #[derive(Debug)]
-pub struct FileStorage {
+pub struct FileStorage<F: Fs = RealFs> {
+    fs: F,
     dir: PathBuf,
     /// Shared with the syncs in progress (see [`Storage::start_sync`]).
-    log: Arc<File>,
+    log: Arc<F::File>,
     tail: Tail,
     /// Where the next record goes (the end of the valid prefix).
     end: u64,
@@ -38,53 +41,16 @@ pub struct FileStorage {
     allocated: u64,
     /// Whether a snapshot in progress left the log before it in `log.old`.
     rotated: bool,
+    /// How much zeroed space the log grows by at a time.
+    grow: u64,
 }
 
 /// How much zeroed space the log grows by at a time.
 pub const PREALLOCATE: u64 = 4 << 20;
 
-fn open_log(path: &Path) -> Result<File, StorageError> {
-    Ok(OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(PRIVATE_FILE)
-        .open(path)?)
-}
-
-/// Data files are readable by the node's user only (calendars are private).
-const PRIVATE_FILE: u32 = 0o600;
-
-/// A new (empty) file readable by the node's user only.
-fn create_private(path: &Path) -> Result<File, StorageError> {
-    Ok(OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(PRIVATE_FILE)
-        .open(path)?)
-}
-
-/// Creates `dir` if needed and makes it the node's user's only.
-fn private_dir(dir: &Path) -> Result<(), StorageError> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::create_dir_all(dir)?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) -> Result<(), StorageError> {
-    File::open(dir)?.sync_all()?;
-    Ok(())
-}
-
-fn read_snapshot(path: &Path) -> Result<Option<(Lsn, Vec<u8>)>, StorageError> {
-    let mut bytes = Vec::new();
-    match File::open(path) {
-        Ok(mut f) => f.read_to_end(&mut bytes)?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.into()),
+fn read_snapshot<F: Fs>(fs: &F, path: &Path) -> Result<Option<(Lsn, Vec<u8>)>, StorageError> {
+    let Some(bytes) = fs.read(path)? else {
+        return Ok(None);
     };
     // A snapshot is one record: its lsn is the record it covers up to.
     let (mut records, valid) = decode_prefix(&bytes, None);
@@ -98,19 +64,30 @@ fn read_snapshot(path: &Path) -> Result<Option<(Lsn, Vec<u8>)>, StorageError> {
     Ok(records.pop())
 }
 
-impl FileStorage {
+impl FileStorage<RealFs> {
     /// Opens (creating if needed) the storage in `dir`, recovering as described above.
     pub fn open(dir: &Path) -> Result<FileStorage, StorageError> {
-        private_dir(dir)?;
-        let snapshot = read_snapshot(&dir.join("snapshot"))?;
+        FileStorage::open_on(RealFs, dir)
+    }
+}
+
+impl<F: Fs> FileStorage<F> {
+    /// Opens (creating if needed) the storage in `dir` of `fs`, recovering as described
+    /// above.
+    pub fn open_on(fs: F, dir: &Path) -> Result<FileStorage<F>, StorageError> {
+        fs.private_dir(dir)?;
+        let snapshot = read_snapshot(&fs, &dir.join("snapshot"))?;
         let snapshot_lsn = snapshot.as_ref().map_or(0, |s| s.0);
-        remove_if_there(&dir.join("log.next"))?;
-        if dir.join("log.old").exists() {
-            merge_rotated_log(dir, snapshot_lsn)?;
+        fs.remove(&dir.join("log.next"))?;
+        if fs.exists(&dir.join("log.old"))? {
+            merge_rotated_log(&fs, dir, snapshot_lsn)?;
         }
-        let mut log = open_log(&dir.join("log"))?;
-        let mut bytes = Vec::new();
-        log.read_to_end(&mut bytes)?;
+        let log = fs.open(&dir.join("log"))?;
+        // A log just created is there after a crash only once its name is synced (the
+        // simulated file system's crash tests found a fresh office losing its first
+        // records without this).
+        fs.sync_dir(dir)?;
+        let bytes = log.read_all()?;
         let (records, valid) = decode_prefix(&bytes, None);
         if valid < bytes.len() {
             // A torn or corrupt tail: cut it, durably, before appending after it.
@@ -118,13 +95,22 @@ impl FileStorage {
             log.sync_all()?;
         }
         Ok(FileStorage {
+            fs,
             dir: dir.to_path_buf(),
             log: Arc::new(log),
             tail: Tail::recovered(records, snapshot_lsn),
             end: valid as u64,
             allocated: valid as u64,
             rotated: false,
+            grow: PREALLOCATE,
         })
+    }
+
+    /// The same storage, growing its log `bytes` at a time instead of [`PREALLOCATE`]
+    /// (crash tests, which crash at every write, use a few hundred bytes).
+    pub fn growing_by(mut self, bytes: u64) -> FileStorage<F> {
+        self.grow = bytes.max(1);
+        self
     }
 
     /// Where the next record will be written.
@@ -134,12 +120,12 @@ impl FileStorage {
 
     /// Zero-fills the log up to at least `need` bytes and syncs its new length.
     fn preallocate(&mut self, need: u64) -> Result<(), StorageError> {
-        let target = need.div_ceil(PREALLOCATE) * PREALLOCATE;
+        let target = need.div_ceil(self.grow) * self.grow;
         let zeros = vec![0u8; 64 << 10];
         let mut at = self.allocated;
         while at < target {
             let n = (target - at).min(zeros.len() as u64);
-            self.log.write_all_at(&zeros[..n as usize], at)?;
+            self.log.write_at(&zeros[..n as usize], at)?;
             at += n;
         }
         self.log.sync_all()?;
@@ -152,13 +138,18 @@ impl FileStorage {
         &self.dir
     }
 
+    /// The file system.
+    pub fn fs(&self) -> &F {
+        &self.fs
+    }
+
     /// The encoded records appended and not yet written to the file (what a crash loses).
     pub fn unsynced_bytes(&self) -> &[u8] {
         self.tail.pending()
     }
 }
 
-impl Storage for FileStorage {
+impl<F: Fs> Storage for FileStorage<F> {
     fn tail(&self) -> &Tail {
         &self.tail
     }
@@ -185,10 +176,11 @@ impl Storage for FileStorage {
         if self.end + len > self.allocated {
             self.preallocate(self.end + len)?;
         }
-        self.log.write_all_at(self.tail.pending(), self.end)?;
+        self.log.write_at(self.tail.pending(), self.end)?;
         self.end += len;
         let upto = self.tail.mark_written();
-        Ok(SyncWait::fsync(self.log.clone(), upto))
+        let file: Arc<dyn FsFile> = self.log.clone();
+        Ok(SyncWait::fsync(file, upto).after(self.fs.sync_delay()))
     }
 
     /// Moves the log to `log.old` and starts a new one, so records go on while the
@@ -202,14 +194,19 @@ impl Storage for FileStorage {
         if lsn != last || !self.tail.pending().is_empty() {
             return Err(StorageError::SnapshotBehind { lsn, last });
         }
-        create_private(&self.dir.join("log.next"))?;
-        fs::rename(self.dir.join("log"), self.dir.join("log.old"))?;
-        fs::rename(self.dir.join("log.next"), self.dir.join("log"))?;
-        sync_dir(&self.dir)?;
+        let (fs, dir) = (&self.fs, &self.dir);
+        fs.create(&dir.join("log.next"))?;
+        fs.rename(&dir.join("log"), &dir.join("log.old"))?;
+        fs.rename(&dir.join("log.next"), &dir.join("log"))?;
+        fs.sync_dir(dir)?;
         self.rotated = true;
-        self.log = Arc::new(open_log(&self.dir.join("log"))?);
+        self.log = Arc::new(fs.open(&dir.join("log"))?);
         (self.end, self.allocated) = (0, 0);
-        Ok(SnapshotWrite::into_dir(lsn, self.dir.clone()))
+        let file = SnapshotIn {
+            fs: self.fs.clone(),
+            dir: self.dir.clone(),
+        };
+        Ok(SnapshotWrite::into_file(lsn, Box::new(file)))
     }
 
     /// The snapshot is in place: the old log goes.
@@ -217,7 +214,7 @@ impl Storage for FileStorage {
         if !self.rotated || !write.is_written() {
             return Err(StorageError::SnapshotNotWritten(write.lsn()));
         }
-        fs::remove_file(self.dir.join("log.old"))?;
+        self.fs.remove(&self.dir.join("log.old"))?;
         self.rotated = false;
         self.tail.forget_through(write.lsn());
         Ok(())
@@ -230,52 +227,59 @@ impl Storage for FileStorage {
         self.tail.check_snapshot(lsn)?;
         let mut bytes = Vec::with_capacity(HEADER + state.len());
         encode(&mut bytes, lsn, state);
-        write_atomically(&self.dir, "snapshot", &bytes)?;
+        write_atomically(&self.fs, &self.dir, "snapshot", &bytes)?;
         // Rewrite the log without the covered records, the same way.
         let kept = self.tail.cover(lsn);
-        write_atomically(&self.dir, "log", &kept)?;
-        self.log = Arc::new(open_log(&self.dir.join("log"))?);
+        write_atomically(&self.fs, &self.dir, "log", &kept)?;
+        self.log = Arc::new(self.fs.open(&self.dir.join("log"))?);
         (self.end, self.allocated) = (kept.len() as u64, kept.len() as u64);
         Ok(())
     }
 
     fn load_snapshot(&self) -> Result<Option<(Lsn, Vec<u8>)>, StorageError> {
-        read_snapshot(&self.dir.join("snapshot"))
+        read_snapshot(&self.fs, &self.dir.join("snapshot"))
+    }
+}
+
+/// The `snapshot` file of a storage's directory, for a snapshot written in the
+/// background.
+#[derive(Debug)]
+struct SnapshotIn<F: Fs> {
+    fs: F,
+    dir: PathBuf,
+}
+
+impl<F: Fs> SnapshotFile for SnapshotIn<F> {
+    fn store(&self, bytes: &[u8]) -> Result<(), StorageError> {
+        write_atomically(&self.fs, &self.dir, "snapshot", bytes)
     }
 }
 
 /// Replaces `dir/name` with `bytes`: a temporary file, fsync'd, renamed over, and the
 /// directory fsync'd, so a crash leaves the old file or the new one, never a mix.
-pub(super) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StorageError> {
+fn write_atomically<F: Fs>(
+    fs: &F,
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), StorageError> {
     let tmp = dir.join(format!("{name}.tmp"));
-    let mut f = create_private(&tmp)?;
-    f.write_all(bytes)?;
+    let f = fs.create(&tmp)?;
+    f.write_at(bytes, 0)?;
     f.sync_all()?;
-    fs::rename(&tmp, dir.join(name))?;
-    sync_dir(dir)
-}
-
-fn remove_if_there(path: &Path) -> Result<(), StorageError> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-        _ => Ok(()),
-    }
+    fs.rename(&tmp, &dir.join(name))?;
+    Ok(fs.sync_dir(dir)?)
 }
 
 /// After a crash during a snapshot: joins `log.old` and `log` into one log of the records
 /// after the snapshot (written atomically), and removes `log.old`. Records are joined by
 /// number, so a crash during this join (the joined `log` written, `log.old` still there)
 /// is joined again to the same log.
-fn merge_rotated_log(dir: &Path, snapshot_lsn: Lsn) -> Result<(), StorageError> {
-    let read = |name: &str| -> Result<Vec<u8>, StorageError> {
-        match fs::read(dir.join(name)) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            other => Ok(other?),
-        }
-    };
+fn merge_rotated_log<F: Fs>(fs: &F, dir: &Path, snapshot_lsn: Lsn) -> Result<(), StorageError> {
     let mut joined = std::collections::BTreeMap::new();
     for name in ["log.old", "log"] {
-        joined.extend(decode_prefix(&read(name)?, None).0);
+        let bytes = fs.read(&dir.join(name))?.unwrap_or_default();
+        joined.extend(decode_prefix(&bytes, None).0);
     }
     let mut kept = Vec::new();
     let mut next = None;
@@ -286,7 +290,7 @@ fn merge_rotated_log(dir: &Path, snapshot_lsn: Lsn) -> Result<(), StorageError> 
         encode(&mut kept, *lsn, payload);
         next = Some(lsn + 1);
     }
-    write_atomically(dir, "log", &kept)?;
-    fs::remove_file(dir.join("log.old"))?;
-    sync_dir(dir)
+    write_atomically(fs, dir, "log", &kept)?;
+    fs.remove(&dir.join("log.old"))?;
+    Ok(fs.sync_dir(dir)?)
 }

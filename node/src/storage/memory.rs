@@ -1,6 +1,5 @@
 //! [`MemoryStorage`]: the log and snapshot in memory, with a disk's crash semantics, for
-//! tests and (behind the simulator's fault plan) for simulated disks: `crash` drops every
-//! unsynced record and may tear the last write.
+//! tests: `crash` drops every unsynced record and may tear the last write.
 
 use super::record::decode_prefix;
 use super::tail::Tail;
@@ -42,7 +41,7 @@ impl MemoryStorage {
 
 /// Reads the valid prefix of a log's bytes, cuts the rest off, and returns the tail of the
 /// records after the snapshot at `base`.
-pub(super) fn recover_log(durable: &mut Vec<u8>, base: Lsn) -> Tail {
+fn recover_log(durable: &mut Vec<u8>, base: Lsn) -> Tail {
     let (records, valid) = decode_prefix(durable, None);
     durable.truncate(valid);
     Tail::recovered(records, base)

@@ -1,15 +1,17 @@
 //! Durable storage of an office's log: a write-ahead log of checksummed records, fsync'd in
 //! groups, with snapshots and truncation, behind the [`Storage`] trait so that the real
-//! node (files), tests (memory) and the simulator (a disk that loses unsynced writes) run
-//! the same code above it. A replica group can later use this log as its Raft log.
+//! node (files) and the simulator (the same files on a simulated file system that loses
+//! unsynced writes) run the same code, and tests may use memory. A replica group can later use this log as its Raft log.
 //!
 //! Read in this order:
 //! - [`record`]: the on-disk record format and how a torn or corrupt tail is found.
 //! - [`error`]: [`StorageError`], the one error type.
 //! - [`tail`]: [`tail::Tail`], the in-memory side every backend shares.
 //! - [`memory`]: [`MemoryStorage`], with crash semantics (unsynced records are lost).
+//! - [`fs`]: [`Fs`], the file-system calls the file backend makes ([`RealFs`]).
 //! - [`file`]: [`FileStorage`], a log file plus a snapshot file in a directory.
-//! - [`disk`]: [`disk::Disk`], a simulated disk that outlives its node, crashed from outside.
+//! - [`simfs`]: [`SimFs`], a file system in memory that crashes at any call, under
+//!   the same [`FileStorage`].
 //! - [`wait`]: [`SyncWait`], a sync's wait for the disk, run without holding the storage.
 //! - [`snapshot`]: [`SnapshotWrite`], a snapshot written without holding the storage.
 //! - [`conformance`]: the suite every backend must pass.
@@ -21,19 +23,21 @@
 //! ever read.
 
 pub mod conformance;
-pub mod disk;
 pub mod error;
 pub mod file;
+pub mod fs;
 pub mod memory;
 pub mod record;
+pub mod simfs;
 pub mod snapshot;
 pub mod tail;
 pub mod wait;
 
-pub use disk::{Disk, DiskStorage, Landing, Latency};
 pub use error::StorageError;
 pub use file::{FileStorage, PREALLOCATE};
+pub use fs::{Fs, FsFile, RealFs};
 pub use memory::MemoryStorage;
+pub use simfs::{Latency, SimFs};
 pub use snapshot::SnapshotWrite;
 pub use wait::SyncWait;
 

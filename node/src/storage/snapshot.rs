@@ -6,7 +6,6 @@
 
 use super::record::{encode, HEADER};
 use super::{Lsn, StorageError};
-use std::path::PathBuf;
 
 /// A snapshot of the state after record [`SnapshotWrite::lsn`], begun by
 /// [`super::Storage::start_snapshot`]: [`SnapshotWrite::write`] it (blocking, with the
@@ -23,8 +22,15 @@ pub struct SnapshotWrite {
 enum Place {
     /// Kept here, for the storage to take when the snapshot finishes.
     Held(Vec<u8>),
-    /// Written atomically into `snapshot` in this directory.
-    Dir(PathBuf),
+    /// Written atomically into a file (see [`Place::Stored`]).
+    Stored(Box<dyn SnapshotFile>),
+}
+
+/// Where a backend stores a snapshot's encoded bytes, atomically (a file written, synced
+/// and renamed over the old one).
+pub trait SnapshotFile: std::fmt::Debug + Send {
+    /// Replaces the stored snapshot with `bytes`.
+    fn store(&self, bytes: &[u8]) -> Result<(), StorageError>;
 }
 
 impl SnapshotWrite {
@@ -37,11 +43,11 @@ impl SnapshotWrite {
         }
     }
 
-    /// A snapshot written into the file `snapshot` in `dir`.
-    pub fn into_dir(lsn: Lsn, dir: PathBuf) -> SnapshotWrite {
+    /// A snapshot written (encoded as one record) into `file`.
+    pub fn into_file(lsn: Lsn, file: Box<dyn SnapshotFile>) -> SnapshotWrite {
         SnapshotWrite {
             lsn,
-            place: Place::Dir(dir),
+            place: Place::Stored(file),
             written: false,
         }
     }
@@ -61,10 +67,10 @@ impl SnapshotWrite {
     pub fn write(&mut self, state: Vec<u8>) -> Result<(), StorageError> {
         match &mut self.place {
             Place::Held(bytes) => *bytes = state,
-            Place::Dir(dir) => {
+            Place::Stored(file) => {
                 let mut bytes = Vec::with_capacity(HEADER + state.len());
                 encode(&mut bytes, self.lsn, &state);
-                super::file::write_atomically(dir, "snapshot", &bytes)?;
+                file.store(&bytes)?;
             }
         }
         self.written = true;

@@ -3,26 +3,26 @@
 //!
 //! [`Storage::start_sync`]: super::Storage::start_sync
 
-use super::disk::Landing;
+use super::fs::FsFile;
 use super::{Lsn, StorageError};
-use std::fs::File;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// What is left of a sync once its bytes are written: nothing (the backend finished it),
-/// an `fdatasync` of the log file, or a simulated disk's landing after its delay. Either
-/// way, waiting makes durable every record up to [`SyncWait::upto`].
+/// or an `fdatasync` of the log file (on a simulated file system, after a delay the
+/// caller waits out in the simulation's time). Either way, waiting makes durable every record up to [`SyncWait::upto`].
 #[derive(Debug)]
 pub struct SyncWait {
     upto: Lsn,
     work: Work,
+    /// Time to wait out before the work (a simulated file system's sync latency).
+    before: Option<Duration>,
 }
 
 #[derive(Debug)]
 enum Work {
     Done,
-    Fsync(Arc<File>),
-    Land(Landing),
+    Fsync(Arc<dyn FsFile>),
 }
 
 impl SyncWait {
@@ -31,32 +31,30 @@ impl SyncWait {
         SyncWait {
             upto,
             work: Work::Done,
+            before: None,
         }
     }
 
     /// A sync that needs `file`'s data flushed to the disk.
-    pub fn fsync(file: Arc<File>, upto: Lsn) -> SyncWait {
+    pub fn fsync(file: Arc<dyn FsFile>, upto: Lsn) -> SyncWait {
         SyncWait {
             upto,
             work: Work::Fsync(file),
+            before: None,
         }
     }
 
-    /// A simulated disk's sync, which lands after its delay.
-    pub fn landing(landing: Landing, upto: Lsn) -> SyncWait {
-        SyncWait {
-            upto,
-            work: Work::Land(landing),
-        }
-    }
-
-    /// How long a simulated disk takes before [`SyncWait::wait`] (slept by the caller, in
+    /// How long a simulated file system takes before [`SyncWait::wait`] (slept by the caller, in
     /// the simulation's time); none for a real disk, whose wait blocks instead.
     pub fn delay(&self) -> Option<Duration> {
-        match &self.work {
-            Work::Land(l) => Some(l.delay()),
-            _ => None,
-        }
+        self.before
+    }
+
+    /// The same wait, with `delay` (if any) to wait out before it (see
+    /// [`SyncWait::delay`]).
+    pub fn after(mut self, delay: Option<Duration>) -> SyncWait {
+        self.before = delay;
+        self
     }
 
     /// Whether waiting would not block (nothing is left for the disk to do).
@@ -74,7 +72,6 @@ impl SyncWait {
         match self.work {
             Work::Done => {}
             Work::Fsync(file) => file.sync_data()?,
-            Work::Land(landing) => landing.land()?,
         }
         Ok(self.upto)
     }

@@ -9,7 +9,12 @@
 //! date as they change, so a collision could only make the search give up on an order,
 //! never accept a wrong history). The history is first split into
 //! independent parts (union-find over meetings and resources: calls that share none
-//! cannot constrain each other) and each part searched alone.
+//! cannot constrain each other) and each part searched alone. The order the search tries
+//! calls in (the `search` module) lets it place a call with no answer, or a delivery,
+//! just when a later call needs it, so a long run's history (one part of thousands of
+//! calls) is decided without deep backtracking. A part the search cannot decide within
+//! a first budget is searched resource by resource for a violation (a weaker history
+//! each: a violation there is one of the whole), then whole again with the full bound.
 //!
 //! The model is the system's specification, office by office:
 //! - a booking or change is atomic across offices (two-phase commit): at one point
@@ -42,9 +47,10 @@
 //! multi-resource atomicity is part of what is checked, not assumed.
 
 mod model;
+mod search;
 
-use model::{Model, Undo};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use search::search;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A resource (person or room), numbered.
 pub type Res = u32;
@@ -56,7 +62,7 @@ pub type Office = u32;
 pub type Slot = (i64, i64);
 
 /// One version of a meeting: when, and on which resources (with their offices).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Version {
     /// The meeting.
     pub id: Mtg,
@@ -69,7 +75,7 @@ pub struct Version {
 }
 
 /// What a call asked for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     /// Book a new meeting.
     Book(Version),
@@ -123,7 +129,7 @@ pub enum Action {
 }
 
 /// What the call came to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Answer {
     /// Done (booked, changed, cancelled, answered, read).
     Ok,
@@ -136,7 +142,7 @@ pub enum Answer {
 }
 
 /// One call: invoked and returned at simulated instants (nanoseconds).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     /// What it asked.
     pub action: Action,
@@ -166,6 +172,22 @@ pub struct Violation {
 /// many calls that may or may not have happened can take exponential time).
 pub const MAX_STATES: usize = 30_000_000;
 
+/// A recorded history with what it starts from: what a cluster run writes
+/// (`history.json` in its report directory) so its check can be run again.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Recorded {
+    /// Meetings booked before the history began.
+    pub initial: Vec<Version>,
+    /// The calls, in the checker's terms.
+    pub calls: Vec<Call>,
+    /// The instant the system was quiet from (the final reads), if it was.
+    pub quiet: Option<u64>,
+}
+
+/// Configurations a part's first search may explore before the search looks for a
+/// violation resource by resource (see [`check_within`]).
+const FIRST_TRY: usize = 100_000;
+
 /// Checks a history; `Ok(n)` gives the number of parts searched.
 pub fn check(history: &[Call]) -> Result<usize, Violation> {
     check_from(&[], history, None)
@@ -185,12 +207,26 @@ pub fn check_from(
 }
 
 /// [`check_from`], giving up on a part after `max_states` configurations (a slower
-/// build, or a history with a violation, whose search must exhaust them).
+/// build, or a history with a violation, whose search must exhaust them). A part not
+/// decided after 100,000 configurations is first checked resource by resource (each
+/// resource's calls alone): a violation found there is returned as the part's.
 pub fn check_within(
     initial: &[Version],
     history: &[Call],
     quiet: Option<u64>,
     max_states: usize,
+) -> Result<usize, Violation> {
+    parts_within(initial, history, quiet, max_states, true)
+}
+
+/// [`check_within`]; with `refute`, a part the search gives up on is searched again
+/// resource by resource (see [`refute`]).
+fn parts_within(
+    initial: &[Version],
+    history: &[Call],
+    quiet: Option<u64>,
+    max_states: usize,
+    refute_too: bool,
 ) -> Result<usize, Violation> {
     let calls = with_deliveries(history, quiet);
     let parts = split(&calls);
@@ -206,9 +242,102 @@ pub fn check_within(
         let start: Vec<&Version> = (initial.iter())
             .filter(|v| v.resources.iter().any(|(r, _)| res.contains(r)))
             .collect();
-        search(&start, &sub, max_states)?;
+        if !refute_too {
+            search(&start, &sub, max_states)?;
+            continue;
+        }
+        // A short search first; if it cannot decide, a violation on one resource's
+        // calls, which is quick to find; then the whole search.
+        match search(&start, &sub, max_states.min(FIRST_TRY)) {
+            Err(v) if v.gave_up && max_states > FIRST_TRY => {
+                if let Some(found) = refute(initial, &sub, &res, quiet, max_states) {
+                    return Err(found);
+                }
+                search(&start, &sub, max_states)?;
+            }
+            Err(v) if v.gave_up => {
+                return Err(refute(initial, &sub, &res, quiet, max_states).unwrap_or(v))
+            }
+            found => found?,
+        }
     }
     Ok(parts.len())
+}
+
+/// Looks for a violation in a part too large to search whole: its calls on one
+/// resource at a time (bookings and changes reduced to that resource, reads of others
+/// and answers by others left out, a refusal for conflicts elsewhere). That is a weaker
+/// history (any order of the whole is an order of it), so a violation found there is
+/// one of the whole; finding none decides nothing.
+fn refute(
+    initial: &[Version],
+    part: &[Call],
+    resources: &BTreeSet<Res>,
+    quiet: Option<u64>,
+    max_states: usize,
+) -> Option<Violation> {
+    for &r in resources {
+        let keep = |x: &Res| *x == r;
+        let meetings: BTreeSet<Mtg> = (part.iter())
+            .filter_map(|c| match &c.action {
+                Action::Book(v) | Action::Update(v) => Some(v),
+                _ => None,
+            })
+            .filter(|v| v.resources.iter().any(|(x, _)| keep(x)))
+            .map(|v| v.id)
+            .collect();
+        let calls: Vec<Call> = (part.iter())
+            .filter_map(|c| project(c, &keep, &meetings))
+            .collect();
+        let start: Vec<Version> = (initial.iter())
+            .filter(|v| v.resources.iter().any(|(x, _)| keep(x)))
+            .map(|v| Version {
+                resources: v
+                    .resources
+                    .iter()
+                    .copied()
+                    .filter(|(x, _)| keep(x))
+                    .collect(),
+                ..v.clone()
+            })
+            .collect();
+        if let Err(mut v) = parts_within(&start, &calls, quiet, max_states, false) {
+            if !v.gave_up {
+                v.stuck_at = format!(
+                    "{} (found on the calls of resource {r} alone: the whole part was too large to search)",
+                    v.stuck_at
+                );
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+/// `c` reduced to the resources `keep` holds, if it concerns one of them or one of
+/// their `meetings`.
+fn project(c: &Call, keep: &dyn Fn(&Res) -> bool, meetings: &BTreeSet<Mtg>) -> Option<Call> {
+    let mut c = c.clone();
+    match &mut c.action {
+        Action::Book(v) | Action::Update(v) => {
+            if !meetings.contains(&v.id) {
+                return None;
+            }
+            v.resources.retain(|(r, _)| keep(r));
+            if let Answer::Conflicts(list) = &c.answer {
+                if !list.iter().all(|(r, _)| keep(r)) {
+                    c.answer = Answer::Refused;
+                }
+            }
+        }
+        Action::Cancel { id, .. } if meetings.contains(id) => {}
+        Action::Respond { who: r, .. }
+        | Action::Read { res: r, .. }
+        | Action::FreeBusy { res: r, .. }
+            if keep(r) => {}
+        _ => return None,
+    }
+    Some(c)
 }
 
 /// The history with one `Deliver` per other office of every cancelled meeting; those of
@@ -305,189 +434,7 @@ fn split(calls: &[Call]) -> Vec<Vec<usize>> {
     parts.into_values().collect()
 }
 
-/// The calls placed so far (by a hash: part of the memoization key), and those not
-/// placed yet, ordered by invocation and by return.
-struct Left {
-    /// A hash of the set placed: the XOR of one number per call placed.
-    placed: u64,
-    by_invoke: BTreeSet<(u64, usize)>,
-    by_return: BTreeSet<(u64, usize)>,
-    required: Vec<bool>,
-    required_left: usize,
-}
-
-impl Left {
-    fn new(calls: &[Call]) -> Left {
-        // A call with no answer need not be placed; one acknowledged must.
-        let required: Vec<bool> = calls
-            .iter()
-            .map(|c| c.returned.is_some() || c.answer == Answer::Ok)
-            .collect();
-        Left {
-            placed: 0,
-            by_invoke: calls
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (c.invoked, i))
-                .collect(),
-            by_return: calls
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| c.returned.map(|r| (r, i)))
-                .collect(),
-            required_left: required.iter().filter(|r| **r).count(),
-            required,
-        }
-    }
-
-    fn set(&mut self, i: usize, calls: &[Call], placed: bool) {
-        let c = &calls[i];
-        self.placed ^= mix(i as u64);
-        if placed {
-            self.by_invoke.remove(&(c.invoked, i));
-            c.returned.map(|r| self.by_return.remove(&(r, i)));
-            self.required_left -= usize::from(self.required[i]);
-        } else {
-            self.by_invoke.insert((c.invoked, i));
-            c.returned.map(|r| self.by_return.insert((r, i)));
-            self.required_left += usize::from(self.required[i]);
-        }
-    }
-
-    /// The calls that may go next: invoked before the earliest return not placed.
-    fn candidates(&self) -> impl Iterator<Item = usize> + '_ {
-        let frontier = self.by_return.first().map(|x| x.0).unwrap_or(u64::MAX);
-        self.by_invoke.range(..=(frontier, usize::MAX)).map(|x| x.1)
-    }
-
-    /// The earliest call that must still be placed.
-    fn first_required(&self) -> Option<usize> {
-        self.by_invoke
-            .iter()
-            .map(|x| x.1)
-            .find(|&i| self.required[i])
-    }
-}
-
 /// Whether any slot of `a` overlaps any of `b`.
 pub fn overlap(a: &[Slot], b: &[Slot]) -> bool {
     a.iter().any(|x| b.iter().any(|y| x.0 < y.1 && y.0 < x.1))
-}
-
-/// A well-spread number for `x` (splitmix64's finalizer).
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Wing & Gong's search with Lowe's memoization over one part of the history.
-fn search(initial: &[&Version], calls: &[Call], max_states: usize) -> Result<(), Violation> {
-    // Conflicts with a hold of a booking or change invoked before the answer.
-    let holds: Vec<(Mtg, Res, &[Slot], u64)> = calls
-        .iter()
-        .filter_map(|c| match &c.action {
-            Action::Book(v) | Action::Update(v) => Some((v, c.invoked)),
-            _ => None,
-        })
-        .flat_map(|(v, t)| {
-            let slots = v.slots.as_slice();
-            v.resources.iter().map(move |(r, _)| (v.id, *r, slots, t))
-        })
-        .collect();
-    let mut left = Left::new(calls);
-    let mut count = 0;
-    let mut model = Model::with(initial);
-    // Configurations (calls placed, model) already explored; the model by its hash.
-    let mut seen: HashSet<(u64, u64)> = HashSet::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut best: (usize, Option<usize>) = (0, None);
-    loop {
-        if left.required_left == 0 {
-            return Ok(());
-        }
-        if stack.len() == count {
-            // Deliveries first: a cancellation usually reaches the other offices soon,
-            // so trying that first finds an order sooner (any order is still tried).
-            let mut cands: Vec<usize> = left.candidates().collect();
-            // Then by when the call returned: a call usually takes effect near its
-            // answer, so that order is most often right (calls with no answer last).
-            cands.sort_by_key(|&i| {
-                let c = &calls[i];
-                let deliver = matches!(c.action, Action::Deliver { .. });
-                (!deliver, c.returned.unwrap_or(u64::MAX))
-            });
-            if count >= best.0 {
-                best = (count, left.first_required());
-            }
-            stack.push(Frame {
-                cands,
-                next: 0,
-                applied: None,
-                undo: Vec::new(),
-            });
-        }
-        let frame = stack.last_mut().expect("a frame");
-        let Some(&i) = frame.cands.get(frame.next) else {
-            // A dead end: back to the level before, taking back the call placed there.
-            stack.pop();
-            let Some(parent) = stack.last_mut() else {
-                return Err(Violation {
-                    calls: calls.len(),
-                    placed: best.0,
-                    stuck_at: best
-                        .1
-                        .map(|i| format!("{:?}", calls[i]))
-                        .unwrap_or_default(),
-                    gave_up: false,
-                });
-            };
-            if let Some(i) = parent.applied.take() {
-                model.undo(&mut parent.undo);
-                left.set(i, calls, false);
-                count -= 1;
-            }
-            continue;
-        };
-        frame.next += 1;
-        let call = &calls[i];
-        let excused = |r: Res, m: Mtg| {
-            let (Action::Book(v) | Action::Update(v)) = &call.action else {
-                return false;
-            };
-            let ret = call.returned.unwrap_or(u64::MAX);
-            holds
-                .iter()
-                .any(|&(hm, hr, hs, t)| hm == m && hr == r && t <= ret && overlap(hs, &v.slots))
-        };
-        if !model.step(call, &excused, &mut frame.undo) {
-            continue;
-        }
-        left.set(i, calls, true);
-        if !seen.insert((left.placed, model.hash())) {
-            model.undo(&mut frame.undo);
-            left.set(i, calls, false);
-            continue;
-        }
-        frame.applied = Some(i);
-        count += 1;
-        if seen.len() > max_states {
-            return Err(Violation {
-                calls: calls.len(),
-                placed: best.0,
-                stuck_at: String::new(),
-                gave_up: true,
-            });
-        }
-    }
-}
-
-/// One level of the search: the calls that may go next, the next one to try, and the
-/// one placed (with how to take it back).
-struct Frame {
-    cands: Vec<usize>,
-    next: usize,
-    applied: Option<usize>,
-    undo: Vec<Undo>,
 }

@@ -120,12 +120,6 @@ impl Model {
             .map(|(m, _)| m)
     }
 
-    fn free_for(&self, v: &Version) -> bool {
-        v.resources
-            .iter()
-            .all(|&(r, o)| self.blocking(r, o, &v.slots, v.id).next().is_none())
-    }
-
     /// A model that starts with these meetings booked (calendars loaded before the
     /// history began).
     pub fn with(initial: &[&Version]) -> Model {
@@ -138,6 +132,9 @@ impl Model {
 
     fn put(&mut self, v: &Version, undo: &mut Vec<Undo>) {
         let mut by_office: BTreeMap<Office, Vec<Res>> = BTreeMap::new();
+        // The organizer's office holds a copy even with none of the resources (a
+        // history reduced to other resources' calls: see `super::refute`).
+        by_office.entry(v.home).or_default();
         for &(r, o) in &v.resources {
             by_office.entry(o).or_default().push(r);
         }
@@ -160,77 +157,47 @@ impl Model {
         excused: &dyn Fn(Res, Mtg) -> bool,
         undo: &mut Vec<Undo>,
     ) -> bool {
+        if self.misfit(call, excused) > 0 {
+            return false;
+        }
+        self.apply(call, undo);
+        true
+    }
+
+    /// How far the model is from allowing `call`'s answer: 0 if it allows it, else
+    /// roughly how many entries are in the way (a meeting blocking a booking, an entry
+    /// a read shows that the model lacks or the other way round), so the search can
+    /// tell a call that brings another nearer to being allowed.
+    pub fn misfit(&self, call: &Call, excused: &dyn Fn(Res, Mtg) -> bool) -> usize {
         let effect = matches!(call.answer, Answer::Ok | Answer::Unknown);
+        let missing = |has: bool| usize::from(!has);
         match (&call.action, &call.answer) {
-            (_, Answer::Refused) => true,
+            (_, Answer::Refused) => 0,
             (Action::Book(v) | Action::Update(v), Answer::Conflicts(list)) => {
                 let real = |&(r, m): &(Res, Mtg)| {
                     let o = v.resources.iter().find(|(x, _)| *x == r).map(|(_, o)| *o);
                     o.is_some_and(|o| self.blocking(r, o, &v.slots, v.id).any(|b| b == m))
                 };
-                list.iter().any(|c| real(c) || excused(c.0, c.1))
+                missing(list.iter().any(|c| real(c) || excused(c.0, c.1)))
             }
-            (_, Answer::Conflicts(_)) => false,
             (Action::Book(v), _) if effect => {
-                let ok = !self.copies.contains_key(&(v.id, v.home)) && self.free_for(v);
-                if ok {
-                    self.put(v, undo);
-                }
-                ok
+                usize::from(self.copies.contains_key(&(v.id, v.home))) + self.blockers(v)
             }
             (Action::Update(v), _) if effect => {
-                let ok = self.copies.contains_key(&(v.id, v.home)) && self.free_for(v);
-                if ok {
-                    let old: Vec<(Mtg, Office)> = self
-                        .copies
-                        .range((v.id, 0)..=(v.id, Office::MAX))
-                        .map(|(k, _)| *k)
-                        .collect();
-                    for k in old {
-                        self.set(k, None, undo);
-                    }
-                    self.put(v, undo);
-                }
-                ok
+                missing(self.copies.contains_key(&(v.id, v.home))) + self.blockers(v)
             }
             (Action::Cancel { id, home }, _) if effect => {
-                let ok = self.copies.contains_key(&(*id, *home));
-                if ok {
-                    self.set((*id, *home), None, undo);
-                    self.cancel(*id, undo);
-                }
-                ok
+                missing(self.copies.contains_key(&(*id, *home)))
             }
-            (Action::Deliver { id, office }, _) if effect => {
-                let ok = self.cancelled.contains(id);
-                if ok && self.copies.contains_key(&(*id, *office)) {
-                    self.set((*id, *office), None, undo);
-                }
-                ok
-            }
+            (Action::Deliver { id, .. }, _) if effect => missing(self.cancelled.contains(id)),
             (
                 Action::Respond {
-                    id,
-                    who,
-                    office,
-                    declined,
+                    id, who, office, ..
                 },
                 _,
             ) if effect => {
-                let Some(copy) = self.copies.get(&(*id, *office)) else {
-                    return false;
-                };
-                if !copy.res.contains(who) {
-                    return false;
-                }
-                let mut copy = copy.clone();
-                if *declined {
-                    copy.declined.insert(*who);
-                } else {
-                    copy.declined.remove(who);
-                }
-                self.set((*id, *office), Some(copy), undo);
-                true
+                let copy = self.copies.get(&(*id, *office));
+                missing(copy.is_some_and(|c| c.res.contains(who)))
             }
             (
                 Action::Read {
@@ -239,16 +206,82 @@ impl Model {
                     entries,
                 },
                 Answer::Ok,
-            ) => self.read_ok(*res, *office, entries),
+            ) => self.read_misfit(*res, *office, entries),
             (Action::FreeBusy { res, office, busy }, Answer::Ok) => {
-                self.busy_shown(*res, *office, busy)
+                self.busy_misfit(*res, *office, busy)
             }
-            _ => false,
+            _ => 1,
         }
     }
 
-    /// Every instance the model has on `r` at `o` lies within the busy periods shown.
-    fn busy_shown(&self, r: Res, o: Office, busy: &[Slot]) -> bool {
+    /// The entries of other meetings in `v`'s way, each weighed by [`Model::to_remove`].
+    fn blockers(&self, v: &Version) -> usize {
+        (v.resources.iter())
+            .flat_map(|&(r, o)| self.blocking(r, o, &v.slots, v.id))
+            .map(|m| self.to_remove(m))
+            .sum()
+    }
+
+    /// How many steps would take meeting `m`'s copy away from an office: a
+    /// cancellation, then its delivery (one step if already cancelled).
+    fn to_remove(&self, m: Mtg) -> usize {
+        if self.cancelled.contains(&m) {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// Applies the effect of `call`, which [`Model::misfit`] allows.
+    fn apply(&mut self, call: &Call, undo: &mut Vec<Undo>) {
+        if !matches!(call.answer, Answer::Ok | Answer::Unknown) {
+            return;
+        }
+        match &call.action {
+            Action::Book(v) => self.put(v, undo),
+            Action::Update(v) => {
+                let old: Vec<(Mtg, Office)> = (self.copies)
+                    .range((v.id, 0)..=(v.id, Office::MAX))
+                    .map(|(k, _)| *k)
+                    .collect();
+                for k in old {
+                    self.set(k, None, undo);
+                }
+                self.put(v, undo);
+            }
+            Action::Cancel { id, home } => {
+                self.set((*id, *home), None, undo);
+                self.cancel(*id, undo);
+            }
+            Action::Deliver { id, office } => {
+                if self.copies.contains_key(&(*id, *office)) {
+                    self.set((*id, *office), None, undo);
+                }
+            }
+            Action::Respond {
+                id,
+                who,
+                office,
+                declined,
+            } => {
+                let Some(copy) = self.copies.get(&(*id, *office)) else {
+                    return;
+                };
+                let mut copy = copy.clone();
+                if *declined {
+                    copy.declined.insert(*who);
+                } else {
+                    copy.declined.remove(who);
+                }
+                self.set((*id, *office), Some(copy), undo);
+            }
+            Action::Read { .. } | Action::FreeBusy { .. } => {}
+        }
+    }
+
+    /// How many instances the model has on `r` at `o` that lie outside the busy periods
+    /// shown.
+    fn busy_misfit(&self, r: Res, o: Office, busy: &[Slot]) -> usize {
         let mut merged: Vec<Slot> = Vec::new();
         let mut sorted = busy.to_vec();
         sorted.sort();
@@ -260,11 +293,15 @@ impl Model {
         }
         self.copies_on(o, r)
             .filter(|(_, c)| !c.declined.contains(&r))
-            .flat_map(|(_, c)| c.slots.iter())
-            .all(|s| merged.iter().any(|m| m.0 <= s.0 && s.1 <= m.1))
+            .flat_map(|(m, c)| c.slots.iter().map(move |s| (m, s)))
+            .filter(|(_, s)| !merged.iter().any(|m| m.0 <= s.0 && s.1 <= m.1))
+            .map(|(m, _)| self.to_remove(m))
+            .sum()
     }
 
-    fn read_ok(&self, r: Res, o: Office, entries: &[(Mtg, Slot, bool)]) -> bool {
+    /// How many entries differ between a read of `r` at `o` and the model (entries in
+    /// doubt differ from nothing).
+    fn read_misfit(&self, r: Res, o: Office, entries: &[(Mtg, Slot, bool)]) -> usize {
         let doubt: BTreeSet<Mtg> = entries.iter().filter(|e| e.2).map(|e| e.0).collect();
         let seen: BTreeSet<(Mtg, Slot)> = entries
             .iter()
@@ -276,9 +313,10 @@ impl Model {
             .filter(|(_, c)| !c.declined.contains(&r))
             .flat_map(|(m, c)| c.slots.iter().map(move |s| (m, *s)))
             .collect();
-        model
-            .iter()
-            .all(|e| seen.contains(e) || doubt.contains(&e.0))
-            && seen.iter().all(|e| model.contains(e))
+        let unseen: usize = (model.iter())
+            .filter(|e| !seen.contains(e) && !doubt.contains(&e.0))
+            .map(|e| self.to_remove(e.0))
+            .sum();
+        unseen + seen.iter().filter(|e| !model.contains(e)).count()
     }
 }

@@ -168,12 +168,14 @@ async fn simulate(s: Scenario, seed: u64, scale: u32) -> SeedRun {
                 &w3,
                 crate::STRAGGLERS,
                 node::check::linear::MAX_STATES,
+                None,
             )
             .await
         })
         .await
         .unwrap_or_else(|_| vec!["liveness: the checks did not end".into()]);
     violations.append(&mut early);
+    cluster.wipe_disks();
     SeedRun {
         seed,
         calls,
