@@ -58,6 +58,8 @@ pub struct SimCluster {
     pub skews: BTreeMap<OfficeId, Arc<AtomicI64>>,
     /// Which office last voted yes on another office's prepare (crashes aim at it).
     pub votes: Arc<crate::faults::Acks>,
+    /// Which office last began a background snapshot (crashes aim at it).
+    pub snapshots: Arc<crate::faults::Acks>,
 }
 
 /// How long each office's disk takes to sync: 1-20 ms, and one sync in 5,000 stalls a
@@ -135,6 +137,7 @@ impl SimCluster {
         let mut skews = BTreeMap::new();
         let every = snapshot_every(&dir);
         let votes = Arc::new(crate::faults::Acks::default());
+        let snapshots = Arc::new(crate::faults::Acks::default());
         for (n, (office, addr)) in addrs.iter().enumerate() {
             let disk = SimFs::with_latency(DISK, thread_rng().gen());
             let error = (
@@ -152,6 +155,7 @@ impl SimCluster {
                 (office.clone(), dir.clone(), addrs.clone(), *addr);
             let book = book.clone();
             let votes = votes.clone();
+            let snapshots = snapshots.clone();
             let node = handle
                 .create_node()
                 .name(office.as_str())
@@ -172,6 +176,8 @@ impl SimCluster {
                     options.planted = planted;
                     let (voter, who) = (votes.clone(), office.clone());
                     options.on_voted = Some(Arc::new(move || voter.answered(&who)));
+                    let (snapper, who) = (snapshots.clone(), office.clone());
+                    options.on_snapshot = Some(Arc::new(move || snapper.answered(&who)));
                     let admission = Admission::ByAddress(book.clone());
                     async move {
                         let mut state = DurableOffice::open(office.clone(), storage)
@@ -206,6 +212,7 @@ impl SimCluster {
             sinks,
             skews,
             votes,
+            snapshots,
         }
     }
 
@@ -239,13 +246,24 @@ impl SimCluster {
         }
     }
 
-    /// Kills `office`'s host, keeps it down for `down`, crashes its disk (unsynced writes
-    /// lost but for `torn` bytes), and restarts it from the disk.
+    /// Kills `office`'s host, keeps it down for `down`, crashes its file system (unsynced
+    /// writes lost but for `torn` bytes; one time in four its recovery crashes too), and
+    /// restarts it from what is left.
     pub async fn crash(&self, office: &OfficeId, down: std::time::Duration, torn: usize) {
         let handle = Handle::current();
         let id = self.nodes[office].id();
         handle.kill(id);
-        self.disks[office].restart(torn);
+        let fs = &self.disks[office];
+        fs.restart(torn);
+        // One restart in four dies again while recovering: the same recovery the node
+        // runs (the join of rotated logs, the cut of a torn tail), cut short at one of
+        // its first calls, before the node comes back for good.
+        if thread_rng().gen_bool(0.25) {
+            fs.crash_at(thread_rng().gen_range(1..8));
+            let _ = FileStorage::open_on(fs.clone(), std::path::Path::new(DATA_DIR));
+            fs.disarm();
+            fs.restart(thread_rng().gen_range(0..64));
+        }
         madsim::time::sleep(down).await;
         handle.restart(id);
     }

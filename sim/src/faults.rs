@@ -2,13 +2,14 @@
 //! most one after another, a third of them overlapping those before. Kinds: an office
 //! cut off both ways (a symmetric partition); a one-way partition (one link, or
 //! everything into or out of an office); packet loss on every link (madsim's TCP
-//! retransmits, so calls slow down and time out); a crash (the host killed, its disk
-//! losing unsynced writes and maybe tearing the last one, then restarted from the disk),
-//! half of them aimed at the office that just answered a booking, change or
-//! cancellation and a quarter at one that just voted yes on another office's prepare;
-//! and a disk failure (the office's disk fails its next `fdatasync`, the
-//! failed batch's bytes kept or lost at random, or a write a few records on, halfway
-//! through its record; the node stops taking changes, and a supervisor restarts it a
+//! retransmits, so calls slow down and time out); a crash (the host killed, its file
+//! system losing unsynced writes and maybe tearing the last one, one time in four its
+//! recovery crashing too, then restarted from what is left), half of them aimed at the
+//! office that just answered a booking, change or cancellation, a quarter at one that
+//! just voted yes on another office's prepare and an eighth at one that just began a
+//! background snapshot; and a disk failure (the office's file system fails its next
+//! `fdatasync`, the failed batch's bytes kept or lost at random, or its next write,
+//! halfway; the node stops taking changes, and a supervisor restarts it a
 //! little later, its page cache intact). Message delay and reordering across
 //! connections, and every node's clock skew and drift, are on for the whole run.
 
@@ -198,13 +199,15 @@ async fn one(
             let torn = thread_rng().gen_range(0..64);
             // Half the crashes hit the office that just answered a booking, change or
             // cancellation, a quarter one that just voted yes on another's prepare (a
-            // participant between its vote and the decision).
+            // participant between its vote and the decision), an eighth one that just
+            // began a background snapshot (its log rotated, the snapshot being written).
             let mut victim = offices[v].clone();
             let mut why = "";
             let aim: f64 = thread_rng().gen_range(0.0..1.0);
             let (next, said) = match aim {
                 a if a < 0.5 => (Some(&acks), " right after answering"),
                 a if a < 0.75 => (Some(&cluster.votes), " right after voting yes"),
+                a if a < 0.875 => (Some(&cluster.snapshots), " mid snapshot"),
                 _ => (None, ""),
             };
             if let Some(watch) = next {

@@ -166,6 +166,9 @@ impl<S: Storage + Send + 'static> OfficeServer<S> {
     /// Writes a snapshot on a blocking thread and finishes it; the office logs and
     /// applies meanwhile. A snapshot that fails stops changes, as a failed log does.
     fn snapshot_in_background(&self, mut write: SnapshotWrite, copy: OfficeState) {
+        if let Some(hook) = &self.shared.options.on_snapshot {
+            hook();
+        }
         let server = self.clone();
         tokio::spawn(async move {
             let written = super::off_runtime(move || {

@@ -141,6 +141,9 @@ pub struct NodeOptions {
     /// Called each time this office has voted yes on another office's prepare (its
     /// vote durable, the answer about to leave): the simulator aims crashes with it.
     pub on_voted: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Called each time this office begins a background snapshot (its log rotated, the
+    /// snapshot about to be written): the simulator aims crashes with it.
+    pub on_snapshot: Option<Arc<dyn Fn() + Send + Sync>>,
     /// A planted bug (tests only).
     #[cfg(any(feature = "planted-bugs", debug_assertions))]
     pub planted: Option<Planted>,
@@ -154,6 +157,7 @@ impl NodeOptions {
             failpoint,
             reminder_lead: None,
             on_voted: None,
+            on_snapshot: None,
             #[cfg(any(feature = "planted-bugs", debug_assertions))]
             planted: None,
         }
