@@ -49,7 +49,7 @@
 mod model;
 mod search;
 
-use search::search;
+use search::{search, Order};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A resource (person or room), numbered.
@@ -242,18 +242,23 @@ fn parts_within(
         let start: Vec<&Version> = (initial.iter())
             .filter(|v| v.resources.iter().any(|(r, _)| res.contains(r)))
             .collect();
+        // Each order in turn: where one gives up the other may decide at once.
+        let both = |bound: usize| match search(&start, &sub, bound, Order::Directed) {
+            Err(v) if v.gave_up => search(&start, &sub, bound, Order::ByAnswer),
+            decided => decided,
+        };
         if !refute_too {
-            search(&start, &sub, max_states)?;
+            both(max_states)?;
             continue;
         }
-        // A short search first; if it cannot decide, a violation on one resource's
-        // calls, which is quick to find; then the whole search.
-        match search(&start, &sub, max_states.min(FIRST_TRY)) {
+        // Short searches first; if they cannot decide, a violation on one resource's
+        // calls, which is quick to find; then the whole searches.
+        match both(max_states.min(FIRST_TRY)) {
             Err(v) if v.gave_up && max_states > FIRST_TRY => {
                 if let Some(found) = refute(initial, &sub, &res, quiet, max_states) {
                     return Err(found);
                 }
-                search(&start, &sub, max_states)?;
+                both(max_states)?;
             }
             Err(v) if v.gave_up => {
                 return Err(refute(initial, &sub, &res, quiet, max_states).unwrap_or(v))
